@@ -1,0 +1,47 @@
+# minqing — 民情流水线. Two commands: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock 2>/dev/null | cut -c1-12)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint lock browser serve-only clean
+
+$(STAMP): requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+## make run: environment, database, demo district, web server on http://127.0.0.1:8000
+run: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py demo --if-empty
+	@echo "民情流水线已启动： http://$(HOST):$(PORT)/   群众端： http://$(HOST):$(PORT)/r/"
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## make test: lint, migration check, the whole suite (browser tests included)
+test: $(STAMP) browser
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run > /dev/null
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+## Debian's Chromium and CJK fonts for the browser tests (Playwright's own download does not work offline)
+browser:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+		echo "Installing chromium and fonts-noto-cjk with apt-get"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get install -y -q chromium fonts-noto-cjk > /dev/null || \
+		{ $$SUDO apt-get update -q > /dev/null && $$SUDO apt-get install -y -q chromium fonts-noto-cjk > /dev/null; }; \
+	fi
+
+## make lock: re-resolve requirements.in into the hashed lock file
+lock:
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras -o requirements.lock requirements.in
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

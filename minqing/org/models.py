@@ -1,0 +1,119 @@
+"""Areas (区 → 街道 → 社区 → 网格 → 小区/楼院) and the units that work in them."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class AreaKind(models.TextChoices):
+    DISTRICT = "district", "区"
+    STREET = "street", "街道"
+    COMMUNITY = "community", "社区"
+    GRID = "grid", "网格"
+    COMPOUND = "compound", "小区/楼院"
+
+
+# Which kind may sit under which: the area tree has exactly these levels.
+PARENT_KIND = {
+    AreaKind.STREET: AreaKind.DISTRICT,
+    AreaKind.COMMUNITY: AreaKind.STREET,
+    AreaKind.GRID: AreaKind.COMMUNITY,
+    AreaKind.COMPOUND: AreaKind.GRID,
+}
+
+
+class Area(models.Model):
+    name = models.CharField("名称", max_length=100)
+    kind = models.CharField("层级", max_length=16, choices=AreaKind.choices, db_index=True)
+    parent = models.ForeignKey(
+        "self", verbose_name="上级区域", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    code = models.CharField("编码", max_length=32, unique=True)
+    households = models.PositiveIntegerField("户数", null=True, blank=True)
+    population = models.PositiveIntegerField("人口", null=True, blank=True)
+    note = models.CharField("说明", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "区域"
+        verbose_name_plural = "区域"
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["parent", "name"], name="area_unique_name_in_parent")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        expected = PARENT_KIND.get(self.kind)
+        if expected is None and self.parent_id:
+            raise ValidationError({"parent": "区级区域没有上级。"})
+        if expected is not None and (self.parent is None or self.parent.kind != expected):
+            raise ValidationError({"parent": f"{self.get_kind_display()}的上级必须是{expected.label}。"})
+
+    def ancestors(self) -> dict[str, Area]:
+        """This area and its ancestors, keyed by kind."""
+        chain: dict[str, Area] = {}
+        node: Area | None = self
+        while node is not None:
+            chain[node.kind] = node
+            node = node.parent
+        return chain
+
+
+class UnitKind(models.TextChoices):
+    COMMUNITY_OFFICE = "community_office", "社区居委会"
+    STREET_OFFICE = "street_office", "街道办事处"
+    DISTRICT_CENTER = "district_center", "区民情服务中心"
+    DEPARTMENT = "department", "区职能部门"
+    PARTNER = "partner", "驻区单位"
+    SOCIAL_ORG = "social_org", "社会组织"
+    PROPERTY = "property", "物业公司"
+    OWNERS_COMMITTEE = "owners_committee", "业主委员会"
+
+
+# Units that receive requests and pass them on: they may dispatch again (转派).
+COORDINATING_KINDS = {UnitKind.COMMUNITY_OFFICE, UnitKind.STREET_OFFICE, UnitKind.DISTRICT_CENTER}
+
+
+class Unit(models.Model):
+    name = models.CharField("名称", max_length=120, unique=True)
+    kind = models.CharField("类型", max_length=24, choices=UnitKind.choices, db_index=True)
+    area = models.ForeignKey(
+        Area,
+        verbose_name="所在区域",
+        on_delete=models.PROTECT,
+        related_name="units",
+        help_text="社区居委会填社区，街道办事处填街道，区级单位填区；驻区单位填所在社区或街道。",
+    )
+    contact_name = models.CharField("联系人", max_length=50, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=30, blank=True)
+    address = models.CharField("地址", max_length=200, blank=True)
+    brands = models.CharField("服务品牌", max_length=200, blank=True, help_text="可服务的品牌，逗号分隔")
+    active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "单位"
+        verbose_name_plural = "单位"
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_coordinating(self) -> bool:
+        return self.kind in COORDINATING_KINDS
+
+    def level_above(self) -> Unit | None:
+        """Where this unit escalates (吹哨): community level → street office → district center."""
+        if self.kind == UnitKind.DISTRICT_CENTER:
+            return None
+        chain = self.area.ancestors()
+        if self.kind in {UnitKind.DEPARTMENT, UnitKind.STREET_OFFICE} or self.area.kind in {
+            AreaKind.STREET,
+            AreaKind.DISTRICT,
+        }:
+            district = chain.get(AreaKind.DISTRICT)
+            return Unit.objects.filter(kind=UnitKind.DISTRICT_CENTER, area=district, active=True).first()
+        street = chain.get(AreaKind.STREET)
+        return Unit.objects.filter(kind=UnitKind.STREET_OFFICE, area=street, active=True).first()

@@ -1,0 +1,701 @@
+"""Every write to a request goes through here.
+
+Each action is keyword-only, takes the acting user (None for a resident without an account), runs
+in one transaction, and raises ActionError with a Chinese message when a rule forbids it. A status
+change is a guarded update on (id, version, status) plus an immutable TicketEvent row.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from minqing.accounts.models import User
+from minqing.accounts.scope import Scope, scope_for
+from minqing.lib.validation import normalize_phone
+from minqing.org.models import COORDINATING_KINDS, Area, AreaKind, Unit, UnitKind
+
+from . import attachments, deadlines
+from .models import (
+    Category,
+    Channel,
+    Complexity,
+    Disposition,
+    RejectReason,
+    Satisfaction,
+    Ticket,
+    TicketAttachment,
+    TicketCounter,
+    TicketEvent,
+    TicketType,
+    Urgency,
+)
+from .workflow import TRANSITIONS, Actor, Status, actor_matches, can_add_progress
+
+
+class ActionError(Exception):
+    """A rule refused the action. `field` names the form field to show it next to, if any."""
+
+    code = "invalid"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class Forbidden(ActionError):
+    code = "forbidden"
+
+
+class Conflict(ActionError):
+    """Someone else changed the request first."""
+
+    code = "conflict"
+
+
+RESIDENT_LABEL = "反映人本人"
+
+
+# --- helpers ---------------------------------------------------------------------------------
+def _now() -> dt.datetime:
+    return timezone.now()
+
+
+def _text(value: str, *, field: str, label: str, max_length: int, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ActionError(f"请填写{label}。", field=field)
+    if len(value) > max_length:
+        raise ActionError(f"{label}不能超过 {max_length} 字（现在 {len(value)} 字）。", field=field)
+    return value
+
+
+def _actor_label(actor: User | None) -> str:
+    if actor is None:
+        return RESIDENT_LABEL
+    return actor.full_name or actor.username
+
+
+def _acting_unit(scope: Scope, ticket: Ticket, actor_rule: Actor) -> Unit | None:
+    """The unit on whose behalf the person acts here, for the record."""
+    if ticket.handling_unit_id in scope.unit_ids and actor_rule != Actor.CALLBACK:
+        return ticket.handling_unit
+    units = [r.unit for r in scope.roles if r.unit_id]
+    for unit in units:  # community staff of the request's community
+        if unit.kind == UnitKind.COMMUNITY_OFFICE and unit.area_id == ticket.community_id:
+            return unit
+    for unit in units:  # oversight: the street office, then the district center
+        if unit.kind == UnitKind.STREET_OFFICE and unit.area_id == ticket.street_id:
+            return unit
+    for unit in units:
+        if unit.kind == UnitKind.DISTRICT_CENTER:
+            return unit
+    return ticket.handling_unit if ticket.handling_unit_id in scope.unit_ids else None
+
+
+@contextlib.contextmanager
+def _atomic_with_files() -> Iterator[list[str]]:
+    """A transaction whose stored files are removed again if it rolls back."""
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            yield stored
+    except BaseException:
+        attachments.discard(stored)
+        raise
+
+
+def _record(
+    *,
+    ticket: Ticket,
+    action: str,
+    from_status: str,
+    to_status: str,
+    actor: User | None,
+    actor_unit: Unit | None,
+    at: dt.datetime,
+    from_unit: Unit | None = None,
+    to_unit: Unit | None = None,
+    note: str = "",
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+    photos: list[attachments.PreparedImage] | None = None,
+    stored: list[str] | None = None,
+) -> TicketEvent:
+    event = TicketEvent.objects.create(
+        ticket=ticket,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        actor_label=_actor_label(actor),
+        actor_unit=actor_unit,
+        from_unit=from_unit,
+        to_unit=to_unit,
+        note=note,
+        reason=reason,
+        data=data or {},
+        created_at=at,
+    )
+    for image in photos or []:
+        name = attachments.store(image)
+        if stored is not None:
+            stored.append(name)
+        TicketAttachment.objects.create(
+            ticket=ticket,
+            event=event,
+            file=name,
+            original_name=image.original_name,
+            content_type=image.content_type,
+            size=len(image.content),
+            width=image.width,
+            height=image.height,
+            created_at=at,
+        )
+    return event
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _clock_fields(kind: str, start: dt.datetime | None, minutes: float | None) -> dict[str, Any]:
+    """Columns that start (or, with minutes=None, stop) the response or resolve clock."""
+    if start is None or minutes is None:
+        return {f"{kind}_started_at": None, f"{kind}_due_at": None, f"{kind}_warn_at": None}
+    due = deadlines.due(start, minutes)
+    return {
+        f"{kind}_started_at": start,
+        f"{kind}_due_at": due,
+        f"{kind}_warn_at": deadlines.warn_at(started_at=start, due_at=due),
+    }
+
+
+def _clock_data(fields: dict[str, Any]) -> dict[str, Any]:
+    return {k: _iso(v) for k, v in fields.items() if k.endswith("_due_at")}
+
+
+def _step(
+    *,
+    ticket: Ticket,
+    name: str,
+    actor: User | None,
+    expected_version: int | None,
+    scope: Scope | None = None,
+) -> tuple[Ticket, Unit | None]:
+    """Re-read the request inside the transaction and check the transition may happen now."""
+    t = TRANSITIONS[name]
+    current = Ticket.objects.select_related("handling_unit", "category").get(pk=ticket.pk)
+    if scope is not None and not actor_matches(t.actor, scope, current):
+        raise Forbidden(f"您无权对事项 {current.number} 执行“{t.label}”。")
+    if current.status not in t.sources:
+        raise Conflict(f"事项 {current.number} 当前状态为“{current.get_status_display()}”，不能{t.label}。请刷新页面。")
+    if expected_version is not None and current.version != expected_version:
+        raise Conflict(f"事项 {current.number} 刚被他人处理过，请刷新页面查看最新状态后再操作。")
+    unit = _acting_unit(scope, current, t.actor) if scope is not None else None
+    return current, unit
+
+
+def _apply(
+    *,
+    current: Ticket,
+    name: str,
+    actor: User | None,
+    actor_unit: Unit | None,
+    at: dt.datetime,
+    changes: dict[str, Any],
+    note: str = "",
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+    photos: list[attachments.PreparedImage] | None = None,
+    stored: list[str] | None = None,
+) -> Ticket:
+    t = TRANSITIONS[name]
+    won = Ticket.objects.filter(pk=current.pk, version=current.version, status=current.status).update(
+        status=t.target, version=F("version") + 1, updated_at=at, **changes
+    )
+    if not won:
+        raise Conflict(f"事项 {current.number} 刚被他人处理过，您的“{t.label}”未生效，请刷新页面。")
+    new_unit_id = changes.get("handling_unit", current.handling_unit)
+    _record(
+        ticket=current,
+        action=name,
+        from_status=current.status,
+        to_status=t.target,
+        actor=actor,
+        actor_unit=actor_unit,
+        at=at,
+        from_unit=current.handling_unit,
+        to_unit=new_unit_id if new_unit_id != current.handling_unit else None,
+        note=note,
+        reason=reason,
+        data=data,
+        photos=photos,
+        stored=stored,
+    )
+    return Ticket.objects.select_related("handling_unit", "category").get(pk=current.pk)
+
+
+# --- numbers and tracking codes --------------------------------------------------------------
+def _next_number(day: dt.date) -> str:
+    """The day's next number. The counter row's write lock serialises concurrent intake."""
+    if not TicketCounter.objects.filter(day=day).update(last=F("last") + 1):
+        try:
+            with transaction.atomic():
+                TicketCounter.objects.create(day=day, last=1)
+        except IntegrityError:  # another intake created the row first
+            TicketCounter.objects.filter(day=day).update(last=F("last") + 1)
+    last = TicketCounter.objects.get(day=day).last
+    return f"{settings.MINQING['NUMBER_PREFIX']}-{day:%Y%m%d}-{last:05d}"
+
+
+def tracking_hash(number: str, code: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"{number}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+# --- intake ----------------------------------------------------------------------------------
+def _location(area: Area) -> dict[str, Area | None]:
+    chain = area.ancestors()
+    if AreaKind.COMMUNITY not in chain:
+        raise ActionError("请把地点选到社区（可继续选网格、小区）。", field="area")
+    return {
+        "street": chain[AreaKind.STREET],
+        "community": chain[AreaKind.COMMUNITY],
+        "grid": chain.get(AreaKind.GRID),
+        "compound": chain.get(AreaKind.COMPOUND),
+    }
+
+
+def _check_category(category: Category, street: Area) -> None:
+    if category.parent_id is None:
+        raise ActionError("请选择二级分类。", field="category")
+    if not category.active or not category.parent.active:
+        raise ActionError("该分类已停用，请另选。", field="category")
+    streets = set(category.streets.values_list("pk", flat=True)) | set(
+        category.parent.streets.values_list("pk", flat=True)
+    )
+    if streets and street.pk not in streets:
+        raise ActionError(f"分类“{category}”不适用于{street.name}，请另选。", field="category")
+
+
+def _may_record_in(scope: Scope, loc: dict[str, Area | None]) -> bool:
+    if scope.district:
+        return True
+    grid = loc["grid"]
+    return (
+        loc["community"].pk in scope.community_ids
+        or loc["street"].pk in scope.street_ids
+        or (grid is not None and grid.pk in scope.grid_ids)
+    )
+
+
+def ticket_create(
+    *,
+    actor: User | None,
+    channel: str,
+    type: str,  # noqa: A002 - the domain's own word
+    category: Category,
+    title: str,
+    text: str,
+    area: Area,
+    address: str = "",
+    urgency: str = Urgency.NORMAL,
+    anonymous: bool = False,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    photos: list[attachments.PreparedImage] | None = None,
+    reporter_user: User | None = None,
+) -> tuple[Ticket, str]:
+    """Register a new request (待受理). Returns it and, for anonymous reporters, a tracking code."""
+    if channel not in Channel.values:
+        raise ActionError("请选择来源渠道。", field="channel")
+    if type not in TicketType.values:
+        raise ActionError("请选择诉求类型。", field="type")
+    if urgency not in Urgency.values:
+        raise ActionError("请选择紧急程度。", field="urgency")
+    text = _text(text, field="text", label="诉求内容", max_length=settings.MINQING["TEXT_MAX_LENGTH"])
+    if len(text) < 5:
+        raise ActionError("诉求内容太短，请写清楚什么地方、什么问题（至少 5 个字）。", field="text")
+    title = _text(title, field="title", label="标题", max_length=100, required=False) or text[:30]
+    address = _text(address, field="address", label="详细地址", max_length=200, required=False)
+    loc = _location(area)
+    _check_category(category, loc["street"])
+
+    if actor is not None:
+        scope = scope_for(actor)
+        if not scope.is_staff and not scope.resident:
+            raise Forbidden("您的账号没有登记诉求的权限。")
+        if scope.is_staff and not _may_record_in(scope, loc):
+            raise Forbidden(f"{loc['community'].name}不在您的工作范围内。", field="area")
+
+    code = ""
+    if anonymous:
+        # Really anonymous: no name, no phone, no account; the reporter follows it with a code.
+        reporter_name, reporter_phone, reporter_user = "", "", None
+        code = f"{secrets.randbelow(10**6):06d}"
+    else:
+        reporter_name = _text(reporter_name, field="reporter_name", label="反映人姓名", max_length=50)
+        try:
+            reporter_phone = normalize_phone(reporter_phone)
+        except ValueError as exc:
+            raise ActionError(str(exc), field="reporter_phone") from exc
+
+    office = Unit.objects.filter(kind=UnitKind.COMMUNITY_OFFICE, area=loc["community"], active=True).first()
+    if office is None:
+        raise ActionError(f"{loc['community'].name}尚未设置社区居委会，请联系管理员。", field="area")
+
+    now = _now()
+    policy = deadlines.policy_for(category=category, urgency=urgency)
+    clock = _clock_fields("response", now, policy.response_minutes)
+    with _atomic_with_files() as stored:
+        number = _next_number(timezone.localdate(now))
+        ticket = Ticket.objects.create(
+            number=number,
+            channel=channel,
+            type=type,
+            category=category,
+            title=title,
+            text=text,
+            urgency=urgency,
+            address=address,
+            anonymous=anonymous,
+            reporter_name=reporter_name,
+            reporter_phone=reporter_phone,
+            reporter_user=reporter_user,
+            tracking_code_hash=tracking_hash(number, code) if code else "",
+            status=Status.RECEIVED,
+            handling_unit=office,
+            created_by=actor,
+            created_at=now,
+            updated_at=now,
+            **loc,
+            **clock,
+        )
+        _record(
+            ticket=ticket,
+            action="create",
+            from_status="",
+            to_status=Status.RECEIVED,
+            actor=actor,
+            actor_unit=None,
+            at=now,
+            to_unit=office,
+            note="",
+            data={"channel": channel, **_clock_data(clock)},
+            photos=photos,
+            stored=stored,
+        )
+    return ticket, code
+
+
+# --- triage ----------------------------------------------------------------------------------
+def ticket_accept(*, ticket: Ticket, actor: User, note: str = "", expected_version: int | None = None) -> Ticket:
+    note = _text(note, field="note", label="说明", max_length=500, required=False)
+    with transaction.atomic():
+        current, unit = _step(ticket=ticket, name="accept", actor=actor, expected_version=expected_version, scope=scope_for(actor))
+        now = _now()
+        return _apply(
+            current=current, name="accept", actor=actor, actor_unit=unit, at=now,
+            changes=_clock_fields("response", None, None), note=note,
+        )
+
+
+def ticket_reject(
+    *, ticket: Ticket, actor: User, reason: str, note: str, expected_version: int | None = None
+) -> Ticket:
+    if reason not in RejectReason.values:
+        raise ActionError("请选择不予受理的原因。", field="reason")
+    note = _text(note, field="note", label="向群众的解释", max_length=500)
+    with transaction.atomic():
+        current, unit = _step(ticket=ticket, name="reject", actor=actor, expected_version=expected_version, scope=scope_for(actor))
+        now = _now()
+        changes = {**_clock_fields("response", None, None), "closed_at": now, "result": note}
+        if reason == RejectReason.OUTSIDE_REMIT:
+            changes["disposition"] = Disposition.ADVISORY
+        return _apply(
+            current=current, name="reject", actor=actor, actor_unit=unit, at=now, changes=changes,
+            note=note, reason=reason,
+        )
+
+
+def ticket_merge(
+    *, ticket: Ticket, actor: User, into_number: str, note: str = "", expected_version: int | None = None
+) -> Ticket:
+    note = _text(note, field="note", label="说明", max_length=500, required=False)
+    scope = scope_for(actor)
+    with transaction.atomic():
+        current, unit = _step(ticket=ticket, name="merge", actor=actor, expected_version=expected_version, scope=scope)
+        target = Ticket.objects.filter(number=(into_number or "").strip().upper()).first()
+        while target is not None and target.merged_into_id:
+            target = target.merged_into
+        if target is None:
+            raise ActionError("找不到要合并到的事项编号。", field="into_number")
+        if target.pk == current.pk:
+            raise ActionError("不能把事项合并到它自己。", field="into_number")
+        from .queries import visible_tickets
+
+        if not visible_tickets(scope).filter(pk=target.pk).exists():
+            raise Forbidden("要合并到的事项不在您的工作范围内。", field="into_number")
+        if target.status in {Status.CLOSED, Status.REJECTED}:
+            raise ActionError(f"事项 {target.number} 已{target.get_status_display()}，不能再合并进去。", field="into_number")
+        now = _now()
+        merged = _apply(
+            current=current, name="merge", actor=actor, actor_unit=unit, at=now,
+            changes={**_clock_fields("response", None, None), "merged_into": target, "closed_at": now},
+            note=note, data={"into": target.number},
+        )
+        _record(
+            ticket=target, action="merged_in", from_status=target.status, to_status=target.status,
+            actor=actor, actor_unit=unit, at=now, note=note, data={"duplicate": current.number},
+        )
+        return merged
+
+
+def ticket_resolve_on_spot(
+    *, ticket: Ticket, actor: User, result: str, photos: list | None = None, expected_version: int | None = None
+) -> Ticket:
+    result = _text(result, field="result", label="办理结果", max_length=2000)
+    with _atomic_with_files() as stored:
+        current, unit = _step(
+            ticket=ticket, name="resolve_on_spot", actor=actor, expected_version=expected_version, scope=scope_for(actor)
+        )
+        now = _now()
+        changes = {
+            **_clock_fields("response", None, None),
+            **_clock_fields("resolve", None, None),
+            "disposition": Disposition.ON_SPOT,
+            "result": result,
+            "resolved_at": now,
+        }
+        return _apply(
+            current=current, name="resolve_on_spot", actor=actor, actor_unit=unit, at=now, changes=changes,
+            note=result, photos=photos, stored=stored,
+        )
+
+
+def dispatch_targets(ticket: Ticket) -> list[Unit]:
+    """Units a request may be sent to: its own community, its street, district and partner units."""
+    units = Unit.objects.filter(active=True).exclude(kind=UnitKind.DISTRICT_CENTER).select_related("area")
+    return [
+        u
+        for u in units
+        if not (u.kind == UnitKind.COMMUNITY_OFFICE and u.area_id != ticket.community_id)
+        and not (u.kind == UnitKind.STREET_OFFICE and u.area_id != ticket.street_id)
+    ]
+
+
+def _send(
+    *, name: str, ticket: Ticket, actor: User, unit: Unit, complexity: str, note: str, expected_version: int | None
+) -> Ticket:
+    if complexity not in Complexity.values:
+        raise ActionError("请选择复杂程度。", field="complexity")
+    note = _text(note, field="note", label="派单意见", max_length=500, required=False)
+    with transaction.atomic():
+        current, acting = _step(ticket=ticket, name=name, actor=actor, expected_version=expected_version, scope=scope_for(actor))
+        if unit.pk not in {u.pk for u in dispatch_targets(current)}:
+            raise ActionError(f"不能派给“{unit.name}”。", field="unit")
+        if name == "redispatch" and unit.pk == current.handling_unit_id:
+            raise ActionError("转派单位不能是本单位。", field="unit")
+        now = _now()
+        policy = deadlines.policy_for(category=current.category, urgency=current.urgency)
+        clocks = {
+            **_clock_fields("response", now, policy.response_minutes),
+            **_clock_fields("resolve", now, policy.resolve_for(complexity)),
+        }
+        changes = {
+            **clocks,
+            "handling_unit": unit,
+            "sender_unit": current.handling_unit,
+            "complexity": complexity,
+            "disposition": current.disposition or Disposition.PROMISED,
+        }
+        return _apply(
+            current=current, name=name, actor=actor, actor_unit=acting, at=now, changes=changes, note=note,
+            data={"complexity": complexity, **_clock_data(clocks)},
+        )
+
+
+def ticket_dispatch(
+    *, ticket: Ticket, actor: User, unit: Unit, complexity: str = Complexity.NORMAL, note: str = "",
+    expected_version: int | None = None,
+) -> Ticket:
+    return _send(name="dispatch", ticket=ticket, actor=actor, unit=unit, complexity=complexity, note=note,
+                 expected_version=expected_version)
+
+
+def ticket_redispatch(
+    *, ticket: Ticket, actor: User, unit: Unit, complexity: str = Complexity.NORMAL, note: str = "",
+    expected_version: int | None = None,
+) -> Ticket:
+    return _send(name="redispatch", ticket=ticket, actor=actor, unit=unit, complexity=complexity, note=note,
+                 expected_version=expected_version)
+
+
+# --- the handling unit -----------------------------------------------------------------------
+def ticket_sign(*, ticket: Ticket, actor: User, note: str = "", expected_version: int | None = None) -> Ticket:
+    note = _text(note, field="note", label="说明", max_length=500, required=False)
+    with transaction.atomic():
+        current, unit = _step(ticket=ticket, name="sign", actor=actor, expected_version=expected_version, scope=scope_for(actor))
+        return _apply(
+            current=current, name="sign", actor=actor, actor_unit=unit, at=_now(),
+            changes=_clock_fields("response", None, None), note=note,
+        )
+
+
+def ticket_return(*, ticket: Ticket, actor: User, note: str, expected_version: int | None = None) -> Ticket:
+    note = _text(note, field="note", label="退回理由", max_length=500)
+    with transaction.atomic():
+        current, unit = _step(ticket=ticket, name="return", actor=actor, expected_version=expected_version, scope=scope_for(actor))
+        back_to = current.sender_unit
+        if back_to is None or back_to.kind not in COORDINATING_KINDS:
+            back_to = Unit.objects.get(kind=UnitKind.COMMUNITY_OFFICE, area=current.community_id, active=True)
+        now = _now()
+        changes = {
+            **_clock_fields("response", None, None),
+            **_clock_fields("resolve", None, None),
+            "handling_unit": back_to,
+            "sender_unit": None,
+        }
+        return _apply(current=current, name="return", actor=actor, actor_unit=unit, at=now, changes=changes, note=note)
+
+
+def ticket_add_progress(
+    *, ticket: Ticket, actor: User, note: str, photos: list | None = None
+) -> TicketEvent:
+    note = _text(note, field="note", label="进展说明", max_length=2000)
+    with _atomic_with_files() as stored:
+        current = Ticket.objects.select_related("handling_unit").get(pk=ticket.pk)
+        scope = scope_for(actor)
+        if not can_add_progress(scope, current):
+            raise Forbidden(f"只有当前办理单位可以为事项 {current.number} 填写办理进展。")
+        return _record(
+            ticket=current, action="progress", from_status=current.status, to_status=current.status,
+            actor=actor, actor_unit=current.handling_unit, at=_now(), note=note, photos=photos, stored=stored,
+        )
+
+
+def ticket_escalate(*, ticket: Ticket, actor: User, note: str, expected_version: int | None = None) -> Ticket:
+    note = _text(note, field="note", label="上报理由", max_length=1000)
+    with transaction.atomic():
+        current, unit = _step(ticket=ticket, name="escalate", actor=actor, expected_version=expected_version, scope=scope_for(actor))
+        above = current.handling_unit.level_above()
+        if above is None:
+            raise ActionError(f"“{current.handling_unit.name}”已是最高一级，无法再上报。")
+        now = _now()
+        policy = deadlines.policy_for(category=current.category, urgency=current.urgency)
+        clocks = {
+            **_clock_fields("response", now, policy.response_minutes),
+            **_clock_fields("resolve", now, policy.escalated_resolve_minutes),
+        }
+        changes = {**clocks, "handling_unit": above, "sender_unit": current.handling_unit,
+                   "disposition": Disposition.ESCALATED}
+        return _apply(current=current, name="escalate", actor=actor, actor_unit=unit, at=now, changes=changes,
+                      note=note, data=_clock_data(clocks))
+
+
+def ticket_suspend(
+    *, ticket: Ticket, actor: User, note: str, until: dt.date, expected_version: int | None = None
+) -> Ticket:
+    note = _text(note, field="note", label="缓办理由", max_length=1000)
+    if until is None or until <= timezone.localdate():
+        raise ActionError("计划办理日期必须晚于今天。", field="until")
+    if until > timezone.localdate() + dt.timedelta(days=3 * 366):
+        raise ActionError("计划办理日期不能超过三年。", field="until")
+    with transaction.atomic():
+        current, unit = _step(ticket=ticket, name="suspend", actor=actor, expected_version=expected_version, scope=scope_for(actor))
+        now = _now()
+        remaining = deadlines.calendar().between(now, current.resolve_due_at) if current.resolve_due_at else None
+        changes = {**_clock_fields("resolve", None, None), "suspended_until": until}
+        return _apply(current=current, name="suspend", actor=actor, actor_unit=unit, at=now, changes=changes,
+                      note=note, data={"until": until.isoformat(), "remaining_minutes": remaining})
+
+
+def ticket_resume(*, ticket: Ticket, actor: User, note: str = "", expected_version: int | None = None) -> Ticket:
+    note = _text(note, field="note", label="说明", max_length=500, required=False)
+    with transaction.atomic():
+        current, unit = _step(ticket=ticket, name="resume", actor=actor, expected_version=expected_version, scope=scope_for(actor))
+        now = _now()
+        suspended = current.events.filter(action="suspend").order_by("-created_at", "-id").first()
+        remaining = suspended.data.get("remaining_minutes") if suspended else None
+        if remaining is None:
+            policy = deadlines.policy_for(category=current.category, urgency=current.urgency)
+            remaining = policy.resolve_for(current.complexity)
+        # The clock resumes with the working time that was left when it stopped (none, if overdue).
+        clocks = _clock_fields("resolve", now, max(float(remaining), 1.0))
+        changes = {**clocks, "suspended_until": None}
+        return _apply(current=current, name="resume", actor=actor, actor_unit=unit, at=now, changes=changes,
+                      note=note, data=_clock_data(clocks))
+
+
+def ticket_resolve(
+    *, ticket: Ticket, actor: User, result: str, photos: list | None = None, expected_version: int | None = None
+) -> Ticket:
+    result = _text(result, field="result", label="办理结果", max_length=2000)
+    with _atomic_with_files() as stored:
+        current, unit = _step(ticket=ticket, name="resolve", actor=actor, expected_version=expected_version, scope=scope_for(actor))
+        now = _now()
+        changes = {**_clock_fields("resolve", None, None), "result": result, "resolved_at": now}
+        return _apply(current=current, name="resolve", actor=actor, actor_unit=unit, at=now, changes=changes,
+                      note=result, photos=photos, stored=stored)
+
+
+# --- callback --------------------------------------------------------------------------------
+def ticket_callback(
+    *,
+    ticket: Ticket,
+    actor: User | None,
+    contacted: bool,
+    solved: bool | None = None,
+    satisfaction: str = "",
+    note: str = "",
+    expected_version: int | None = None,
+) -> Ticket:
+    """Record a callback (回访). Dissatisfied → rework by the same unit; otherwise closed.
+
+    actor=None is the reporter rating their own request on the tracking page.
+    """
+    note = _text(note, field="note", label="回访记录", max_length=1000, required=False)
+    if not contacted:
+        if actor is None:
+            raise ActionError("请选择满意度。", field="satisfaction")
+        with transaction.atomic():
+            current, unit = _step(ticket=ticket, name="close", actor=actor, expected_version=None, scope=scope_for(actor))
+            return _record(
+                ticket=current, action="callback_attempt", from_status=current.status, to_status=current.status,
+                actor=actor, actor_unit=unit, at=_now(), note=note or "电话未接通", data={"contacted": False},
+            ).ticket
+    if satisfaction not in Satisfaction.values:
+        raise ActionError("请选择满意度。", field="satisfaction")
+    if solved is None:
+        raise ActionError("请选择问题是否已解决。", field="solved")
+    name = "rework" if satisfaction == Satisfaction.DISSATISFIED else "close"
+    if name == "rework" and not note:
+        raise ActionError("不满意时请记录群众不满意的原因，以便返工。", field="note")
+    with transaction.atomic():
+        scope = scope_for(actor) if actor is not None else None
+        current, unit = _step(ticket=ticket, name=name, actor=actor, expected_version=expected_version, scope=scope)
+        now = _now()
+        data = {"contacted": True, "solved": solved, "satisfaction": satisfaction,
+                "by": "reporter" if actor is None else "staff"}
+        if name == "close":
+            changes: dict[str, Any] = {"satisfaction": satisfaction, "closed_at": now}
+        else:
+            policy = deadlines.policy_for(category=current.category, urgency=current.urgency)
+            clocks = _clock_fields("resolve", now, policy.resolve_for(current.complexity))
+            changes = {**clocks, "satisfaction": satisfaction, "rework_count": F("rework_count") + 1,
+                       "resolved_at": None}
+            data.update(_clock_data(clocks))
+        return _apply(current=current, name=name, actor=actor, actor_unit=unit, at=now, changes=changes,
+                      note=note, data=data)

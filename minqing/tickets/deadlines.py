@@ -1,0 +1,133 @@
+"""Deadline policies and the working-time calendar they run on."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from minqing.lib.workdays import WorkCalendar, parse_periods
+
+from .models import CalendarDay, Category, Complexity, DeadlinePolicy, Urgency
+
+# Used when an admin has deleted every policy row: domain.md §4's defaults.
+FALLBACK = {
+    Urgency.NORMAL: (Decimal(7), Decimal(5), Decimal(15), Decimal(3)),
+    Urgency.URGENT: (Decimal(2), Decimal(2), Decimal(5), Decimal(1)),
+}
+
+_calendar: WorkCalendar | None = None
+
+
+def calendar() -> WorkCalendar:
+    """The calendar with admins' overrides; rebuilt after any override changes."""
+    global _calendar
+    if _calendar is None:
+        overrides = dict(CalendarDay.objects.values_list("date", "is_workday"))
+        _calendar = WorkCalendar(
+            periods=parse_periods(settings.MINQING["WORKING_PERIODS"]),
+            overrides=overrides,
+            tz=settings.TIME_ZONE,
+        )
+    return _calendar
+
+
+@receiver([post_save, post_delete], sender=CalendarDay)
+def _forget_calendar(**kwargs: object) -> None:
+    global _calendar
+    _calendar = None
+
+
+def reset_calendar() -> None:
+    _forget_calendar()
+
+
+@dataclass(frozen=True)
+class Policy:
+    response_minutes: float
+    resolve_minutes: float
+    complex_resolve_minutes: float
+    escalated_resolve_minutes: float
+
+    def resolve_for(self, complexity: str) -> float:
+        return self.complex_resolve_minutes if complexity == Complexity.COMPLEX else self.resolve_minutes
+
+
+def policy_for(*, category: Category, urgency: str) -> Policy:
+    """The most specific policy: the category's own, its first-level category's, the district default."""
+    candidates = [category.pk, category.parent_id, None]
+    rows = {
+        p.category_id: p
+        for p in DeadlinePolicy.objects.filter(urgency=urgency).filter(
+            category_id__in=[c for c in candidates if c is not None]
+        )
+    }
+    default = DeadlinePolicy.objects.filter(urgency=urgency, category=None).first()
+    row = next((rows[c] for c in candidates if c is not None and c in rows), default)
+    if row is not None:
+        values = (row.response_hours, row.resolve_days, row.complex_resolve_days, row.escalated_resolve_days)
+    else:
+        values = FALLBACK[Urgency(urgency)]
+    day = calendar().day_minutes
+    response_h, resolve_d, complex_d, escalated_d = (float(v) for v in values)
+    return Policy(
+        response_minutes=response_h * 60,
+        resolve_minutes=resolve_d * day,
+        complex_resolve_minutes=complex_d * day,
+        escalated_resolve_minutes=escalated_d * day,
+    )
+
+
+def due(start: dt.datetime, minutes: float) -> dt.datetime:
+    return calendar().add(start, minutes)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A running clock as shown to staff: remaining working time and its colour."""
+
+    label: str
+    due_at: dt.datetime
+    remaining_minutes: float
+    used_ratio: float
+
+    @property
+    def state(self) -> str:
+        if self.remaining_minutes <= 0:
+            return "overdue"
+        if self.used_ratio >= settings.MINQING["WARN_RATIO"]:
+            return "warning"
+        return "ok"
+
+    @property
+    def text(self) -> str:
+        minutes = abs(self.remaining_minutes)
+        day = calendar().day_minutes
+        if minutes >= day:
+            amount = f"{minutes / day:.1f} 个工作日"
+        elif minutes >= 60:
+            amount = f"{minutes / 60:.1f} 个工作小时"
+        else:
+            amount = f"{max(1, round(minutes))} 个工作分钟"
+        return f"已超期 {amount}" if self.remaining_minutes <= 0 else f"剩余 {amount}"
+
+
+def clock(*, label: str, started_at: dt.datetime | None, due_at: dt.datetime | None, now: dt.datetime) -> Clock | None:
+    if due_at is None:
+        return None
+    cal = calendar()
+    total = cal.between(started_at, due_at) if started_at else 0
+    remaining = cal.between(now, due_at)
+    used = 1.0 if total <= 0 else (total - remaining) / total
+    return Clock(label=label, due_at=due_at, remaining_minutes=remaining, used_ratio=used)
+
+
+def warn_at(*, started_at: dt.datetime, due_at: dt.datetime) -> dt.datetime:
+    """The instant a clock turns yellow: the configured share of its working time used."""
+    cal = calendar()
+    start = cal.minutes_at(started_at)
+    return cal.at_minutes(start + (cal.minutes_at(due_at) - start) * settings.MINQING["WARN_RATIO"])

@@ -1,0 +1,422 @@
+"""`manage.py demo`: the demo district and N requests spread over every state.
+
+Requests are simulated step by step through the transitions of workflow.py (with the same clock
+rules as actions.py) and written with bulk inserts, so a million requests take minutes. The same
+seed and the same `now` give the same data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from minqing.accounts.models import RoleAssignment, User
+from minqing.org.models import Area, AreaKind, Unit, UnitKind
+
+from . import demo_data
+from .actions import _clock_data, _clock_fields
+from .deadlines import Policy, calendar, policy_for
+from .models import (
+    Category,
+    Channel,
+    Complexity,
+    DeadlinePolicy,
+    Disposition,
+    RejectReason,
+    Satisfaction,
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+    TicketType,
+    Urgency,
+)
+from .workflow import TRANSITIONS, Status, is_allowed_step
+
+CHUNK = 5000
+
+
+# --- organisation, catalogue, accounts ------------------------------------------------------
+def build_org() -> None:
+    district = Area.objects.create(name=demo_data.DISTRICT[0], kind=AreaKind.DISTRICT, code="620103", population=demo_data.DISTRICT[1])
+    Unit.objects.create(name="七里河区民情服务中心", kind=UnitKind.DISTRICT_CENTER, area=district,
+                        address="七里河区西津西路", contact_name="孙卫东", contact_phone="0931-2330000")
+    for name, brands in demo_data.DEPARTMENTS:
+        Unit.objects.create(name=name, kind=UnitKind.DEPARTMENT, area=district, brands=brands)
+    stems = list(demo_data.COMPOUND_STEMS)
+    for s_i, (street_name, communities) in enumerate(demo_data.STREETS.items(), start=1):
+        street = Area.objects.create(name=street_name, kind=AreaKind.STREET, parent=district, code=f"620103{s_i:03d}")
+        Unit.objects.create(name=f"{street_name}办事处", kind=UnitKind.STREET_OFFICE, area=street)
+        for c_i, (name, households, population, grids) in enumerate(communities, start=1):
+            community = Area.objects.create(
+                name=name, kind=AreaKind.COMMUNITY, parent=street, code=f"{street.code}{c_i:03d}",
+                households=households, population=population,
+            )
+            Unit.objects.create(name=f"{name}居委会", kind=UnitKind.COMMUNITY_OFFICE, area=community)
+            named = list(demo_data.NAMED_COMPOUNDS.get(name, []))
+            numerals = "一二三四五六七八九十"
+            for g_i in range(1, grids + 1):
+                grid = Area.objects.create(
+                    name=f"{name}第{numerals[g_i - 1]}网格", kind=AreaKind.GRID, parent=community,
+                    code=f"{community.code}{g_i:02d}", households=households // grids,
+                )
+                for k in range(1, 3):
+                    if named:
+                        compound_name = named.pop(0)
+                    else:
+                        stem = stems[(s_i * 7 + c_i * 5 + g_i * 3 + k) % len(stems)]
+                        compound_name = f"{stem}{'' if k == 1 else '二期'}"
+                    Area.objects.create(name=compound_name, kind=AreaKind.COMPOUND, parent=grid,
+                                        code=f"{grid.code}{k:02d}")
+    areas = {a.name: a for a in Area.objects.filter(kind__in=[AreaKind.COMMUNITY, AreaKind.STREET])}
+    for name, kind, where, brands in demo_data.PARTNERS:
+        Unit.objects.create(name=name, kind=kind, area=areas[where], brands=brands)
+
+
+def build_catalogue() -> None:
+    units = {u.name: u for u in Unit.objects.all()}
+    for sort, (name, brand, code, children) in enumerate(demo_data.CATALOGUE):
+        parent = Category.objects.create(name=name, brand=brand, code=code, sort=sort)
+        for c_sort, (child, unit_name, child_code) in enumerate(children):
+            Category.objects.create(name=child, parent=parent, brand=brand, code=child_code, sort=c_sort,
+                                    default_unit=units.get(unit_name) if unit_name else None)
+    DeadlinePolicy.objects.create(urgency=Urgency.NORMAL, response_hours=7, resolve_days=5, complex_resolve_days=15,
+                                  escalated_resolve_days=3)
+    DeadlinePolicy.objects.create(urgency=Urgency.URGENT, response_hours=2, resolve_days=2, complex_resolve_days=5,
+                                  escalated_resolve_days=1)
+    # Illegal construction takes longer everywhere: demolition needs notices and hearings.
+    DeadlinePolicy.objects.create(category=Category.objects.get(code="SR01"), urgency=Urgency.NORMAL,
+                                  response_hours=7, resolve_days=10, complex_resolve_days=30, escalated_resolve_days=5)
+
+
+def build_accounts() -> list[tuple[str, str, str, str]]:
+    units = {u.name: u for u in Unit.objects.all()}
+    grids = {a.name: a for a in Area.objects.filter(kind=AreaKind.GRID)}
+    rows = []
+    for username, full_name, role, where in demo_data.ACCOUNTS:
+        user = User.objects.create_user(username=username, password=demo_data.DEMO_PASSWORD, full_name=full_name,
+                                        phone=f"1390931{len(rows):04d}")
+        if role == "admin":
+            user.is_staff = user.is_superuser = True
+            user.save()
+        unit = units.get(where) if where else None
+        area = grids.get(where) if where else None
+        RoleAssignment.objects.create(user=user, role=role, unit=unit, area=area)
+        rows.append((username, full_name, RoleAssignment(role=role).get_role_display(), where or ""))
+    return rows
+
+
+# --- requests -------------------------------------------------------------------------------
+class Stop(Exception):  # noqa: N818 - control flow: the simulated future is past `now`
+    pass
+
+
+class Sim:
+    """One request walked through the state machine with invented but consistent timings."""
+
+    def __init__(self, *, now: dt.datetime, rng: random.Random, fields: dict[str, Any], policy: Policy,
+                 actors: Callable[[Unit], tuple[User | None, str]]) -> None:
+        self.now, self.rng, self.f, self.policy, self.actors = now, rng, fields, policy, actors
+        self.cal = calendar()
+        self.events: list[TicketEvent] = []
+        self.t = fields["created_at"]
+
+    def later(self, lo: float, hi: float) -> dt.datetime:
+        """Move on by a random amount of working time; stop once we pass now."""
+        self.t = self.cal.add(self.t, self.rng.uniform(lo, hi))
+        if self.t > self.now:
+            raise Stop
+        return self.t
+
+    def event(self, action: str, frm: str, to: str, *, unit: Unit | None, to_unit: Unit | None = None,
+              note: str = "", reason: str = "", data: dict | None = None, resident: bool = False) -> None:
+        assert is_allowed_step(action, frm or None, to), (action, frm, to)
+        user, label = (None, "反映人本人") if resident or unit is None else self.actors(unit)
+        self.events.append(TicketEvent(action=action, from_status=frm, to_status=to, actor=user,
+                                       actor_label=label, actor_unit=unit,
+                                       from_unit=self.f["handling_unit"] if action != "create" else None,
+                                       to_unit=to_unit, note=note, reason=reason, data=data or {},
+                                       created_at=self.t))
+
+    def go(self, name: str, *, note: str = "", reason: str = "", data: dict | None = None,
+           changes: dict | None = None, unit: Unit | None = None, resident: bool = False) -> None:
+        t = TRANSITIONS[name]
+        frm = self.f["status"]
+        changes = changes or {}
+        new_unit = changes.get("handling_unit")
+        self.event(name, frm, t.target, unit=unit or self.f["handling_unit"],
+                   to_unit=new_unit if new_unit is not None and new_unit != self.f["handling_unit"] else None,
+                   note=note, reason=reason, data=data, resident=resident)
+        self.f.update(changes)
+        self.f["status"] = t.target
+        self.f["updated_at"] = self.t
+
+
+def _phone(rng: random.Random) -> str:
+    return f"1{rng.choice('35789')}{rng.randrange(10**9):09d}"
+
+
+def _name(rng: random.Random) -> str:
+    return rng.choice(demo_data.SURNAMES) + rng.choice(demo_data.GIVEN)
+
+
+def generate_tickets(*, count: int, seed: int, now: dt.datetime, days: int = 150,
+                     progress: Callable[[int], None] | None = None) -> int:
+    rng = random.Random(seed)
+    communities = list(Area.objects.filter(kind=AreaKind.COMMUNITY).select_related("parent"))
+    weights = [3.0 if c.name in {"瓜州路社区", "小西坪社区", "建西东路社区"} else 1.0 for c in communities]
+    grids_by_c: dict[int, list[Area]] = defaultdict(list)
+    compounds_by_g: dict[int, list[Area]] = defaultdict(list)
+    for a in Area.objects.filter(kind__in=[AreaKind.GRID, AreaKind.COMPOUND]).order_by("code"):
+        (grids_by_c if a.kind == AreaKind.GRID else compounds_by_g)[a.parent_id].append(a)
+    units = list(Unit.objects.select_related("area"))
+    office_of = {u.area_id: u for u in units if u.kind == UnitKind.COMMUNITY_OFFICE}
+    street_office_of = {u.area_id: u for u in units if u.kind == UnitKind.STREET_OFFICE}
+    center = next(u for u in units if u.kind == UnitKind.DISTRICT_CENTER)
+    departments = [u for u in units if u.kind == UnitKind.DEPARTMENT]
+    partners_by_area: dict[int, list[Unit]] = defaultdict(list)
+    for u in units:
+        if u.kind in {UnitKind.PARTNER, UnitKind.PROPERTY, UnitKind.SOCIAL_ORG, UnitKind.OWNERS_COMMITTEE}:
+            partners_by_area[u.area_id].append(u)
+    categories = list(Category.objects.filter(parent__isnull=False).select_related("parent", "default_unit"))
+    policies = {(c.pk, u): policy_for(category=c, urgency=u) for c in categories for u in Urgency.values}
+    accounts = {r.unit_id: r.user for r in RoleAssignment.objects.select_related("user").exclude(unit=None)}
+    grid_workers = {r.area_id: r.user for r in RoleAssignment.objects.select_related("user").filter(role="grid_worker")}
+    resident = User.objects.filter(username="jumin").first()
+    staff_names: dict[int, str] = {}
+
+    def actor_for(unit: Unit) -> tuple[User | None, str]:
+        user = accounts.get(unit.pk)
+        if user is not None:
+            return user, user.full_name
+        if unit.pk not in staff_names:
+            staff_names[unit.pk] = _name(random.Random(unit.pk * 7919))
+        return None, staff_names[unit.pk]
+
+    start = now - dt.timedelta(days=days)
+    span = (now - start).total_seconds()
+    # Ages skew recent, as a live system's do; sorted so numbers follow time.
+    offsets = sorted(span * (1 - rng.random() ** 1.6) for _ in range(count))
+    counters: dict[dt.date, int] = defaultdict(int)
+    made = 0
+    for chunk_start in range(0, count, CHUNK):
+        sims: list[Sim] = []
+        merges: list[tuple[int, int]] = []
+        recent: dict[int, int] = {}
+        for offset in offsets[chunk_start:chunk_start + CHUNK]:
+            created = start + dt.timedelta(seconds=offset)
+            local = timezone.localtime(created)
+            if local.hour < 7 or local.hour > 21:  # few people call at night: move it to the morning
+                created = min(created + dt.timedelta(hours=9), now - dt.timedelta(minutes=rng.randint(1, 600)))
+            community = rng.choices(communities, weights)[0]
+            grid = rng.choice(grids_by_c[community.pk])
+            compound = rng.choice(compounds_by_g[grid.pk])
+            # Some residents report what a neighbour already reported: those get merged.
+            dup_of = recent.get(community.pk) if rng.random() < 0.05 else None
+            category = sims[dup_of].f["category"] if dup_of is not None else rng.choice(categories)
+            urgency = Urgency.URGENT if rng.random() < 0.08 else Urgency.NORMAL
+            channel = rng.choices(Channel.values, [25, 8, 30, 12, 15, 10])[0]
+            text = rng.choice(demo_data.TEXTS.get(category.code, ["{c}的问题反映好几次了，一直没人管，请尽快处理。"]))
+            text = text.format(c=compound.name, b=rng.randint(1, 24))
+            anonymous = rng.random() < 0.08
+            day = timezone.localdate(created)
+            counters[day] += 1
+            office = office_of[community.pk]
+            is_resident = resident is not None and rng.random() < 0.02 and not anonymous
+            fields: dict[str, Any] = {
+                "number": f"MQ-{day:%Y%m%d}-{counters[day]:05d}", "channel": Channel.ONLINE if is_resident else channel,
+                "type": rng.choices(TicketType.values, [10, 35, 35, 10, 10])[0], "category": category,
+                "title": f"{compound.name}{category.name}", "text": text, "urgency": urgency,
+                "street": community.parent, "community": community, "grid": grid, "compound": compound,
+                "address": f"{rng.randint(1, 24)}号楼{rng.randint(1, 6)}单元", "anonymous": anonymous,
+                "reporter_name": "" if anonymous else (resident.full_name if is_resident else _name(rng)),
+                "reporter_phone": "" if anonymous else (resident.phone if is_resident else _phone(rng)),
+                "reporter_user": resident if is_resident else None,
+                "status": "", "handling_unit": office, "complexity": Complexity.NORMAL, "created_at": created, "updated_at": created,
+                "created_by": grid_workers.get(grid.pk) if channel == Channel.VISIT else None,
+            }
+            sim = Sim(now=now, rng=rng, fields=fields, policy=policies[(category.pk, urgency)], actors=actor_for)
+            _simulate(sim, office=office, street_office=street_office_of[community.parent_id], center=center,
+                      departments=departments, partners=partners_by_area[community.pk] + partners_by_area[community.parent_id],
+                      merge_target=sims[dup_of] if dup_of is not None else None)
+            if sim.f["status"] == Status.MERGED:
+                merges.append((len(sims), dup_of))
+            recent[community.pk] = len(sims)
+            sims.append(sim)
+        _write(sims, merges)
+        made += len(sims)
+        if progress:
+            progress(made)
+    for day, last in counters.items():
+        TicketCounter.objects.update_or_create(day=day, defaults={"last": last})
+    return made
+
+
+def _status_at(sim: Sim, at: dt.datetime) -> str:
+    status = Status.RECEIVED
+    for e in sim.events:
+        if e.created_at <= at:
+            status = e.to_status
+    return status
+
+
+def _simulate(sim: Sim, *, office: Unit, street_office: Unit, center: Unit, departments: list[Unit],
+              partners: list[Unit], merge_target: Sim | None) -> None:
+    rng, f, p = sim.rng, sim.f, sim.policy
+    online = f["channel"] == Channel.ONLINE
+    resp = _clock_fields("response", f["created_at"], p.response_minutes)
+    f.update(resp)
+    f["status"] = Status.RECEIVED
+    sim.event("create", "", Status.RECEIVED, unit=None if online else office, to_unit=office,
+              data={"channel": f["channel"], **_clock_data(resp)}, resident=online)
+    stop_response = _clock_fields("response", None, None)
+    stop_resolve = _clock_fields("resolve", None, None)
+    try:
+        r = rng.random()
+        if r < 0.04:
+            sim.later(20, 300)
+            reason = rng.choice(RejectReason.values)
+            note = {"emergency": "已告知群众拨打119并联系消防。", "legal": "该纠纷已进入诉讼程序，请通过法院解决。",
+                    "repeat": "与此前已办结事项相同，无新情况，已向群众解释。",
+                    "outside_remit": "属于业主与开发商之间的合同纠纷，建议通过协商或诉讼解决。",
+                    "other": "反映内容不清楚，多次联系未果。"}[reason]
+            sim.go("reject", note=note, reason=reason, changes={**stop_response, "closed_at": sim.t, "result": note,
+                   **({"disposition": Disposition.ADVISORY} if reason == RejectReason.OUTSIDE_REMIT else {})})
+            return
+        if merge_target is not None:
+            sim.later(10, 200)
+            target_status = _status_at(merge_target, sim.t)
+            if target_status not in {Status.CLOSED, Status.REJECTED, Status.MERGED}:
+                sim.go("merge", note="同一问题，合并办理。", data={"into": merge_target.f["number"]},
+                       changes={**stop_response, "closed_at": sim.t})
+                merge_target.events.append(TicketEvent(
+                    action="merged_in", from_status=target_status, to_status=target_status,
+                    actor_label=sim.actors(office)[1], actor=sim.actors(office)[0], actor_unit=office,
+                    note="同一问题，合并办理。", data={"duplicate": f["number"]}, created_at=sim.t))
+                return
+        sim.later(10, 480)
+        sim.go("accept", changes=stop_response)
+        if rng.random() < 0.15:
+            sim.later(20, 240)
+            result = "网格员当场协调解决，已向群众说明。"
+            sim.go("resolve_on_spot", note=result, changes={**stop_resolve, "disposition": Disposition.ON_SPOT,
+                                                             "result": result, "resolved_at": sim.t})
+        else:
+            _handle(sim, office=office, street_office=street_office, center=center, departments=departments,
+                    partners=partners)
+        _callback(sim, p)
+    except Stop:
+        return
+
+
+def _send(sim: Sim, name: str, unit: Unit, complexity: str) -> None:
+    p = sim.policy
+    clocks = {**_clock_fields("response", sim.t, p.response_minutes),
+              **_clock_fields("resolve", sim.t, p.resolve_for(complexity))}
+    sim.go(name, note="请按时限办理并及时回复群众。", data={"complexity": complexity, **_clock_data(clocks)},
+           changes={**clocks, "handling_unit": unit, "sender_unit": sim.f["handling_unit"], "complexity": complexity,
+                    "disposition": sim.f.get("disposition") or Disposition.PROMISED})
+
+
+def _handle(sim: Sim, *, office: Unit, street_office: Unit, center: Unit, departments: list[Unit],
+            partners: list[Unit]) -> None:
+    rng, f, p = sim.rng, sim.f, sim.policy
+    stop_response = _clock_fields("response", None, None)
+    stop_resolve = _clock_fields("resolve", None, None)
+    complexity = Complexity.COMPLEX if rng.random() < 0.12 else Complexity.NORMAL
+    default = f["category"].default_unit
+    if partners and rng.random() < 0.12:
+        unit = rng.choice(partners)
+    else:
+        unit = default or office
+    sim.later(5, 120)
+    _send(sim, "dispatch", unit, complexity)
+    if rng.random() < 0.05 and unit != office:
+        sim.later(30, 500)
+        sim.go("return", note="经核实不属于本单位职责，请重新派单。",
+               changes={**stop_response, **stop_resolve, "handling_unit": office, "sender_unit": None})
+        sim.later(10, 200)
+        _send(sim, "dispatch", office, complexity)
+    sim.later(10, 600)
+    sim.go("sign", changes=stop_response)
+    if f["handling_unit"] == office and rng.random() < 0.15:
+        sim.later(60, 900)
+        clocks = {**_clock_fields("response", sim.t, p.response_minutes),
+                  **_clock_fields("resolve", sim.t, p.escalated_resolve_minutes)}
+        sim.go("escalate", note="涉及多个部门，社区协调不了，请街道吹哨。", data=_clock_data(clocks),
+               changes={**clocks, "handling_unit": street_office, "sender_unit": office,
+                        "disposition": Disposition.ESCALATED})
+        sim.later(10, 400)
+        sim.go("sign", changes=stop_response)
+        if rng.random() < 0.6:
+            sim.later(30, 400)
+            _send(sim, "redispatch", rng.choice(departments), complexity)
+            sim.later(10, 600)
+            sim.go("sign", changes=stop_response)
+    for _ in range(rng.choice([0, 0, 1, 1, 2])):
+        sim.later(120, 1500)
+        sim.event("progress", f["status"], f["status"], unit=f["handling_unit"],
+                  note=rng.choice(["已到现场查看，正在联系相关方。", "已约谈物业，限期整改。", "材料已报送，等待审批。"]))
+    if rng.random() < 0.06:
+        sim.later(60, 600)
+        until = timezone.localdate(sim.t) + dt.timedelta(days=rng.randint(30, 120))
+        remaining = sim.cal.between(sim.t, f["resolve_due_at"]) if f.get("resolve_due_at") else None
+        sim.go("suspend", note="需纳入明年预算统一实施。", data={"until": until.isoformat(), "remaining_minutes": remaining},
+               changes={**stop_resolve, "suspended_until": until})
+        sim.later(3000, 40000)
+        clocks = _clock_fields("resolve", sim.t, max(float(remaining or 420), 1.0))
+        sim.go("resume", data=_clock_data(clocks), changes={**clocks, "suspended_until": None})
+    window = p.resolve_for(f["complexity"])
+    sim.later(window * 0.1, window * rng.choice([0.8, 0.9, 1.0, 1.0, 1.4]))
+    result = rng.choice(["已现场处理完毕，并拍照留存。", "已协调相关单位整改到位，群众认可。", "已按政策办理，告知群众办理结果。"])
+    sim.go("resolve", note=result, changes={**stop_resolve, "result": result, "resolved_at": sim.t})
+
+
+def _callback(sim: Sim, p: Policy) -> None:
+    rng, f = sim.rng, sim.f
+    community_office = f["handling_unit"] if f["handling_unit"].kind == UnitKind.COMMUNITY_OFFICE else None
+    for attempt in range(3):
+        sim.later(30, 1200)
+        if rng.random() < 0.08 and attempt < 2:
+            sim.event("callback_attempt", Status.RESOLVED, Status.RESOLVED, unit=community_office or f["handling_unit"],
+                      note="电话未接通", data={"contacted": False})
+            continue
+        break
+    r = rng.random()
+    satisfaction = Satisfaction.SATISFIED if r < 0.72 else (Satisfaction.BASIC if r < 0.92 else Satisfaction.DISSATISFIED)
+    solved = satisfaction != Satisfaction.DISSATISFIED or rng.random() < 0.3
+    data = {"contacted": True, "solved": solved, "satisfaction": satisfaction, "by": "staff"}
+    if satisfaction == Satisfaction.DISSATISFIED:
+        clocks = _clock_fields("resolve", sim.t, p.resolve_for(f["complexity"]))
+        sim.go("rework", note="群众反映问题没有彻底解决，要求重新处理。", data={**data, **_clock_data(clocks)},
+               changes={**clocks, "satisfaction": satisfaction, "rework_count": f.get("rework_count", 0) + 1,
+                        "resolved_at": None}, unit=community_office)
+        sim.later(60, 2000)
+        result = "返工后已彻底处理，群众认可。"
+        sim.go("resolve", note=result,
+               changes={**_clock_fields("resolve", None, None), "result": result, "resolved_at": sim.t})
+        sim.later(30, 900)
+        satisfaction = Satisfaction.BASIC
+        data = {"contacted": True, "solved": True, "satisfaction": satisfaction, "by": "staff"}
+    sim.go("close", data=data, changes={"satisfaction": satisfaction, "closed_at": sim.t}, unit=community_office)
+
+
+def _write(sims: list[Sim], merges: list[tuple[int, int]]) -> None:
+    with transaction.atomic():
+        tickets = Ticket.objects.bulk_create([Ticket(**s.f) for s in sims], batch_size=1000)
+        for dup, target in merges:
+            tickets[dup].merged_into_id = tickets[target].pk
+        if merges:
+            Ticket.objects.bulk_update([tickets[d] for d, _ in merges], ["merged_into"], batch_size=1000)
+        events = []
+        for ticket, sim in zip(tickets, sims, strict=True):
+            for e in sim.events:
+                e.ticket_id = ticket.pk
+                events.append(e)
+        events.sort(key=lambda e: (e.ticket_id, e.created_at))
+        TicketEvent.objects.bulk_create(events, batch_size=2000)

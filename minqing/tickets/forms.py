@@ -1,0 +1,278 @@
+"""Forms check the shape of input and keep what was typed; the rules live in actions.py."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from minqing.lib.validation import normalize_phone
+from minqing.org.models import Area, AreaKind, Unit
+
+from . import attachments
+from .models import (
+    Category,
+    Channel,
+    Complexity,
+    RejectReason,
+    Satisfaction,
+    TicketType,
+    Urgency,
+)
+from .workflow import Status
+
+TEXT_MAX = settings.MINQING["TEXT_MAX_LENGTH"]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Several photos at once; cleaned into validated, re-encoded images ready to store."""
+
+    widget = MultipleFileInput(attrs={"accept": "image/*", "multiple": True})
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", "照片")
+        kwargs.setdefault("help_text", "可选，最多 9 张，每张不超过 10 MB（JPG/PNG/GIF/WEBP）")
+        super().__init__(**kwargs)
+
+    def clean(self, data: object, initial: object = None) -> list[attachments.PreparedImage]:
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        try:
+            return attachments.prepare_images(list(files))
+        except attachments.UploadError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+def category_choices() -> list:
+    """Second-level categories grouped under their first level, for a select with optgroups."""
+    groups: dict[str, list] = {}
+    for c in Category.objects.filter(active=True, parent__isnull=False, parent__active=True).select_related("parent"):
+        groups.setdefault(f"{c.parent.name}（{c.parent.get_brand_display()}）", []).append((c.pk, c.name))
+    return [("", "请选择分类"), *groups.items()]
+
+
+class CategoryField(forms.ModelChoiceField):
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(
+            queryset=Category.objects.filter(parent__isnull=False).select_related("parent"),
+            label="事项分类",
+            error_messages={"required": "请选择事项分类。", "invalid_choice": "请选择列表中的分类。"},
+            **kwargs,
+        )
+
+
+class LocationMixin:
+    """Community → grid → compound, each checked to lie inside the one before."""
+
+    def clean_location(self, cleaned: dict) -> None:
+        community, grid, compound = cleaned.get("community"), cleaned.get("grid"), cleaned.get("compound")
+        if community is None:
+            return
+        if grid is not None and grid.parent_id != community.pk:
+            self.add_error("grid", f"网格“{grid.name}”不属于{community.name}。")
+            return
+        if compound is not None:
+            if grid is None:
+                cleaned["grid"] = grid = compound.parent
+            if compound.parent_id != grid.pk or grid.parent_id != community.pk:
+                self.add_error("compound", f"小区“{compound.name}”不在所选网格内。")
+                return
+        cleaned["area"] = compound or grid or community
+
+
+def _area_field(kind: str, label: str, required: bool) -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        queryset=Area.objects.filter(kind=kind),
+        label=label,
+        required=required,
+        error_messages={"required": f"请选择{label}。", "invalid_choice": f"所选{label}不存在，请重新选择。"},
+    )
+
+
+class TicketForm(LocationMixin, forms.Form):
+    channel = forms.ChoiceField(label="来源渠道", choices=Channel.choices, initial=Channel.VISIT)
+    type = forms.ChoiceField(label="诉求类型", choices=TicketType.choices, initial=TicketType.HELP)
+    category = CategoryField()
+    title = forms.CharField(label="标题", max_length=100, required=False, help_text="可不填，默认取内容前 30 字")
+    text = forms.CharField(
+        label="诉求内容",
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "请填写诉求内容。", "max_length": f"诉求内容不能超过 {TEXT_MAX} 字。"},
+    )
+    community = _area_field(AreaKind.COMMUNITY, "社区", True)
+    grid = _area_field(AreaKind.GRID, "网格", False)
+    compound = _area_field(AreaKind.COMPOUND, "小区/楼院", False)
+    address = forms.CharField(label="详细地址", max_length=200, required=False, help_text="如：3号楼2单元门口")
+    urgency = forms.ChoiceField(label="紧急程度", choices=Urgency.choices, initial=Urgency.NORMAL)
+    anonymous = forms.BooleanField(label="匿名反映", required=False)
+    reporter_name = forms.CharField(label="反映人姓名", max_length=50, required=False)
+    reporter_phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    photos = PhotosField()
+
+    def __init__(self, *args: object, communities: object = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices()
+        if communities is not None:
+            self.fields["community"].queryset = communities
+        data = self.data or {}
+        community_id = data.get("community") or self.initial.get("community")
+        grid_id = data.get("grid") or self.initial.get("grid")
+        # Only the grids and compounds under what is chosen, so the selects stay short.
+        self.fields["grid"].queryset = Area.objects.filter(kind=AreaKind.GRID, parent_id=community_id or 0)
+        self.fields["compound"].queryset = Area.objects.filter(kind=AreaKind.COMPOUND, parent_id=grid_id or 0)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        self.clean_location(cleaned)
+        if cleaned.get("anonymous"):
+            cleaned["reporter_name"] = cleaned["reporter_phone"] = ""
+        else:
+            if not cleaned.get("reporter_name", "").strip():
+                self.add_error("reporter_name", "请填写反映人姓名，或勾选“匿名反映”。")
+            try:
+                cleaned["reporter_phone"] = normalize_phone(cleaned.get("reporter_phone", ""))
+            except ValueError as exc:
+                self.add_error("reporter_phone", str(exc))
+        text = (cleaned.get("text") or "").strip()
+        if text and len(text) < 5:
+            self.add_error("text", "诉求内容太短，请写清楚什么地方、什么问题（至少 5 个字）。")
+        return cleaned
+
+
+class ResidentTicketForm(TicketForm):
+    """The public form: no channel or type to pick; residents speak online and ask for help."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("channel", "type", "urgency", "title"):
+            self.fields.pop(name)
+        self.fields["text"].label = "您遇到了什么问题？"
+        self.fields["text"].widget.attrs["placeholder"] = "请写清楚：什么地方、什么问题、持续多久了"
+        self.fields["reporter_name"].label = "您的称呼"
+        self.fields["reporter_phone"].label = "手机号（用于查询进度和回访）"
+
+
+# --- one form per action ---------------------------------------------------------------------
+def _note(label: str, required: bool, max_length: int = 500, rows: int = 3) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=max_length,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        error_messages={"required": f"请填写{label}。", "max_length": f"{label}不能超过 {max_length} 字。"},
+    )
+
+
+class NoteForm(forms.Form):
+    note = _note("说明", required=False)
+
+
+class RejectForm(forms.Form):
+    reason = forms.ChoiceField(label="不予受理原因", choices=[("", "请选择"), *RejectReason.choices],
+                               error_messages={"required": "请选择不予受理的原因。"})
+    note = _note("向群众的解释", required=True)
+
+
+class MergeForm(forms.Form):
+    into_number = forms.CharField(label="合并到事项编号", max_length=32, help_text="如 MQ-20261130-00042",
+                                  error_messages={"required": "请填写要合并到的事项编号。"})
+    note = _note("说明", required=False)
+
+
+class ResultForm(forms.Form):
+    result = _note("办理结果", required=True, max_length=2000, rows=4)
+    photos = PhotosField()
+
+
+class DispatchForm(forms.Form):
+    unit = forms.ModelChoiceField(queryset=Unit.objects.none(), label="承办单位",
+                                  error_messages={"required": "请选择承办单位。", "invalid_choice": "请选择列表中的单位。"})
+    complexity = forms.ChoiceField(label="复杂程度", choices=Complexity.choices, initial=Complexity.NORMAL)
+    note = _note("派单意见", required=False)
+
+    def __init__(self, *args: object, units: list[Unit], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.filter(pk__in=[u.pk for u in units])
+        groups: dict[str, list] = {}
+        for u in units:
+            groups.setdefault(u.get_kind_display(), []).append((u.pk, u.name))
+        self.fields["unit"].choices = [("", "请选择承办单位"), *groups.items()]
+
+
+class ReasonForm(forms.Form):
+    note = _note("理由", required=True)
+
+
+class SuspendForm(forms.Form):
+    until = forms.DateField(label="计划办理日期", widget=forms.DateInput(attrs={"type": "date"}),
+                            error_messages={"required": "请填写计划办理日期。", "invalid": "日期格式不对，请按 2026-12-31 填写。"})
+    note = _note("缓办理由（如需列入预算、等待工程季）", required=True)
+
+
+class CallbackForm(forms.Form):
+    contacted = forms.TypedChoiceField(label="是否联系上群众", choices=[("1", "已联系上"), ("0", "未联系上")],
+                                       coerce=lambda v: v == "1", widget=forms.RadioSelect, initial="1")
+    solved = forms.TypedChoiceField(label="问题是否解决", choices=[("1", "已解决"), ("0", "未解决")],
+                                    coerce=lambda v: v == "1", widget=forms.RadioSelect, required=False)
+    satisfaction = forms.ChoiceField(label="满意度", choices=Satisfaction.choices, widget=forms.RadioSelect, required=False)
+    note = _note("回访记录", required=False)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("contacted"):
+            if cleaned.get("solved") in (None, ""):
+                self.add_error("solved", "请选择问题是否解决。")
+            if not cleaned.get("satisfaction"):
+                self.add_error("satisfaction", "请选择满意度。")
+            elif cleaned["satisfaction"] == Satisfaction.DISSATISFIED and not cleaned.get("note", "").strip():
+                self.add_error("note", "不满意时请记录群众不满意的原因，以便返工。")
+        return cleaned
+
+
+class ProgressForm(forms.Form):
+    note = _note("进展说明", required=True, max_length=2000, rows=4)
+    photos = PhotosField()
+
+
+class RatingForm(forms.Form):
+    satisfaction = forms.ChoiceField(choices=Satisfaction.choices, error_messages={"required": "请选择满意度。"})
+    solved = forms.TypedChoiceField(choices=[("1", "已解决"), ("0", "未解决")], coerce=lambda v: v == "1")
+    note = forms.CharField(required=False, max_length=500)
+
+
+class TrackForm(forms.Form):
+    number = forms.CharField(label="事项编号", max_length=32, error_messages={"required": "请填写事项编号。"})
+    secret = forms.CharField(label="手机号或查询码", max_length=20,
+                             error_messages={"required": "请填写登记时留的手机号（匿名反映请填查询码）。"})
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label="关键词", required=False)
+    status = forms.ChoiceField(label="状态", choices=[("", "全部状态"), *Status.choices], required=False)
+    area = forms.ModelChoiceField(queryset=Area.objects.exclude(kind=AreaKind.DISTRICT), label="区域", required=False,
+                                  empty_label="全部区域")
+    category = forms.ModelChoiceField(queryset=Category.objects.all(), label="分类", required=False, empty_label="全部分类")
+    channel = forms.ChoiceField(label="渠道", choices=[("", "全部渠道"), *Channel.choices], required=False)
+    type = forms.ChoiceField(label="类型", choices=[("", "全部类型"), *TicketType.choices], required=False)
+    urgency = forms.ChoiceField(label="紧急程度", choices=[("", "全部"), *Urgency.choices], required=False)
+    unit = forms.ModelChoiceField(queryset=Unit.objects.all(), label="办理单位", required=False, empty_label="全部单位")
+    date_from = forms.DateField(label="登记日期从", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="至", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    overdue = forms.BooleanField(label="仅看超期", required=False)
+    sort = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: object, areas: object = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if areas is not None:
+            self.fields["area"].queryset = areas
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_from"] > cleaned["date_to"]:
+            self.add_error("date_to", "结束日期不能早于开始日期。")
+        return cleaned

@@ -1,0 +1,347 @@
+"""Requests (民情事项), their immutable event log, the category catalogue and deadline policies."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from minqing.org.models import Area, Unit
+
+from .workflow import Status, event_label
+
+
+class Brand(models.TextChoices):
+    RELIEF = "relief", "扶危解困"
+    JOBS = "jobs", "就业创业"
+    CULTURE = "culture", "文化科普"
+    HOUSING = "housing", "百姓安居"
+    HEALTH = "health", "医疗卫生"
+    ELDERLY = "elderly", "养老服务"
+    URBAN = "urban", "城市管理"
+
+
+class Channel(models.TextChoices):
+    HOTLINE = "hotline", "说事热线"
+    MAILBOX = "mailbox", "说事信箱"
+    VISIT = "visit", "网格员入户"
+    TALK_HALL = "talk_hall", "说事厅"
+    ONLINE = "online", "网上提交"
+    HOTLINE_12345 = "12345", "12345工单"
+
+
+class TicketType(models.TextChoices):
+    ENQUIRY = "enquiry", "咨询"
+    HELP = "help", "求助"
+    COMPLAINT = "complaint", "投诉"
+    REPORT = "report", "举报"
+    SUGGESTION = "suggestion", "建议"
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", "一般"
+    URGENT = "urgent", "紧急"
+
+
+class Complexity(models.TextChoices):
+    NORMAL = "normal", "一般事项"
+    COMPLEX = "complex", "复杂事项"
+
+
+class Disposition(models.TextChoices):
+    ON_SPOT = "on_spot", "即办件"
+    PROMISED = "promised", "承诺件"
+    ESCALATED = "escalated", "上报件"
+    ADVISORY = "advisory", "建议件"
+
+
+class RejectReason(models.TextChoices):
+    EMERGENCY = "emergency", "紧急警情，请拨打110/119/120"
+    LEGAL = "legal", "已进入诉讼、仲裁、复议等法定程序"
+    REPEAT = "repeat", "重复诉求，且无新情况、新理由"
+    OUTSIDE_REMIT = "outside_remit", "不属于政府职责范围"
+    OTHER = "other", "其他原因"
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", "满意"
+    BASIC = "basic", "基本满意"
+    DISSATISFIED = "dissatisfied", "不满意"
+
+
+class Category(models.Model):
+    """Two levels: a first-level category belongs to a service brand; requests use second-level ones."""
+
+    name = models.CharField("名称", max_length=60)
+    parent = models.ForeignKey(
+        "self", verbose_name="一级分类", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    brand = models.CharField("服务品牌", max_length=16, choices=Brand.choices)
+    code = models.CharField("编码", max_length=20, unique=True)
+    default_unit = models.ForeignKey(
+        Unit,
+        verbose_name="默认承办单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="留空表示由所在社区办理。",
+    )
+    streets = models.ManyToManyField(
+        Area,
+        verbose_name="适用街道",
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": "street"},
+        help_text="留空表示全区适用。",
+    )
+    active = models.BooleanField("启用", default=True)
+    sort = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "事项分类"
+        verbose_name_plural = "事项分类"
+        ordering = ["sort", "code"]
+        constraints = [models.UniqueConstraint(fields=["parent", "name"], name="category_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
+
+    def clean(self) -> None:
+        if self.parent_id and self.parent.parent_id:
+            raise ValidationError({"parent": "分类只有两级：上级必须是一级分类。"})
+        if self.parent_id and self.brand != self.parent.brand:
+            raise ValidationError({"brand": "二级分类的服务品牌必须与一级分类相同。"})
+
+
+class DeadlinePolicy(models.Model):
+    """Response and resolution time per category and urgency; the row without category is the default."""
+
+    category = models.ForeignKey(
+        Category,
+        verbose_name="分类",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="policies",
+        help_text="留空为全区默认；一级分类的规则适用于其下所有二级分类。",
+    )
+    urgency = models.CharField("紧急程度", max_length=16, choices=Urgency.choices)
+    response_hours = models.DecimalField("响应时限（工作小时）", max_digits=5, decimal_places=1)
+    resolve_days = models.DecimalField("办结时限（工作日）", max_digits=5, decimal_places=1)
+    complex_resolve_days = models.DecimalField("复杂事项办结时限（工作日）", max_digits=5, decimal_places=1)
+    escalated_resolve_days = models.DecimalField(
+        "上报件答复时限（工作日）", max_digits=5, decimal_places=1, default=3
+    )
+
+    class Meta:
+        verbose_name = "时限规则"
+        verbose_name_plural = "时限规则"
+        constraints = [
+            models.UniqueConstraint(fields=["category", "urgency"], name="policy_unique"),
+            models.UniqueConstraint(
+                fields=["urgency"], condition=models.Q(category=None), name="policy_unique_default"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category or '全区默认'}·{self.get_urgency_display()}"
+
+
+class CalendarDay(models.Model):
+    """An admin-entered day that overrides the holiday library (a newly published schedule)."""
+
+    date = models.DateField("日期", unique=True)
+    is_workday = models.BooleanField("是否工作日", help_text="勾选：调休上班日；不勾选：放假日。")
+    name = models.CharField("说明", max_length=50, blank=True, help_text="例如：春节、国庆调休上班")
+
+    class Meta:
+        verbose_name = "节假日安排"
+        verbose_name_plural = "节假日安排"
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'上班' if self.is_workday else '放假'} {self.name}"
+
+
+class TicketCounter(models.Model):
+    """The last number issued per day. Incremented under the row's write lock; never goes back."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "编号计数器"
+        verbose_name_plural = "编号计数器"
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"
+
+
+class Ticket(models.Model):
+    number = models.CharField("编号", max_length=32, unique=True)
+    channel = models.CharField("来源渠道", max_length=16, choices=Channel.choices)
+    type = models.CharField("诉求类型", max_length=16, choices=TicketType.choices)
+    category = models.ForeignKey(Category, verbose_name="事项分类", on_delete=models.PROTECT, related_name="tickets")
+    title = models.CharField("标题", max_length=100)
+    text = models.TextField("诉求内容")
+    urgency = models.CharField("紧急程度", max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
+    disposition = models.CharField("办理方式", max_length=16, choices=Disposition.choices, blank=True)
+
+    # Location: the deepest area given plus its ancestors, kept as columns for scoped queries.
+    street = models.ForeignKey(Area, verbose_name="街道", on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(Area, verbose_name="社区", on_delete=models.PROTECT, related_name="+")
+    grid = models.ForeignKey(Area, verbose_name="网格", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    compound = models.ForeignKey(
+        Area, verbose_name="小区/楼院", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    address = models.CharField("详细地址", max_length=200, blank=True)
+    latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
+
+    anonymous = models.BooleanField("匿名", default=False)
+    reporter_name = models.CharField("反映人", max_length=50, blank=True)
+    reporter_phone = models.CharField("联系电话", max_length=20, blank=True, db_index=True)
+    reporter_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="反映人账号",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reported_tickets",
+    )
+    tracking_code_hash = models.CharField("查询码摘要", max_length=64, blank=True)
+
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    handling_unit = models.ForeignKey(Unit, verbose_name="当前办理单位", on_delete=models.PROTECT, related_name="+")
+    # Who sent it to the holder (dispatch or escalation): a return (退回) goes back there.
+    sender_unit = models.ForeignKey(
+        Unit, verbose_name="交办单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    merged_into = models.ForeignKey(
+        "self", verbose_name="合并至", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+    )
+    complexity = models.CharField("复杂程度", max_length=16, choices=Complexity.choices, default=Complexity.NORMAL)
+
+    # Clocks. A due column is set while its clock runs and cleared when it stops; the event log
+    # keeps every value ever set, so statistics never read these.
+    response_started_at = models.DateTimeField("响应计时起点", null=True, blank=True)
+    response_due_at = models.DateTimeField("响应时限", null=True, blank=True, db_index=True)
+    response_warn_at = models.DateTimeField("响应预警时间", null=True, blank=True, db_index=True)
+    resolve_started_at = models.DateTimeField("办结计时起点", null=True, blank=True)
+    resolve_due_at = models.DateTimeField("办结时限", null=True, blank=True, db_index=True)
+    resolve_warn_at = models.DateTimeField("办结预警时间", null=True, blank=True, db_index=True)
+    suspended_until = models.DateField("计划办理日期", null=True, blank=True)
+
+    result = models.TextField("办理结果", blank=True)
+    satisfaction = models.CharField("满意度", max_length=16, choices=Satisfaction.choices, blank=True)
+    rework_count = models.PositiveSmallIntegerField("返工次数", default=0)
+    resolved_at = models.DateTimeField("办结时间", null=True, blank=True)
+    closed_at = models.DateTimeField("结案时间", null=True, blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登记人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="created_tickets",
+    )
+    created_at = models.DateTimeField("登记时间", db_index=True)
+    updated_at = models.DateTimeField("更新时间")
+    # Bumped by every transition: the guard that lets only one of two concurrent actions win.
+    version = models.PositiveIntegerField("版本", default=0)
+
+    class Meta:
+        verbose_name = "民情事项"
+        verbose_name_plural = "民情事项"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "community"], name="ticket_status_community"),
+            models.Index(fields=["status", "street"], name="ticket_status_street"),
+            models.Index(fields=["handling_unit", "status"], name="ticket_unit_status"),
+            models.Index(fields=["grid", "status"], name="ticket_grid_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        from .workflow import OPEN_STATUSES
+
+        return self.status in OPEN_STATUSES
+
+    @property
+    def location_label(self) -> str:
+        parts = [a.name for a in (self.street, self.community, self.grid, self.compound) if a is not None]
+        return " · ".join(parts)
+
+
+class TicketEvent(models.Model):
+    """One step in a request's life. Written once, never changed or deleted."""
+
+    ticket = models.ForeignKey(Ticket, verbose_name="事项", on_delete=models.PROTECT, related_name="events")
+    action = models.CharField("动作", max_length=24)
+    from_status = models.CharField("原状态", max_length=16, choices=Status.choices, blank=True)
+    to_status = models.CharField("新状态", max_length=16, choices=Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField("操作人名称", max_length=60, help_text="操作时的姓名或“反映人本人”")
+    actor_unit = models.ForeignKey(
+        Unit, verbose_name="操作单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    from_unit = models.ForeignKey(
+        Unit, verbose_name="原办理单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_unit = models.ForeignKey(
+        Unit, verbose_name="新办理单位", null=True, blank=True, on_delete=models.PROTECT, related_name="events_received"
+    )
+    note = models.TextField("说明", blank=True)
+    reason = models.CharField("原因", max_length=32, blank=True)
+    data = models.JSONField("数据", default=dict, blank=True)
+    created_at = models.DateTimeField("时间", db_index=True)
+
+    class Meta:
+        verbose_name = "办理记录"
+        verbose_name_plural = "办理记录"
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["to_unit", "ticket"], name="event_to_unit_ticket")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.label}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValidationError("办理记录一经写入不可修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # noqa: ANN201
+        raise ValidationError("办理记录不可删除。")
+
+    @property
+    def label(self) -> str:
+        return event_label(self.action)
+
+
+class TicketAttachment(models.Model):
+    ticket = models.ForeignKey(Ticket, verbose_name="事项", on_delete=models.PROTECT, related_name="attachments")
+    event = models.ForeignKey(
+        TicketEvent, verbose_name="所属记录", on_delete=models.PROTECT, related_name="attachments"
+    )
+    file = models.FileField("文件", upload_to="tickets/%Y/%m/")
+    original_name = models.CharField("原文件名", max_length=200, blank=True)
+    content_type = models.CharField("类型", max_length=40)
+    size = models.PositiveIntegerField("大小（字节）")
+    width = models.PositiveIntegerField("宽")
+    height = models.PositiveIntegerField("高")
+    created_at = models.DateTimeField("上传时间")
+
+    class Meta:
+        verbose_name = "附件"
+        verbose_name_plural = "附件"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.original_name or self.file.name

@@ -1,0 +1,259 @@
+"""Reads that several places share, always scoped by the viewer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from minqing.accounts.scope import Scope
+from minqing.lib.masking import mask_name, mask_phone
+
+from .actions import tracking_hash
+from .models import Ticket, TicketEvent
+from .workflow import OPEN_STATUSES, RESOLVE_CLOCK, RESPONSE_CLOCK, Status
+
+
+def _base() -> QuerySet[Ticket]:
+    return Ticket.objects.select_related("category", "category__parent", "handling_unit", "street", "community")
+
+
+def visible_tickets(scope: Scope) -> QuerySet[Ticket]:
+    """Requests the viewer may see: their areas, their units' requests (past ones too), their own."""
+    qs = _base()
+    if scope.user is None:
+        return qs.none()
+    if scope.district or scope.admin:
+        return qs
+    rule = Q(created_by=scope.user) | Q(reporter_user=scope.user)
+    if scope.community_ids:
+        rule |= Q(community_id__in=scope.community_ids)
+    if scope.street_ids:
+        rule |= Q(street_id__in=scope.street_ids)
+    if scope.grid_ids:
+        rule |= Q(grid_id__in=scope.grid_ids)
+    if scope.unit_ids:
+        handled = TicketEvent.objects.filter(ticket=OuterRef("pk"), to_unit_id__in=scope.unit_ids)
+        rule |= Q(handling_unit_id__in=scope.unit_ids) | Exists(handled)
+    return qs.filter(rule)
+
+
+def handles(scope: Scope, ticket: Ticket) -> bool:
+    """Whether the viewer works on this request now and so may see the reporter's name and phone."""
+    return (
+        ticket.handling_unit_id in scope.unit_ids
+        or ticket.community_id in scope.community_ids
+        or (scope.user is not None and ticket.created_by_id == scope.user.pk)
+        or (scope.user is not None and ticket.reporter_user_id == scope.user.pk)
+    )
+
+
+@dataclass(frozen=True)
+class Reporter:
+    name: str
+    phone: str
+    masked: bool
+
+
+def reporter_for(scope: Scope, ticket: Ticket) -> Reporter:
+    if ticket.anonymous:
+        return Reporter(name="匿名", phone="", masked=False)
+    if handles(scope, ticket):
+        return Reporter(name=ticket.reporter_name, phone=ticket.reporter_phone, masked=False)
+    return Reporter(name=mask_name(ticket.reporter_name), phone=mask_phone(ticket.reporter_phone), masked=True)
+
+
+# --- queues ----------------------------------------------------------------------------------
+QUEUES = {
+    "received": "待受理",
+    "registered": "待派单",
+    "assigned": "待签收",
+    "in_progress": "办理中",
+    "suspended": "缓办",
+    "due_soon": "即将超期",
+    "overdue": "已超期",
+    "callback": "待回访",
+}
+
+
+def _triage_rule(scope: Scope) -> Q:
+    """Requests the viewer triages and calls back: their community, street, or all for the district."""
+    if scope.district:
+        return Q()
+    rule = Q(pk__in=[])
+    if scope.community_ids:
+        rule |= Q(community_id__in=scope.community_ids)
+    if scope.street_ids:
+        rule |= Q(street_id__in=scope.street_ids)
+    return rule
+
+
+def _mine(scope: Scope) -> Q:
+    return Q(handling_unit_id__in=scope.unit_ids)
+
+
+def overdue_rule(now: dt.datetime) -> Q:
+    return Q(status__in=RESPONSE_CLOCK, response_due_at__lte=now) | Q(status__in=RESOLVE_CLOCK, resolve_due_at__lte=now)
+
+
+def due_soon_rule(now: dt.datetime) -> Q:
+    return Q(status__in=RESPONSE_CLOCK, response_warn_at__lte=now, response_due_at__gt=now) | Q(
+        status__in=RESOLVE_CLOCK, resolve_warn_at__lte=now, resolve_due_at__gt=now
+    )
+
+
+def queue(scope: Scope, name: str, *, now: dt.datetime | None = None) -> QuerySet[Ticket]:
+    now = now or timezone.now()
+    qs = visible_tickets(scope)
+    if name in {"received", "registered"}:
+        # The holding office's queue; oversight sees its area's backlog too.
+        return qs.filter(Q(status=name) & (_mine(scope) | _triage_rule(scope))).order_by("-urgency", "created_at")
+    if name in {"assigned", "in_progress", "suspended"}:
+        return qs.filter(status=name).filter(_mine(scope)).order_by("-urgency", "resolve_due_at", "created_at")
+    if name == "due_soon":
+        return qs.filter(due_soon_rule(now)).filter(_mine(scope) | _triage_rule(scope)).order_by("resolve_due_at")
+    if name == "overdue":
+        return qs.filter(overdue_rule(now)).filter(_mine(scope) | _triage_rule(scope)).order_by("resolve_due_at")
+    if name == "callback":
+        return qs.filter(status=Status.RESOLVED).filter(_triage_rule(scope)).order_by("resolved_at")
+    raise KeyError(name)
+
+
+def queue_counts(scope: Scope, *, now: dt.datetime | None = None) -> dict[str, int]:
+    now = now or timezone.now()
+    return {name: queue(scope, name, now=now).count() for name in QUEUES}
+
+
+# --- search ----------------------------------------------------------------------------------
+SORTS = {
+    "created": "created_at",
+    "-created": "-created_at",
+    "due": "resolve_due_at",
+    "-due": "-resolve_due_at",
+    "number": "number",
+    "-number": "-number",
+    "status": "status",
+    "-status": "-status",
+}
+
+
+def search(scope: Scope, filters: dict, *, now: dt.datetime | None = None) -> QuerySet[Ticket]:
+    """Filters come cleaned from SearchForm: model instances, strings, dates, booleans."""
+    now = now or timezone.now()
+    qs = visible_tickets(scope)
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    area = filters.get("area")
+    if area is not None:
+        column = {"street": "street", "community": "community", "grid": "grid", "compound": "compound"}.get(area.kind)
+        if column:
+            qs = qs.filter(**{column: area})
+    category = filters.get("category")
+    if category is not None:
+        qs = qs.filter(Q(category=category) | Q(category__parent=category))
+    for field in ("channel", "type", "urgency"):
+        if filters.get(field):
+            qs = qs.filter(**{field: filters[field]})
+    if filters.get("unit") is not None:
+        qs = qs.filter(handling_unit=filters["unit"])
+    tz = timezone.get_current_timezone()
+    if filters.get("date_from"):
+        qs = qs.filter(created_at__gte=dt.datetime.combine(filters["date_from"], dt.time.min, tz))
+    if filters.get("date_to"):
+        qs = qs.filter(created_at__lt=dt.datetime.combine(filters["date_to"] + dt.timedelta(days=1), dt.time.min, tz))
+    if filters.get("overdue"):
+        qs = qs.filter(overdue_rule(now))
+    if filters.get("open_only"):
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    text = (filters.get("q") or "").strip()
+    if text:
+        qs = qs.filter(
+            Q(number__icontains=text) | Q(title__icontains=text) | Q(text__icontains=text) | Q(address__icontains=text)
+        )
+    return qs.order_by(SORTS.get(filters.get("sort") or "", "-created_at"), "-id")
+
+
+# --- residents -------------------------------------------------------------------------------
+def public_lookup(number: str, secret: str) -> Ticket | None:
+    """A request found by its number plus the reporter's phone (or an anonymous reporter's code).
+
+    A merged duplicate leads to the original, so its reporter follows the request actually handled.
+    """
+    number = (number or "").strip().upper()
+    secret = (secret or "").strip().replace(" ", "")
+    if not number or not secret:
+        return None
+    ticket = Ticket.objects.filter(number=number).first()
+    if ticket is None:
+        return None
+    if ticket.anonymous:
+        ok = bool(ticket.tracking_code_hash) and ticket.tracking_code_hash == tracking_hash(number, secret)
+    else:
+        ok = bool(ticket.reporter_phone) and ticket.reporter_phone == secret
+    if not ok:
+        return None
+    return ticket
+
+
+def followed(ticket: Ticket) -> Ticket:
+    while ticket.merged_into_id:
+        ticket = ticket.merged_into
+    return ticket
+
+
+PUBLIC_EVENTS = {
+    "create": "诉求已登记",
+    "accept": "社区已受理",
+    "dispatch": "已交由{unit}办理",
+    "redispatch": "已转交{unit}办理",
+    "escalate": "已上报{unit}协调办理",
+    "sign": "办理单位已签收",
+    "return": "重新安排办理单位",
+    "suspend": "已纳入计划，暂缓办理",
+    "resume": "恢复办理",
+    "resolve": "已办结",
+    "resolve_on_spot": "已当场办结",
+    "rework": "回访不满意，重新办理",
+    "close": "已回访，结案",
+    "reject": "不予受理",
+    "merge": "与相同诉求合并办理",
+}
+
+
+def public_steps(ticket: Ticket) -> list[dict]:
+    """The steps a resident may read: no staff names, no internal notes."""
+    steps = []
+    for e in ticket.events.select_related("to_unit").order_by("created_at", "id"):
+        if e.action not in PUBLIC_EVENTS:
+            continue
+        text = PUBLIC_EVENTS[e.action].format(unit=e.to_unit.name if e.to_unit else "上级")
+        detail = e.note if e.action in {"resolve", "resolve_on_spot", "reject"} else ""
+        steps.append({"at": e.created_at, "text": text, "detail": detail})
+    return steps
+
+
+def communities_for(scope: Scope) -> QuerySet:
+    """Communities the viewer may record requests in (all of them for residents and the district)."""
+    from minqing.org.models import Area, AreaKind
+
+    qs = Area.objects.filter(kind=AreaKind.COMMUNITY).select_related("parent").order_by("parent__code", "code")
+    if scope.user is None or scope.district or scope.admin or not scope.is_staff:
+        return qs
+    grid_communities = Area.objects.filter(pk__in=scope.grid_ids).values("parent_id")
+    return qs.filter(
+        Q(pk__in=scope.community_ids) | Q(parent_id__in=scope.street_ids) | Q(pk__in=grid_communities)
+    )
+
+
+def areas_for(scope: Scope) -> QuerySet:
+    """Streets and communities to filter by in search."""
+    from minqing.org.models import Area, AreaKind
+
+    qs = Area.objects.filter(kind__in=[AreaKind.STREET, AreaKind.COMMUNITY]).order_by("code")
+    if scope.district or scope.admin:
+        return qs
+    return qs.filter(
+        Q(pk__in=scope.street_ids) | Q(parent_id__in=scope.street_ids) | Q(pk__in=scope.community_ids)
+    )

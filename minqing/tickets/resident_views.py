@@ -1,0 +1,129 @@
+"""Residents' pages: phone first, large type, no account needed. Never staff names or internal notes."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from minqing.accounts.scope import scope_for
+
+from . import actions, queries
+from .forms import RatingForm, ResidentTicketForm, TrackForm
+from .models import Category, Channel, Ticket, TicketType
+from .workflow import PUBLIC_STATUS, Status
+
+
+def _remember(request: HttpRequest, ticket: Ticket) -> None:
+    """This browser proved it may follow the request (number + phone, or it submitted it)."""
+    followed = [i for i in request.session.get("followed_tickets", []) if i != ticket.pk][-19:]
+    request.session["followed_tickets"] = [*followed, ticket.pk]
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    groups = Category.objects.filter(parent__isnull=True, active=True).order_by("sort", "code")
+    return render(request, "resident/home.html", {"groups": groups})
+
+
+def new(request: HttpRequest) -> HttpResponse:
+    group = Category.objects.filter(pk=request.GET.get("group") or 0, parent__isnull=True, active=True).first()
+    if request.method == "POST":
+        form = ResidentTicketForm(request.POST, request.FILES)
+        if form.is_valid():
+            cd = form.cleaned_data
+            user = request.user if request.user.is_authenticated else None
+            scope = scope_for(user)
+            try:
+                ticket, code = actions.ticket_create(
+                    actor=user if scope.resident else None,
+                    reporter_user=user if scope.resident and not cd["anonymous"] else None,
+                    channel=Channel.ONLINE, type=TicketType.HELP, category=cd["category"], title="",
+                    text=cd["text"], area=cd["area"], address=cd["address"], anonymous=cd["anonymous"],
+                    reporter_name=cd["reporter_name"], reporter_phone=cd["reporter_phone"], photos=cd["photos"],
+                )
+            except actions.ActionError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                _remember(request, ticket)
+                request.session["just_submitted"] = {"number": ticket.number, "code": code}
+                return redirect("resident_done")
+    else:
+        form = ResidentTicketForm()
+    if group is not None:
+        form.fields["category"].choices = [("", "请选择具体问题"), *[(c.pk, c.name) for c in group.children.filter(active=True)]]
+    return render(request, "resident/new.html", {"form": form, "group": group})
+
+
+def done(request: HttpRequest) -> HttpResponse:
+    info = request.session.get("just_submitted")
+    if not info:
+        return redirect("resident_home")
+    return render(request, "resident/done.html", info)
+
+
+def track(request: HttpRequest) -> HttpResponse:
+    form = TrackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        ticket = queries.public_lookup(form.cleaned_data["number"], form.cleaned_data["secret"])
+        if ticket is None:
+            form.add_error(None, "编号与手机号（或查询码）不匹配，请核对后重试。")
+        else:
+            _remember(request, ticket)
+            return redirect("resident_ticket", number=ticket.number)
+    return render(request, "resident/track.html", {"form": form})
+
+
+def _followed_or_404(request: HttpRequest, number: str) -> Ticket:
+    ticket = Ticket.objects.filter(number=number).select_related("merged_into").first()
+    if ticket is None:
+        raise Http404
+    user = request.user if request.user.is_authenticated else None
+    own = user is not None and ticket.reporter_user_id == user.pk
+    if not own and ticket.pk not in request.session.get("followed_tickets", []):
+        raise Http404
+    return ticket
+
+
+def ticket(request: HttpRequest, number: str) -> HttpResponse:
+    mine = _followed_or_404(request, number)
+    handled = queries.followed(mine)
+    return render(
+        request,
+        "resident/ticket.html",
+        {
+            "mine": mine,
+            "ticket": handled,
+            "status_text": PUBLIC_STATUS[handled.status],
+            "steps": queries.public_steps(handled),
+            "can_rate": handled.pk == mine.pk and handled.status == Status.RESOLVED,
+            "form": RatingForm(),
+            "photos": [a for e in handled.events.filter(action__in=["resolve", "resolve_on_spot"])
+                       for a in e.attachments.all()],
+        },
+    )
+
+
+@require_POST
+def rate(request: HttpRequest, number: str) -> HttpResponse:
+    mine = _followed_or_404(request, number)
+    form = RatingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择满意度和问题是否解决。")
+        return redirect("resident_ticket", number=number)
+    cd = form.cleaned_data
+    try:
+        actions.ticket_callback(ticket=mine, actor=None, contacted=True, solved=cd["solved"],
+                                satisfaction=cd["satisfaction"], note=cd["note"])
+    except actions.ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "感谢您的评价！")
+    return redirect("resident_ticket", number=number)
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    tickets = Ticket.objects.filter(reporter_user=request.user).order_by("-created_at")[:100]
+    return render(request, "resident/mine.html", {"tickets": [(t, PUBLIC_STATUS[t.status]) for t in tickets]})

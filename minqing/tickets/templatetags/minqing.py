@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from django import template
+from django.utils.html import format_html
+
+from minqing.tickets.workflow import Status
+
+register = template.Library()
+
+STATUS_CLASS = {
+    Status.RECEIVED: "st-new",
+    Status.REGISTERED: "st-new",
+    Status.ASSIGNED: "st-progress",
+    Status.IN_PROGRESS: "st-progress",
+    Status.SUSPENDED: "st-muted",
+    Status.RESOLVED: "st-done",
+    Status.CLOSED: "st-done",
+    Status.REJECTED: "st-muted",
+    Status.MERGED: "st-muted",
+}
+
+
+@register.simple_tag
+def status_badge(ticket: object) -> str:
+    status = ticket.status  # type: ignore[attr-defined]
+    return format_html(
+        '<span class="badge {}">{}</span>', STATUS_CLASS.get(status, ""), Status(status).label
+    )
+
+
+@register.simple_tag
+def clock_badge(clock: object) -> str:
+    return format_html(
+        '<span class="clock clock-{}" title="{}：{:%Y-%m-%d %H:%M}">{}·{}</span>',
+        clock.state, clock.label, clock.due_at.astimezone(), clock.label, clock.text,  # type: ignore[attr-defined]
+    )
+
+
+@register.inclusion_tag("_field.html")
+def field(bound_field: object) -> dict:
+    return {"f": bound_field}
+
+
+@register.filter
+def iso_local(value: str | None) -> str:
+    """An ISO timestamp from an event's data, shown in local time."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    if not value:
+        return ""
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"

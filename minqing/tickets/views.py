@@ -1,0 +1,339 @@
+"""Staff pages: workbench, queues, search, intake, a request's page and its actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from minqing.accounts.scope import Scope, scope_for
+from minqing.org.models import Area, AreaKind
+
+from . import actions, deadlines, queries
+from . import forms as f
+from .models import Ticket, TicketAttachment
+from .workflow import OPEN_STATUSES, TRANSITIONS, Status, allowed_transitions, can_add_progress
+
+PAGE_SIZE = 30
+
+
+def _staff_scope(request: HttpRequest) -> Scope:
+    scope = scope_for(request.user)
+    if not (scope.is_staff or scope.admin):
+        raise Http404
+    return scope
+
+
+def _clocks(ticket: Ticket, now: Any) -> list[deadlines.Clock]:
+    result = []
+    if ticket.status in {Status.RECEIVED, Status.ASSIGNED}:
+        label = "受理时限" if ticket.status == Status.RECEIVED else "签收时限"
+        c = deadlines.clock(label=label, started_at=ticket.response_started_at, due_at=ticket.response_due_at, now=now)
+        if c:
+            result.append(c)
+    if ticket.status in {Status.ASSIGNED, Status.IN_PROGRESS}:
+        c = deadlines.clock(label="办结时限", started_at=ticket.resolve_started_at, due_at=ticket.resolve_due_at, now=now)
+        if c:
+            result.append(c)
+    return result
+
+
+@dataclass
+class Row:
+    ticket: Ticket
+    clocks: list[deadlines.Clock]
+
+
+def _rows(tickets: Any, now: Any) -> list[Row]:
+    return [Row(t, _clocks(t, now)) for t in tickets]
+
+
+def _page(request: HttpRequest, qs: Any) -> Any:
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@login_required
+def workbench(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    if scope.resident and not scope.is_staff:
+        return redirect("resident_mine")
+    if not (scope.is_staff or scope.admin):
+        return render(request, "tickets/no_role.html")
+    now = timezone.now()
+    counts = queries.queue_counts(scope, now=now)
+    visible = queries.visible_tickets(scope)
+    month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    figures = visible.aggregate(
+        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        month_received=Count("pk", filter=Q(created_at__gte=month_start)),
+        month_closed=Count("pk", filter=Q(status=Status.CLOSED, closed_at__gte=month_start)),
+        month_satisfied=Count(
+            "pk", filter=Q(status=Status.CLOSED, closed_at__gte=month_start, satisfaction__in=["satisfied", "basic"])
+        ),
+    )
+    figures["satisfaction_rate"] = (
+        f"{100 * figures['month_satisfied'] / figures['month_closed']:.1f}%" if figures["month_closed"] else "—"
+    )
+    return render(
+        request,
+        "tickets/workbench.html",
+        {
+            "queues": [(name, label, counts[name]) for name, label in queries.QUEUES.items()],
+            "due_soon": _rows(queries.queue(scope, "due_soon", now=now)[:8], now),
+            "overdue": _rows(queries.queue(scope, "overdue", now=now)[:8], now),
+            "figures": figures,
+        },
+    )
+
+
+@login_required
+def queue_view(request: HttpRequest, name: str) -> HttpResponse:
+    scope = _staff_scope(request)
+    if name not in queries.QUEUES:
+        raise Http404
+    now = timezone.now()
+    page = _page(request, queries.queue(scope, name, now=now))
+    return render(
+        request,
+        "tickets/list.html",
+        {"title": queries.QUEUES[name], "queue": name, "page": page, "rows": _rows(page, now),
+         "counts": queries.queue_counts(scope, now=now)},
+    )
+
+
+@login_required
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    scope = _staff_scope(request)
+    now = timezone.now()
+    form = f.SearchForm(request.GET or None, areas=queries.areas_for(scope))
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = _page(request, queries.search(scope, filters, now=now))
+    params = request.GET.copy()
+    params.pop("page", None)
+    sort_params = params.copy()
+    sort_params.pop("sort", None)
+    return render(
+        request,
+        "tickets/list.html",
+        {"title": "事项查询", "form": form, "page": page, "rows": _rows(page, now), "query": params.urlencode(),
+         "sort_query": sort_params.urlencode(), "sort": filters.get("sort") or "-created"},
+    )
+
+
+@login_required
+def ticket_new(request: HttpRequest) -> HttpResponse:
+    scope = _staff_scope(request)
+    communities = queries.communities_for(scope)
+    if request.method == "POST":
+        form = f.TicketForm(request.POST, request.FILES, communities=communities)
+        if form.is_valid():
+            cd = form.cleaned_data
+            try:
+                ticket, code = actions.ticket_create(
+                    actor=request.user, channel=cd["channel"], type=cd["type"], category=cd["category"],
+                    title=cd["title"], text=cd["text"], area=cd["area"], address=cd["address"],
+                    urgency=cd["urgency"], anonymous=cd["anonymous"], reporter_name=cd["reporter_name"],
+                    reporter_phone=cd["reporter_phone"], photos=cd["photos"],
+                )
+            except actions.ActionError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                extra = f"匿名查询码：{code}（请告知反映人，凭编号和查询码查询进度）" if code else ""
+                messages.success(request, f"已登记，事项编号 {ticket.number}。{extra}")
+                return redirect("ticket_detail", number=ticket.number)
+    else:
+        initial = {}
+        if scope.grid_ids:
+            grid = Area.objects.filter(pk__in=scope.grid_ids).first()
+            initial = {"community": grid.parent_id, "grid": grid.pk} if grid else {}
+        elif communities.count() == 1:
+            initial = {"community": communities.first().pk}
+        form = f.TicketForm(initial=initial, communities=communities)
+    return render(request, "tickets/new.html", {"form": form})
+
+
+@require_GET
+def area_options(request: HttpRequest) -> HttpResponse:
+    """<option>s of the grids of a community or the compounds of a grid (HTMX, also public)."""
+    kind = request.GET.get("kind")
+    parent = request.GET.get("community") if kind == AreaKind.GRID else request.GET.get("grid")
+    if kind not in {AreaKind.GRID, AreaKind.COMPOUND} or not (parent or "").isdigit():
+        areas = Area.objects.none()
+    else:
+        areas = Area.objects.filter(kind=kind, parent_id=int(parent)).order_by("code")
+    return render(request, "tickets/_area_options.html", {"areas": areas, "kind": kind})
+
+
+def _visible_or_404(scope: Scope, number: str) -> Ticket:
+    ticket = queries.visible_tickets(scope).filter(number=number).select_related(
+        "grid", "compound", "sender_unit", "merged_into", "created_by"
+    ).first()
+    if ticket is None:
+        raise Http404("找不到该事项，或它不在您的工作范围内。")
+    return ticket
+
+
+def _buttons(scope: Scope, ticket: Ticket) -> list[dict]:
+    buttons = []
+    seen_callback = False
+    for t in allowed_transitions(scope, ticket):
+        if t.name in {"close", "rework"}:
+            if not seen_callback:
+                buttons.append({"action": "callback", "label": "回访", "style": "primary"})
+                seen_callback = True
+            continue
+        buttons.append({"action": t.name, "label": t.label, "style": t.style})
+    if can_add_progress(scope, ticket):
+        buttons.append({"action": "progress", "label": "填写进展", "style": "default"})
+    return buttons
+
+
+@login_required
+def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
+    scope = _staff_scope(request)
+    ticket = _visible_or_404(scope, number)
+    now = timezone.now()
+    events = list(
+        ticket.events.select_related("actor_unit", "to_unit", "from_unit").prefetch_related("attachments")
+        .order_by("-created_at", "-id")
+    )
+    return render(
+        request,
+        "tickets/detail.html",
+        {
+            "ticket": ticket,
+            "reporter": queries.reporter_for(scope, ticket),
+            "clocks": _clocks(ticket, now),
+            "buttons": _buttons(scope, ticket),
+            "events": events,
+            "duplicates": ticket.duplicates.all(),
+        },
+    )
+
+
+# --- actions ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ActionView:
+    form: Callable[..., forms.Form]
+    run: Callable[[Ticket, Any, dict, int | None], Any]
+    done: str
+    help: str = ""
+
+
+def _dispatch_form(ticket: Ticket, *args: Any, **kwargs: Any) -> forms.Form:
+    units = actions.dispatch_targets(ticket)
+    default = ticket.category.default_unit
+    form = f.DispatchForm(*args, units=units, **kwargs)
+    if not form.is_bound:
+        office = next((u for u in units if u.kind == "community_office" and u.area_id == ticket.community_id), None)
+        form.initial["unit"] = (default or office).pk if (default or office) else None
+    return form
+
+
+ACTION_VIEWS: dict[str, ActionView] = {
+    "accept": ActionView(lambda t, *a, **k: f.NoteForm(*a, **k),
+                         lambda t, u, cd, v: actions.ticket_accept(ticket=t, actor=u, note=cd["note"], expected_version=v),
+                         "已受理。"),
+    "reject": ActionView(lambda t, *a, **k: f.RejectForm(*a, **k),
+                         lambda t, u, cd, v: actions.ticket_reject(ticket=t, actor=u, reason=cd["reason"], note=cd["note"], expected_version=v),
+                         "已不予受理，并记录了向群众的解释。"),
+    "merge": ActionView(lambda t, *a, **k: f.MergeForm(*a, **k),
+                        lambda t, u, cd, v: actions.ticket_merge(ticket=t, actor=u, into_number=cd["into_number"], note=cd["note"], expected_version=v),
+                        "已合并。反映人可凭原编号查询被合并事项的进度。"),
+    "resolve_on_spot": ActionView(lambda t, *a, **k: f.ResultForm(*a, **k),
+                                  lambda t, u, cd, v: actions.ticket_resolve_on_spot(ticket=t, actor=u, result=cd["result"], photos=cd["photos"], expected_version=v),
+                                  "已即办办结，等待回访。", "当场解决的事项（即办件）直接办结，之后仍需回访。"),
+    "dispatch": ActionView(_dispatch_form,
+                           lambda t, u, cd, v: actions.ticket_dispatch(ticket=t, actor=u, unit=cd["unit"], complexity=cd["complexity"], note=cd["note"], expected_version=v),
+                           "已派单。", "办结时限按分类的时限规则计算（工作日，已扣除法定节假日）。"),
+    "redispatch": ActionView(_dispatch_form,
+                             lambda t, u, cd, v: actions.ticket_redispatch(ticket=t, actor=u, unit=cd["unit"], complexity=cd["complexity"], note=cd["note"], expected_version=v),
+                             "已转派。"),
+    "sign": ActionView(lambda t, *a, **k: f.NoteForm(*a, **k),
+                       lambda t, u, cd, v: actions.ticket_sign(ticket=t, actor=u, note=cd["note"], expected_version=v),
+                       "已签收，请及时联系群众并办理。"),
+    "return": ActionView(lambda t, *a, **k: f.ReasonForm(*a, **k),
+                         lambda t, u, cd, v: actions.ticket_return(ticket=t, actor=u, note=cd["note"], expected_version=v),
+                         "已退回交办单位。", "退回需说明理由，例如不属于本单位职责。"),
+    "escalate": ActionView(lambda t, *a, **k: f.ReasonForm(*a, **k),
+                           lambda t, u, cd, v: actions.ticket_escalate(ticket=t, actor=u, note=cd["note"], expected_version=v),
+                           "已上报上一级（吹哨）。", "本级解决不了的事项上报上一级：社区 → 街道 → 区。"),
+    "suspend": ActionView(lambda t, *a, **k: f.SuspendForm(*a, **k),
+                          lambda t, u, cd, v: actions.ticket_suspend(ticket=t, actor=u, note=cd["note"], until=cd["until"], expected_version=v),
+                          "已缓办，纳入计划。"),
+    "resume": ActionView(lambda t, *a, **k: f.NoteForm(*a, **k),
+                         lambda t, u, cd, v: actions.ticket_resume(ticket=t, actor=u, note=cd["note"], expected_version=v),
+                         "已恢复办理。"),
+    "resolve": ActionView(lambda t, *a, **k: f.ResultForm(*a, **k),
+                          lambda t, u, cd, v: actions.ticket_resolve(ticket=t, actor=u, result=cd["result"], photos=cd["photos"], expected_version=v),
+                          "已办结，等待社区回访。"),
+    "callback": ActionView(lambda t, *a, **k: f.CallbackForm(*a, **k),
+                           lambda t, u, cd, v: actions.ticket_callback(ticket=t, actor=u, contacted=cd["contacted"], solved=cd.get("solved"), satisfaction=cd.get("satisfaction", ""), note=cd["note"], expected_version=v),
+                           "回访已记录。"),
+    "progress": ActionView(lambda t, *a, **k: f.ProgressForm(*a, **k),
+                           lambda t, u, cd, v: actions.ticket_add_progress(ticket=t, actor=u, note=cd["note"], photos=cd["photos"]),
+                           "进展已记录。"),
+}
+
+
+@login_required
+def ticket_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    scope = _staff_scope(request)
+    ticket = _visible_or_404(scope, number)
+    spec = ACTION_VIEWS.get(action)
+    if spec is None:
+        raise Http404
+    label = "回访" if action == "callback" else ("填写进展" if action == "progress" else TRANSITIONS[action].label)
+    allowed = {b["action"] for b in _buttons(scope, ticket)}
+    if action not in allowed:
+        messages.error(request, f"事项 {ticket.number} 当前为“{ticket.get_status_display()}”，您不能执行“{label}”。")
+        return redirect("ticket_detail", number=ticket.number)
+    if request.method == "POST":
+        form = spec.form(ticket, request.POST, request.FILES)
+        version = request.POST.get("version")
+        if form.is_valid():
+            try:
+                spec.run(ticket, request.user, form.cleaned_data, int(version) if (version or "").isdigit() else None)
+            except actions.Conflict as exc:
+                messages.error(request, exc.message)
+                return redirect("ticket_detail", number=ticket.number)
+            except actions.ActionError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, f"{ticket.number}：{spec.done}")
+                return redirect("ticket_detail", number=ticket.number)
+    else:
+        form = spec.form(ticket)
+    return render(
+        request,
+        "tickets/act.html",
+        {"ticket": ticket, "form": form, "label": label, "action": action, "help": spec.help,
+         "reporter": queries.reporter_for(scope, ticket)},
+    )
+
+
+def _may_see_attachment(request: HttpRequest, attachment: TicketAttachment) -> bool:
+    scope = scope_for(request.user)
+    if scope.user is not None and queries.visible_tickets(scope).filter(pk=attachment.ticket_id).exists():
+        return True
+    return attachment.ticket_id in request.session.get("followed_tickets", [])
+
+
+def attachment(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(TicketAttachment, pk=pk)
+    if not _may_see_attachment(request, item):
+        return HttpResponseForbidden("无权查看该附件。")
+    response = FileResponse(item.file.open("rb"), content_type=item.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

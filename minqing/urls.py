@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from minqing.tickets import resident_views as r
+from minqing.tickets import views as t
+
+admin.site.site_header = "民情流水线 · 系统管理"
+admin.site.site_title = "民情流水线"
+admin.site.index_title = "系统管理"
+
+urlpatterns = [
+    path("", t.workbench, name="workbench"),
+    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("tickets/", t.ticket_list, name="ticket_list"),
+    path("tickets/new/", t.ticket_new, name="ticket_new"),
+    path("tickets/queue/<str:name>/", t.queue_view, name="queue"),
+    path("tickets/<str:number>/", t.ticket_detail, name="ticket_detail"),
+    path("tickets/<str:number>/<str:action>/", t.ticket_act, name="ticket_act"),
+    path("attachments/<int:pk>/", t.attachment, name="attachment"),
+    path("areas/options/", t.area_options, name="area_options"),
+    path("r/", r.home, name="resident_home"),
+    path("r/new/", r.new, name="resident_new"),
+    path("r/done/", r.done, name="resident_done"),
+    path("r/track/", r.track, name="resident_track"),
+    path("r/mine/", r.mine, name="resident_mine"),
+    path("r/t/<str:number>/", r.ticket, name="resident_ticket"),
+    path("r/t/<str:number>/rate/", r.rate, name="resident_rate"),
+    path("admin/", admin.site.urls),
+]
