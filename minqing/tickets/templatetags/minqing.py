@@ -30,9 +30,12 @@ def status_badge(ticket: object) -> str:
 
 @register.simple_tag
 def clock_badge(clock: object) -> str:
+    from django.utils import timezone
+
+    due = f"{timezone.localtime(clock.due_at):%Y-%m-%d %H:%M}"  # type: ignore[attr-defined]
     return format_html(
-        '<span class="clock clock-{}" title="{}：{:%Y-%m-%d %H:%M}">{}·{}</span>',
-        clock.state, clock.label, clock.due_at.astimezone(), clock.label, clock.text,  # type: ignore[attr-defined]
+        '<span class="clock clock-{}" title="{}截止 {}">{}·{}</span>',
+        clock.state, clock.label, due, clock.label, clock.text,  # type: ignore[attr-defined]
     )
 
 

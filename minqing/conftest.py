@@ -1,0 +1,101 @@
+"""The shared test cast: the demo district's organisation and accounts, one person per role.
+
+    wangge   grid worker of 瓜州路社区第一网格 (community A)
+    shequ    community staff of 瓜州路社区 (A)        shequ_b  community staff of 建西东路社区 (B)
+    jiedao   street officer of 西湖街道 (A's street)  jiedao_b street officer of 西站街道 (B's street)
+    bumen    department handler, 区城市管理行政执法局  zhujian  department handler, 区住建局
+    wuye     partner contact, 东方物业 (in A)          duban    district supervisor
+    jumin    resident                                  admin    administrator
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from minqing.accounts.models import User
+from minqing.org.models import Area, Unit
+from minqing.tickets import actions, deadlines, demo
+from minqing.tickets.models import Category, Channel, Ticket, TicketType
+
+
+@dataclass
+class Cast:
+    users: dict[str, User]
+    community_a: Area
+    community_b: Area
+    grid_a: Area
+    compound_a: Area
+    grid_b: Area
+    units: dict[str, Unit]
+
+    def __getattr__(self, name: str) -> User:
+        try:
+            return self.__dict__["users"][name]
+        except KeyError as exc:
+            raise AttributeError(name) from exc
+
+    def category(self, code: str = "WY01") -> Category:
+        return Category.objects.get(code=code)
+
+    def unit(self, name: str) -> Unit:
+        return self.units[name]
+
+    def new_ticket(self, *, actor: User | None = None, community: str = "a", code: str = "WY01", **kwargs) -> Ticket:
+        area = self.compound_a if community == "a" else self.grid_b
+        fields = {
+            "channel": Channel.VISIT,
+            "type": TicketType.HELP,
+            "category": self.category(code),
+            "title": "",
+            "text": "3号楼前面的路灯坏了快一个月了，晚上黑乎乎的。",
+            "area": area,
+            "reporter_name": "张大妈",
+            "reporter_phone": "13812345678",
+        }
+        fields.update(kwargs)
+        actor = actor if actor is not None else (self.wangge if community == "a" else self.shequ_b)
+        ticket, _ = actions.ticket_create(actor=actor, **fields)
+        return ticket
+
+
+def build_cast() -> Cast:
+    if not Area.objects.exists():
+        demo.build_org()
+        demo.build_catalogue()
+        demo.build_accounts()
+    areas = {a.name: a for a in Area.objects.all()}
+    grid_a = areas["瓜州路社区第一网格"]
+    return Cast(
+        users={u.username: u for u in User.objects.all()},
+        community_a=areas["瓜州路社区"],
+        community_b=areas["建西东路社区"],
+        grid_a=grid_a,
+        compound_a=Area.objects.filter(parent=grid_a).order_by("code").first(),
+        grid_b=areas["建西东路社区第一网格"],
+        units={u.name: u for u in Unit.objects.all()},
+    )
+
+
+@pytest.fixture
+def cast(db) -> Cast:  # noqa: ANN001
+    return build_cast()
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings, tmp_path) -> None:  # noqa: ANN001
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    deadlines.reset_calendar()
+
+
+def image_file(name: str = "photo.jpg", *, fmt: str = "JPEG", size: tuple[int, int] = (64, 48), exif: bytes | None = None) -> SimpleUploadedFile:
+    buf = io.BytesIO()
+    img = Image.new("RGB", size, (200, 30, 30))
+    kwargs = {"exif": exif} if exif else {}
+    img.save(buf, format=fmt, **kwargs)
+    return SimpleUploadedFile(name, buf.getvalue(), content_type=f"image/{fmt.lower()}")

@@ -1,0 +1,233 @@
+"""Every transition of the state machine, made by the role that may make it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from minqing.tickets import actions
+from minqing.tickets.models import Disposition, RejectReason, Satisfaction, Ticket, TicketEvent
+from minqing.tickets.workflow import TRANSITIONS, Status, is_allowed_step
+
+
+def statuses(ticket: Ticket) -> list[tuple[str, str, str]]:
+    return list(ticket.events.order_by("created_at", "id").values_list("action", "from_status", "to_status"))
+
+
+def test_grid_worker_records_and_community_accepts_dispatches_and_closes(cast) -> None:
+    t = cast.new_ticket(urgency="normal")
+    assert t.status == Status.RECEIVED
+    assert t.handling_unit.name == "瓜州路社区居委会"
+    assert t.response_due_at is not None
+
+    t = actions.ticket_accept(ticket=t, actor=cast.shequ)
+    assert t.status == Status.REGISTERED and t.response_due_at is None
+
+    t = actions.ticket_dispatch(ticket=t, actor=cast.shequ, unit=cast.unit("区住建局"))
+    assert (t.status, t.handling_unit.name, t.sender_unit.name) == (Status.ASSIGNED, "区住建局", "瓜州路社区居委会")
+    assert t.disposition == Disposition.PROMISED
+    assert t.resolve_due_at > t.response_due_at > t.created_at
+
+    t = actions.ticket_sign(ticket=t, actor=cast.zhujian)
+    assert t.status == Status.IN_PROGRESS and t.response_due_at is None
+    actions.ticket_add_progress(ticket=t, actor=cast.zhujian, note="已到现场查看，联系了供电。")
+    t = actions.ticket_resolve(ticket=t, actor=cast.zhujian, result="已更换灯泡，路灯恢复照明。")
+    assert t.status == Status.RESOLVED and t.result.startswith("已更换")
+
+    t = actions.ticket_callback(ticket=t, actor=cast.shequ, contacted=True, solved=True, satisfaction=Satisfaction.SATISFIED)
+    assert t.status == Status.CLOSED and t.satisfaction == Satisfaction.SATISFIED and t.closed_at
+
+    assert statuses(t) == [
+        ("create", "", "received"),
+        ("accept", "received", "registered"),
+        ("dispatch", "registered", "assigned"),
+        ("sign", "assigned", "in_progress"),
+        ("progress", "in_progress", "in_progress"),
+        ("resolve", "in_progress", "resolved"),
+        ("close", "resolved", "closed"),
+    ]
+    event = t.events.get(action="dispatch")
+    assert event.actor == cast.shequ and event.actor_unit.name == "瓜州路社区居委会"
+    assert event.to_unit.name == "区住建局" and event.data["resolve_due_at"]
+
+
+def test_dissatisfied_callback_sends_it_back_to_the_same_unit(cast) -> None:
+    t = cast.new_ticket()
+    t = actions.ticket_accept(ticket=t, actor=cast.shequ)
+    t = actions.ticket_dispatch(ticket=t, actor=cast.shequ, unit=cast.unit("东方物业"))
+    t = actions.ticket_sign(ticket=t, actor=cast.wuye)
+    t = actions.ticket_resolve(ticket=t, actor=cast.wuye, result="已修好。")
+    with pytest.raises(actions.ActionError, match="不满意的原因"):
+        actions.ticket_callback(ticket=t, actor=cast.shequ, contacted=True, solved=False, satisfaction="dissatisfied")
+    t = actions.ticket_callback(ticket=t, actor=cast.shequ, contacted=True, solved=False,
+                                satisfaction=Satisfaction.DISSATISFIED, note="灯还是一闪一闪的")
+    assert t.status == Status.IN_PROGRESS and t.handling_unit.name == "东方物业" and t.rework_count == 1
+    assert t.resolve_due_at is not None
+
+
+def test_callback_not_reached_keeps_it_waiting(cast) -> None:
+    t = cast.new_ticket()
+    t = actions.ticket_accept(ticket=t, actor=cast.shequ)
+    t = actions.ticket_resolve_on_spot(ticket=t, actor=cast.shequ, result="网格员当场协调，已清理。")
+    assert t.status == Status.RESOLVED and t.disposition == Disposition.ON_SPOT
+    actions.ticket_callback(ticket=t, actor=cast.shequ, contacted=False)
+    t.refresh_from_db()
+    assert t.status == Status.RESOLVED
+    assert t.events.filter(action="callback_attempt").count() == 1
+
+
+def test_return_goes_back_to_the_sender_for_a_new_dispatch(cast) -> None:
+    t = cast.new_ticket()
+    t = actions.ticket_accept(ticket=t, actor=cast.shequ)
+    t = actions.ticket_dispatch(ticket=t, actor=cast.shequ, unit=cast.unit("区城市管理行政执法局"))
+    with pytest.raises(actions.ActionError, match="退回理由"):
+        actions.ticket_return(ticket=t, actor=cast.bumen, note="  ")
+    t = actions.ticket_return(ticket=t, actor=cast.bumen, note="路灯属于小区物业管理，不是市政路灯。")
+    assert t.status == Status.REGISTERED and t.handling_unit.name == "瓜州路社区居委会"
+    assert t.resolve_due_at is None
+    t = actions.ticket_dispatch(ticket=t, actor=cast.shequ, unit=cast.unit("东方物业"))
+    assert t.handling_unit.name == "东方物业"
+
+
+def test_escalation_climbs_community_street_district_and_is_dispatched_again(cast) -> None:
+    t = cast.new_ticket(code="SR01")
+    t = actions.ticket_accept(ticket=t, actor=cast.shequ)
+    t = actions.ticket_dispatch(ticket=t, actor=cast.shequ, unit=cast.unit("瓜州路社区居委会"))
+    t = actions.ticket_sign(ticket=t, actor=cast.shequ)
+    t = actions.ticket_escalate(ticket=t, actor=cast.shequ, note="违建涉及多个部门，社区协调不了。")
+    assert (t.status, t.handling_unit.name, t.disposition) == (Status.ASSIGNED, "西湖街道办事处", Disposition.ESCALATED)
+    t = actions.ticket_sign(ticket=t, actor=cast.jiedao)
+    t = actions.ticket_escalate(ticket=t, actor=cast.jiedao, note="需区级吹哨。")
+    assert t.handling_unit.name == "七里河区民情服务中心"
+    t = actions.ticket_sign(ticket=t, actor=cast.duban)
+    with pytest.raises(actions.ActionError, match="最高一级"):
+        actions.ticket_escalate(ticket=t, actor=cast.duban, note="再上报")
+    t = actions.ticket_redispatch(ticket=t, actor=cast.duban, unit=cast.unit("区城市管理行政执法局"))
+    assert (t.status, t.handling_unit.name) == (Status.ASSIGNED, "区城市管理行政执法局")
+    t = actions.ticket_sign(ticket=t, actor=cast.bumen)
+    t = actions.ticket_resolve(ticket=t, actor=cast.bumen, result="已依法拆除。")
+    assert t.status == Status.RESOLVED
+
+
+def test_suspend_into_a_plan_and_resume_with_the_time_that_was_left(cast) -> None:
+    t = cast.new_ticket(code="WT01")
+    t = actions.ticket_accept(ticket=t, actor=cast.shequ)
+    t = actions.ticket_dispatch(ticket=t, actor=cast.shequ, unit=cast.unit("瓜州路社区居委会"))
+    t = actions.ticket_sign(ticket=t, actor=cast.shequ)
+    with pytest.raises(actions.ActionError, match="晚于今天"):
+        actions.ticket_suspend(ticket=t, actor=cast.shequ, note="等预算", until=timezone.localdate())
+    until = timezone.localdate() + dt.timedelta(days=90)
+    t = actions.ticket_suspend(ticket=t, actor=cast.shequ, note="乒乓球台需列入明年预算。", until=until)
+    assert t.status == Status.SUSPENDED and t.suspended_until == until and t.resolve_due_at is None
+    t = actions.ticket_resume(ticket=t, actor=cast.shequ)
+    assert t.status == Status.IN_PROGRESS and t.resolve_due_at is not None and t.suspended_until is None
+
+
+def test_reject_needs_a_reason_and_an_explanation(cast) -> None:
+    t = cast.new_ticket()
+    with pytest.raises(actions.ActionError, match="原因"):
+        actions.ticket_reject(ticket=t, actor=cast.shequ, reason="", note="x")
+    with pytest.raises(actions.ActionError, match="解释"):
+        actions.ticket_reject(ticket=t, actor=cast.shequ, reason=RejectReason.EMERGENCY, note="")
+    t = actions.ticket_reject(ticket=t, actor=cast.shequ, reason=RejectReason.OUTSIDE_REMIT, note="属于合同纠纷。")
+    assert t.status == Status.REJECTED and t.disposition == Disposition.ADVISORY
+    assert t.events.get(action="reject").reason == RejectReason.OUTSIDE_REMIT
+
+
+def test_merge_a_duplicate_into_the_original(cast) -> None:
+    original = cast.new_ticket()
+    duplicate = cast.new_ticket(reporter_phone="13900001111")
+    with pytest.raises(actions.ActionError, match="找不到"):
+        actions.ticket_merge(ticket=duplicate, actor=cast.shequ, into_number="MQ-NOPE")
+    with pytest.raises(actions.ActionError, match="自己"):
+        actions.ticket_merge(ticket=duplicate, actor=cast.shequ, into_number=duplicate.number)
+    merged = actions.ticket_merge(ticket=duplicate, actor=cast.shequ, into_number=original.number.lower())
+    assert merged.status == Status.MERGED and merged.merged_into == original
+    assert original.events.get(action="merged_in").data == {"duplicate": duplicate.number}
+
+
+def test_wrong_state_is_refused_and_changes_nothing(cast) -> None:
+    t = cast.new_ticket()
+    before = (t.status, t.version, t.events.count())
+    for call in (
+        lambda: actions.ticket_sign(ticket=t, actor=cast.shequ),
+        lambda: actions.ticket_resolve(ticket=t, actor=cast.shequ, result="x"),
+        lambda: actions.ticket_callback(ticket=t, actor=cast.shequ, contacted=True, solved=True, satisfaction="satisfied"),
+        lambda: actions.ticket_dispatch(ticket=t, actor=cast.shequ, unit=cast.unit("区住建局")),
+    ):
+        with pytest.raises(actions.ActionError, match="当前状态为“待受理”"):
+            call()
+    t.refresh_from_db()
+    assert (t.status, t.version, t.events.count()) == before
+
+
+@pytest.mark.parametrize(
+    ("who", "action"),
+    [
+        ("shequ_b", "accept"),  # another community
+        ("jiedao_b", "accept"),  # another street
+        ("bumen", "accept"),  # a department does not triage
+        ("wangge", "accept"),  # grid workers record, they do not triage
+        ("jumin", "accept"),
+        ("admin", "accept"),  # a system admin is not a business role
+    ],
+)
+def test_roles_outside_the_scope_cannot_triage(cast, who: str, action: str) -> None:
+    t = cast.new_ticket()
+    with pytest.raises(actions.Forbidden):
+        actions.ticket_accept(ticket=t, actor=getattr(cast, who))
+    t.refresh_from_db()
+    assert t.status == Status.RECEIVED
+
+
+def test_oversight_may_triage_but_only_the_holder_signs(cast) -> None:
+    t = cast.new_ticket()
+    t = actions.ticket_accept(ticket=t, actor=cast.jiedao)  # street officer of the request's street
+    t = actions.ticket_dispatch(ticket=t, actor=cast.duban, unit=cast.unit("区住建局"))  # district supervisor
+    for outsider in (cast.shequ, cast.jiedao, cast.bumen, cast.duban):
+        with pytest.raises(actions.Forbidden, match="无权"):
+            actions.ticket_sign(ticket=t, actor=outsider)
+    t = actions.ticket_sign(ticket=t, actor=cast.zhujian)
+    with pytest.raises(actions.Forbidden):
+        actions.ticket_add_progress(ticket=t, actor=cast.shequ, note="社区替部门写进展")
+
+
+def test_dispatch_refuses_another_communitys_office(cast) -> None:
+    t = actions.ticket_accept(ticket=cast.new_ticket(), actor=cast.shequ)
+    with pytest.raises(actions.ActionError, match="不能派给"):
+        actions.ticket_dispatch(ticket=t, actor=cast.shequ, unit=cast.unit("建西东路社区居委会"))
+
+
+def test_stale_version_loses_with_a_clear_message(cast) -> None:
+    t = cast.new_ticket()
+    seen = t.version
+    actions.ticket_accept(ticket=t, actor=cast.shequ)
+    with pytest.raises(actions.Conflict, match="刚被他人处理过|当前状态"):
+        actions.ticket_reject(ticket=t, actor=cast.jiedao, reason="other", note="重复", expected_version=seen)
+
+
+def test_transition_table_is_well_formed(cast) -> None:
+    # Each transition names real statuses, and the event check refuses it from anywhere else.
+    for t in TRANSITIONS.values():
+        assert t.sources and all(s in Status.values for s in t.sources) and t.target in Status.values
+        assert is_allowed_step(t.name, next(iter(t.sources)), t.target)
+        assert not is_allowed_step(t.name, t.target if t.target not in t.sources else "closed", t.target)
+
+
+def test_events_cannot_be_edited_or_deleted(cast) -> None:
+    from django.core.exceptions import ValidationError
+    from django.db import DatabaseError, transaction
+
+    t = cast.new_ticket()
+    event = t.events.get()
+    event.note = "改一下"
+    with pytest.raises(ValidationError):
+        event.save()
+    with pytest.raises(ValidationError):
+        event.delete()
+    with pytest.raises(DatabaseError), transaction.atomic():  # the database refuses too
+        TicketEvent.objects.filter(pk=event.pk).update(note="改一下")
+    event.refresh_from_db()
+    assert event.note == ""
