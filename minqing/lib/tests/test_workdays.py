@@ -80,7 +80,9 @@ def test_bad_periods_are_refused() -> None:
         parse_periods("08:30-12:00,11:00-13:00")
 
 
-moments = st.datetimes(min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2028, 12, 31), timezones=st.just(TZ))
+moments = st.datetimes(  # hypothesis wants naive bounds and attaches the zone itself
+    min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2028, 12, 31), timezones=st.just(TZ)  # noqa: DTZ001
+)
 
 
 @settings(max_examples=200, deadline=None)
