@@ -681,6 +681,8 @@ def ticket_callback(
     if solved is None:
         raise ActionError("请选择问题是否已解决。", field="solved")
     name = "rework" if satisfaction == Satisfaction.DISSATISFIED else "close"
+    if name == "rework" and not note and actor is None:
+        note = "群众评价不满意"
     if name == "rework" and not note:
         raise ActionError("不满意时请记录群众不满意的原因，以便返工。", field="note")
     with transaction.atomic():

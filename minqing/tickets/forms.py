@@ -93,6 +93,10 @@ def _area_field(kind: str, label: str, required: bool) -> forms.ModelChoiceField
     )
 
 
+def _int(value: object) -> int:
+    return int(value) if str(value or "").isdigit() else 0
+
+
 class TicketForm(LocationMixin, forms.Form):
     channel = forms.ChoiceField(label="来源渠道", choices=Channel.choices, initial=Channel.VISIT)
     type = forms.ChoiceField(label="诉求类型", choices=TicketType.choices, initial=TicketType.HELP)
@@ -122,9 +126,10 @@ class TicketForm(LocationMixin, forms.Form):
         data = self.data or {}
         community_id = data.get("community") or self.initial.get("community")
         grid_id = data.get("grid") or self.initial.get("grid")
-        # Only the grids and compounds under what is chosen, so the selects stay short.
-        self.fields["grid"].queryset = Area.objects.filter(kind=AreaKind.GRID, parent_id=community_id or 0)
-        self.fields["compound"].queryset = Area.objects.filter(kind=AreaKind.COMPOUND, parent_id=grid_id or 0)
+        # The selects offer only the grids and compounds under what is chosen; validation accepts any
+        # so that a mismatch gets its own message from clean_location.
+        self.grid_options = Area.objects.filter(kind=AreaKind.GRID, parent_id=_int(community_id)).order_by("code")
+        self.compound_options = Area.objects.filter(kind=AreaKind.COMPOUND, parent_id=_int(grid_id)).order_by("code")
 
     def clean(self) -> dict:
         cleaned = super().clean()

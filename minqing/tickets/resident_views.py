@@ -113,6 +113,9 @@ def rate(request: HttpRequest, number: str) -> HttpResponse:
         messages.error(request, "请选择满意度和问题是否解决。")
         return redirect("resident_ticket", number=number)
     cd = form.cleaned_data
+    if mine.status != Status.RESOLVED:
+        messages.error(request, f"该事项当前为“{PUBLIC_STATUS[mine.status]}”，不需要评价。")
+        return redirect("resident_ticket", number=number)
     try:
         actions.ticket_callback(ticket=mine, actor=None, contacted=True, solved=cd["solved"],
                                 satisfaction=cd["satisfaction"], note=cd["note"])

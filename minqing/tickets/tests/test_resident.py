@@ -1,0 +1,108 @@
+"""Residents: submit without an account, follow with number + phone, rate once resolved."""
+
+from __future__ import annotations
+
+from django.test import Client
+from django.urls import reverse
+
+from minqing.tickets import actions
+from minqing.tickets.models import Ticket
+from minqing.tickets.workflow import Status
+
+
+def resident_form(cast, **changes) -> dict:  # noqa: ANN001
+    data = {
+        "category": cast.category("SR03").pk, "text": "小区门口共享单车乱停，把盲道都堵了，轮椅出不去。",
+        "community": cast.community_a.pk, "grid": "", "compound": "", "address": "北门",
+        "reporter_name": "王大爷", "reporter_phone": "139 0931 1234",
+    }
+    data.update(changes)
+    return data
+
+
+def test_the_home_page_offers_big_tiles_per_kind_of_problem(cast) -> None:
+    page = Client().get(reverse("resident_home")).content.decode()
+    for name in ("环境卫生", "市容秩序", "社会救助", "养老服务", "查询我反映的问题"):
+        assert name in page
+    assert 'name="viewport"' in page
+
+
+def test_submit_without_an_account_and_follow_it(cast) -> None:
+    c = Client()
+    response = c.post(reverse("resident_new"), resident_form(cast), follow=True)
+    t = Ticket.objects.get()
+    page = response.content.decode()
+    assert t.number in page and "请记下编号" in page
+    assert (t.channel, t.reporter_phone, t.created_by, t.status) == ("online", "13909311234", None, Status.RECEIVED)
+    assert t.events.get().actor_label == "反映人本人"
+
+    other = Client()  # another phone: needs number + phone
+    assert other.get(reverse("resident_ticket", args=[t.number])).status_code == 404
+    wrong = other.post(reverse("resident_track"), {"number": t.number, "secret": "13900000000"}).content.decode()
+    assert "不匹配" in wrong
+    response = other.post(reverse("resident_track"), {"number": t.number.lower(), "secret": "13909311234"}, follow=True)
+    page = response.content.decode()
+    assert "已收到，等待社区受理" in page and "诉求已登记" in page
+
+
+def test_residents_never_see_staff_names_or_internal_notes(cast) -> None:
+    c = Client()
+    c.post(reverse("resident_new"), resident_form(cast))
+    t = Ticket.objects.get()
+    t = actions.ticket_accept(ticket=t, actor=cast.shequ, note="内部：此人反映过多次")
+    t = actions.ticket_dispatch(ticket=t, actor=cast.shequ, unit=cast.unit("区城市管理行政执法局"), note="内部意见")
+    page = c.get(reverse("resident_ticket", args=[t.number])).content.decode()
+    assert "已交由区城市管理行政执法局办理" in page
+    for secret in ("李秀兰", "内部", "13909311234"):
+        assert secret not in page
+
+
+def test_rating_a_resolved_request_closes_it_or_sends_it_back(cast) -> None:
+    c = Client()
+    c.post(reverse("resident_new"), resident_form(cast))
+    t = Ticket.objects.get()
+    t = actions.ticket_accept(ticket=t, actor=cast.shequ)
+    t = actions.ticket_resolve_on_spot(ticket=t, actor=cast.shequ, result="已联系运营企业清走车辆。")
+    page = c.get(reverse("resident_ticket", args=[t.number])).content.decode()
+    assert "您对办理满意吗" in page and "已联系运营企业清走车辆" in page
+    c.post(reverse("resident_rate", args=[t.number]), {"satisfaction": "satisfied", "solved": "1"})
+    t.refresh_from_db()
+    assert t.status == Status.CLOSED and t.satisfaction == "satisfied"
+    event = t.events.get(action="close")
+    assert event.actor is None and event.data["by"] == "reporter"
+    # A second rating is refused: the request is already closed.
+    response = c.post(reverse("resident_rate", args=[t.number]), {"satisfaction": "dissatisfied", "solved": "0"}, follow=True)
+    assert "该事项当前为“已结案”，不需要评价" in response.content.decode()
+    assert t.events.filter(action__in=["close", "rework"]).count() == 1
+    assert Client().post(reverse("resident_rate", args=[t.number]), {"satisfaction": "satisfied", "solved": "1"}).status_code == 404
+
+
+def test_anonymous_resident_gets_a_code_to_follow_with(cast) -> None:
+    c = Client()
+    page = c.post(reverse("resident_new"), resident_form(cast, anonymous="on", reporter_name="", reporter_phone=""),
+                  follow=True).content.decode()
+    t = Ticket.objects.get()
+    assert t.anonymous and t.reporter_phone == "" and "查询码" in page
+    code = page.split('id="tracking-code">')[1][:6]
+    other = Client()
+    response = other.post(reverse("resident_track"), {"number": t.number, "secret": code}, follow=True)
+    assert "已收到" in response.content.decode()
+    bad = other.post(reverse("resident_track"), {"number": t.number, "secret": "000000" if code != "000000" else "111111"})
+    assert "不匹配" in bad.content.decode()
+
+
+def test_the_duplicates_reporter_follows_the_original(cast) -> None:
+    original = cast.new_ticket()
+    c = Client()
+    c.post(reverse("resident_new"), resident_form(cast))
+    duplicate = Ticket.objects.exclude(pk=original.pk).get()
+    actions.ticket_merge(ticket=duplicate, actor=cast.shequ, into_number=original.number)
+    original = actions.ticket_accept(ticket=original, actor=cast.shequ)
+    page = c.get(reverse("resident_ticket", args=[duplicate.number])).content.decode()
+    assert original.number in page and "合并办理" in page and "社区已受理，正在安排办理单位" in page
+
+
+def test_resident_form_errors_are_in_chinese(cast) -> None:
+    page = Client().post(reverse("resident_new"), resident_form(cast, text="", reporter_phone="12")).content.decode()
+    assert "请填写诉求内容" in page and "请填写正确的手机号" in page
+    assert Ticket.objects.count() == 0

@@ -1,0 +1,74 @@
+"""Who sees which requests, and whose name and phone they see."""
+
+from __future__ import annotations
+
+import pytest
+
+from minqing.accounts.scope import scope_for
+from minqing.tickets import actions, queries
+
+
+@pytest.fixture
+def tickets(cast):  # noqa: ANN001, ANN201
+    a = cast.new_ticket()  # community A, recorded by the grid worker
+    b = cast.new_ticket(community="b")  # community B
+    a_dept = actions.ticket_accept(ticket=cast.new_ticket(), actor=cast.shequ)
+    a_dept = actions.ticket_dispatch(ticket=a_dept, actor=cast.shequ, unit=cast.unit("区城市管理行政执法局"))
+    return {"a": a, "b": b, "a_dept": a_dept}
+
+
+def seen(cast, who: str) -> set[str]:  # noqa: ANN001
+    return set(queries.visible_tickets(scope_for(getattr(cast, who))).values_list("number", flat=True))
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("shequ", {"a", "a_dept"}),
+        ("shuji", {"a", "a_dept"}),
+        ("shequ_b", {"b"}),
+        ("wangge", {"a", "a_dept"}),  # their grid
+        ("jiedao", {"a", "a_dept"}),  # 西湖街道 holds community A
+        ("jiedao_b", {"b"}),  # 西站街道 holds community B
+        ("bumen", {"a_dept"}),  # only what was assigned to the department
+        ("zhujian", set()),
+        ("wuye", set()),
+        ("duban", {"a", "b", "a_dept"}),
+        ("jumin", set()),
+    ],
+)
+def test_each_role_sees_only_its_scope(cast, tickets, who: str, expected: set[str]) -> None:
+    numbers = {tickets[k].number for k in expected}
+    assert seen(cast, who) == numbers
+
+
+def test_a_department_keeps_seeing_what_it_returned(cast, tickets) -> None:
+    actions.ticket_return(ticket=tickets["a_dept"], actor=cast.bumen, note="不属于本单位职责")
+    assert tickets["a_dept"].number in seen(cast, "bumen")
+
+
+def test_residents_see_their_own_requests(cast) -> None:
+    mine, _ = actions.ticket_create(
+        actor=cast.jumin, reporter_user=cast.jumin, channel="online", type="help", category=cast.category(),
+        title="", text="楼道灯不亮好几天了。", area=cast.compound_a, reporter_name="杨永红", reporter_phone="13900000011",
+    )
+    cast.new_ticket()
+    assert seen(cast, "jumin") == {mine.number}
+
+
+def test_reporter_is_masked_for_viewers_who_do_not_handle_the_request(cast, tickets) -> None:
+    t = tickets["a_dept"]
+    full = queries.reporter_for(scope_for(cast.bumen), t)  # the handling department calls the resident
+    assert (full.name, full.phone, full.masked) == ("张大妈", "13812345678", False)
+    assert queries.reporter_for(scope_for(cast.shequ), t).phone == "13812345678"  # community does the callback
+    for who in ("jiedao", "duban"):
+        r = queries.reporter_for(scope_for(getattr(cast, who)), t)
+        assert (r.name, r.phone, r.masked) == ("张**", "138****5678", True)
+
+
+def test_queues_hold_what_waits_for_each_role(cast, tickets) -> None:
+    counts = queries.queue_counts(scope_for(cast.shequ))
+    assert counts["received"] == 1 and counts["assigned"] == 0
+    assert queries.queue_counts(scope_for(cast.bumen))["assigned"] == 1
+    assert queries.queue_counts(scope_for(cast.shequ_b))["received"] == 1
+    assert queries.queue_counts(scope_for(cast.wuye)) == dict.fromkeys(queries.QUEUES, 0)
