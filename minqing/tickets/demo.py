@@ -155,6 +155,7 @@ class Sim:
         self.f.update(changes)
         self.f["status"] = t.target
         self.f["updated_at"] = self.t
+        self.f["version"] = self.f.get("version", 0) + 1
 
 
 def _phone(rng: random.Random) -> str:

@@ -1,0 +1,128 @@
+"""End to end in headless Chromium: one request from a resident's phone to closing.
+
+Uses Debian's /usr/bin/chromium (the Makefile installs it); Playwright's own browser download
+does not work on these machines.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from minqing.conftest import build_cast
+from minqing.tickets.models import Ticket
+from minqing.tickets.workflow import Status
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
+
+
+@pytest.fixture
+def browser():  # noqa: ANN201
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls in the test are
+    # still synchronous and safe here.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def login(browser, live_server, username: str):  # noqa: ANN001, ANN201
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "Minqing@2026")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    return page
+
+
+def act(page, label: str, fill: dict[str, str] | None = None) -> None:  # noqa: ANN001
+    page.get_by_role("link", name=label, exact=True).click()
+    for selector, value in (fill or {}).items():
+        if selector.startswith("select:"):
+            page.select_option(selector[7:], label=value)
+        elif selector.startswith("check:"):
+            page.check(selector[6:])
+        else:
+            page.fill(selector, value)
+    page.get_by_role("button", name=f"确认{label}").click()
+    page.wait_for_selector(".msg-success")
+
+
+def test_a_request_from_the_residents_phone_to_closing(live_server, browser) -> None:
+    build_cast()
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    # 1. A resident reports on a phone, without an account.
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True).new_page()
+    phone.goto(f"{live_server.url}/r/")
+    phone.get_by_text("市容秩序").click()
+    phone.select_option("#id_category", label="共享单车乱停")
+    phone.fill("#id_text", "小区北门共享单车堆成山，把盲道和出入口都堵了，推轮椅出不去。")
+    phone.select_option("#id_community", label="西湖街道 · 瓜州路社区")
+    phone.wait_for_function("document.querySelectorAll('#id_grid option').length > 1")  # HTMX filled the grids
+    phone.select_option("#id_grid", label="瓜州路社区第一网格")
+    phone.fill("#id_reporter_name", "王大爷")
+    phone.fill("#id_reporter_phone", "13909311234")
+    phone.screenshot(path=str(ARTIFACTS / "resident-form.png"), full_page=True)
+    phone.get_by_role("button", name="提交").click()
+    number = phone.locator("#ticket-number").inner_text().strip()
+    assert re.fullmatch(r"MQ-\d{8}-\d{5}", number)
+    phone.screenshot(path=str(ARTIFACTS / "resident-done.png"), full_page=True)
+
+    # 2. Community staff accept it and dispatch it to the city-management department.
+    staff = login(browser, live_server, "shequ")
+    staff.get_by_role("link", name=re.compile("待受理")).first.click()
+    staff.get_by_role("link", name=number).click()
+    assert "王大爷" in staff.content() and "13909311234" in staff.content()
+    act(staff, "受理")
+    act(staff, "派单", {"select:#id_unit": "区城市管理行政执法局", "#id_note": "请三个工作日内清理"})
+    assert "区城市管理行政执法局" in staff.locator(".facts").inner_text()
+
+    # 3. The department signs, reports progress and resolves it.
+    dept = login(browser, live_server, "bumen")
+    dept.goto(f"{live_server.url}/tickets/queue/assigned/")
+    dept.get_by_role("link", name=number).click()
+    act(dept, "签收")
+    act(dept, "办结", {"#id_result": "已联系运营企业清走 63 辆单车，并在北门划定停放区。"})
+    dept.screenshot(path=str(ARTIFACTS / "staff-detail.png"), full_page=True)
+
+    # 4. Community staff call the resident back: satisfied, closed.
+    staff.goto(f"{live_server.url}/tickets/queue/callback/")
+    staff.get_by_role("link", name=number).click()
+    staff.get_by_role("link", name="回访", exact=True).click()
+    staff.check("input[name=contacted][value='1']")
+    staff.check("input[name=solved][value='1']")
+    staff.check("input[name=satisfaction][value='satisfied']")
+    staff.get_by_role("button", name="确认回访").click()
+    staff.wait_for_selector(".msg-success")
+    assert "已结案" in staff.locator(".facts").inner_text()
+
+    # 5. The resident follows it with number + phone from another browser.
+    other = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    other.goto(f"{live_server.url}/r/track/")
+    other.fill("#id_number", number)
+    other.fill("#id_secret", "13909311234")
+    other.get_by_role("button", name="查询").click()
+    assert other.locator("#status").inner_text() == "已结案"
+    text = other.content()
+    assert "已交由区城市管理行政执法局办理" in text and "划定停放区" in text and "刘海军" not in text
+    other.screenshot(path=str(ARTIFACTS / "resident-track.png"), full_page=True)
+
+    ticket = Ticket.objects.get(number=number)
+    assert ticket.status == Status.CLOSED
+    assert list(ticket.events.order_by("id").values_list("action", flat=True)) == [
+        "create", "accept", "dispatch", "sign", "resolve", "close"
+    ]

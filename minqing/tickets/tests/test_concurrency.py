@@ -1,0 +1,104 @@
+"""Two people acting on one request at the same moment, over two real PostgreSQL connections.
+
+SQLite serialises writers (BEGIN IMMEDIATE), so these races can only be staged on PostgreSQL;
+.ci/run runs the suite there too.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import pytest
+from django.db import connection, connections
+
+from minqing.conftest import build_cast
+from minqing.tickets import actions
+from minqing.tickets.models import Ticket, TicketCounter, TicketEvent
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: set DATABASE_URL (.ci/run does)"),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def race(*calls: Callable[[], object], after_read: bool = True, monkeypatch=None) -> list[object]:  # noqa: ANN001
+    """Run the calls in parallel threads, each on its own connection; return results or exceptions.
+
+    With after_read, every thread has read the request before any of them writes, so the guard on
+    the update, not luck, decides who wins.
+    """
+    barrier = threading.Barrier(len(calls), timeout=20)
+    if after_read and monkeypatch is not None:
+        original = actions._step
+
+        def step_then_wait(**kwargs):  # noqa: ANN003, ANN202
+            result = original(**kwargs)
+            barrier.wait()
+            return result
+
+        monkeypatch.setattr(actions, "_step", step_then_wait)
+    results: list[object] = [None] * len(calls)
+
+    def worker(i: int, call: Callable[[], object]) -> None:
+        try:
+            if not after_read:
+                barrier.wait()
+            results[i] = call()
+        except Exception as exc:  # noqa: BLE001 - the test inspects it
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+def test_two_units_signing_at_once_only_one_wins(monkeypatch) -> None:
+    cast = build_cast()
+    t = actions.ticket_accept(ticket=cast.new_ticket(), actor=cast.shequ)
+    t = actions.ticket_dispatch(ticket=t, actor=cast.shequ, unit=cast.unit("瓜州路社区居委会"))
+    results = race(
+        lambda: actions.ticket_sign(ticket=t, actor=cast.shequ),
+        lambda: actions.ticket_sign(ticket=t, actor=cast.shuji),
+        monkeypatch=monkeypatch,
+    )
+    wins = [r for r in results if isinstance(r, Ticket)]
+    losses = [r for r in results if isinstance(r, actions.Conflict)]
+    assert len(wins) == 1 and len(losses) == 1, results
+    assert "刚被他人处理过" in losses[0].message
+    assert TicketEvent.objects.filter(ticket=t, action="sign").count() == 1
+
+
+def test_accept_and_reject_at_once_leave_one_consistent_outcome(monkeypatch) -> None:
+    cast = build_cast()
+    t = cast.new_ticket()
+    results = race(
+        lambda: actions.ticket_accept(ticket=t, actor=cast.shequ),
+        lambda: actions.ticket_reject(ticket=t, actor=cast.jiedao, reason="repeat", note="重复"),
+        monkeypatch=monkeypatch,
+    )
+    assert sum(isinstance(r, Ticket) for r in results) == 1, results
+    t.refresh_from_db()
+    last = t.events.order_by("-id").first()
+    assert last.to_status == t.status and t.version == 1
+    assert t.events.exclude(action="create").count() == 1
+
+
+def test_concurrent_intake_never_repeats_a_number() -> None:
+    cast = build_cast()
+    per_thread = 15
+
+    def intake() -> list[str]:
+        return [cast.new_ticket().number for _ in range(per_thread)]
+
+    results = race(intake, intake, intake, after_read=False)
+    numbers = [n for r in results for n in r]  # type: ignore[union-attr]
+    assert len(numbers) == 3 * per_thread == len(set(numbers)), results
+    assert Ticket.objects.count() == 3 * per_thread
+    assert sum(TicketCounter.objects.values_list("last", flat=True)) == 3 * per_thread
