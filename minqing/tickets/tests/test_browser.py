@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from minqing.conftest import build_cast
 from minqing.tickets.models import Ticket
@@ -121,8 +122,13 @@ def test_a_request_from_the_residents_phone_to_closing(live_server, browser) -> 
     assert "已交由区城市管理行政执法局办理" in text and "划定停放区" in text and "刘海军" not in text
     other.screenshot(path=str(ARTIFACTS / "resident-track.png"), full_page=True)
 
-    ticket = Ticket.objects.get(number=number)
-    assert ticket.status == Status.CLOSED
-    assert list(ticket.events.order_by("id").values_list("action", flat=True)) == [
-        "create", "accept", "dispatch", "sign", "resolve", "close"
-    ]
+    try:
+        ticket = Ticket.objects.get(number=number)
+        assert ticket.status == Status.CLOSED
+        assert list(ticket.events.order_by("id").values_list("action", flat=True)) == [
+            "create", "accept", "dispatch", "sign", "resolve", "close"
+        ]
+    finally:
+        # Under Playwright's greenlets this code runs in its own context, with its own database
+        # connection that the test teardown cannot see; close it so the test database can be dropped.
+        connections.close_all()
