@@ -18,6 +18,7 @@ urlpatterns = [
     path("tickets/", t.ticket_list, name="ticket_list"),
     path("tickets/new/", t.ticket_new, name="ticket_new"),
     path("tickets/queue/<str:name>/", t.queue_view, name="queue"),
+    path("tickets/queue/<str:name>/bulk/", t.bulk_act, name="queue_bulk"),
     path("tickets/<str:number>/", t.ticket_detail, name="ticket_detail"),
     path("tickets/<str:number>/<str:action>/", t.ticket_act, name="ticket_act"),
     path("attachments/<int:pk>/", t.attachment, name="attachment"),

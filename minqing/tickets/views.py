@@ -14,10 +14,10 @@ from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from minqing.accounts.scope import Scope, scope_for
-from minqing.org.models import Area, AreaKind
+from minqing.org.models import Area, AreaKind, Unit, UnitKind
 
 from . import actions, deadlines, queries
 from . import forms as f
@@ -103,12 +103,60 @@ def queue_view(request: HttpRequest, name: str) -> HttpResponse:
         raise Http404
     now = timezone.now()
     page = _page(request, queries.queue(scope, name, now=now))
+    bulk = BULK.get(name)
     return render(
         request,
         "tickets/list.html",
         {"title": queries.QUEUES[name], "queue": name, "page": page, "rows": _rows(page, now),
-         "counts": queries.queue_counts(scope, now=now)},
+         "counts": queries.queue_counts(scope, now=now), "bulk": bulk,
+         "bulk_units": Unit.objects.filter(active=True, kind__in=BULK_UNIT_KINDS).order_by("kind", "name")
+         if bulk == "dispatch" else None},
     )
+
+
+# Where staff really do many at once: accept the morning's intake, dispatch a batch to one unit.
+BULK = {"received": "accept", "registered": "dispatch"}
+BULK_UNIT_KINDS = [UnitKind.STREET_OFFICE, UnitKind.DEPARTMENT, UnitKind.PARTNER, UnitKind.SOCIAL_ORG,
+                   UnitKind.PROPERTY, UnitKind.OWNERS_COMMITTEE]
+
+
+@login_required
+@require_POST
+def bulk_act(request: HttpRequest, name: str) -> HttpResponse:
+    """Apply one action to the ticked requests; each succeeds or fails on its own."""
+    scope = _staff_scope(request)
+    action = BULK.get(name)
+    if action is None:
+        raise Http404
+    numbers = request.POST.getlist("numbers")[:200]
+    if not numbers:
+        messages.error(request, "请先勾选要处理的事项。")
+        return redirect("queue", name=name)
+    unit = None
+    if action == "dispatch":
+        unit = Unit.objects.filter(pk=request.POST.get("unit") or 0, active=True, kind__in=BULK_UNIT_KINDS).first()
+        if unit is None:
+            messages.error(request, "请选择承办单位。")
+            return redirect("queue", name=name)
+    done, failed = [], []
+    for ticket in queries.visible_tickets(scope).filter(number__in=numbers):
+        try:
+            if action == "accept":
+                actions.ticket_accept(ticket=ticket, actor=request.user, note="批量受理")
+            else:
+                actions.ticket_dispatch(ticket=ticket, actor=request.user, unit=unit, note="批量派单")
+        except actions.ActionError as exc:
+            failed.append(f"{ticket.number}：{exc.message}")
+        else:
+            done.append(ticket.number)
+    missing = set(numbers) - set(done) - {f.split("：")[0] for f in failed}
+    failed += [f"{n}：找不到该事项，或它不在您的工作范围内。" for n in sorted(missing)]
+    label = "受理" if action == "accept" else f"派给{unit}"
+    if done:
+        messages.success(request, f"已{label} {len(done)} 件。")
+    if failed:
+        messages.error(request, f"{len(failed)} 件未成功——" + "；".join(failed[:10]))
+    return redirect("queue", name=name)
 
 
 @login_required

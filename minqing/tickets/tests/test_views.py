@@ -162,3 +162,25 @@ def test_attachments_are_served_only_to_those_who_may_see_the_request(cast) -> N
     assert ok.status_code == 200 and ok["Content-Type"] == "image/jpeg"
     assert client_for(cast.shequ_b).get(url).status_code == 403
     assert Client().get(url).status_code == 403
+
+
+def test_bulk_accept_and_bulk_dispatch_report_each_outcome(cast) -> None:
+    a, b = cast.new_ticket(), cast.new_ticket()
+    other = cast.new_ticket(community="b")
+    c = client_for(cast.shequ)
+    page = c.get(reverse("queue", args=["received"])).content.decode()
+    assert "批量受理" in page and a.number in page and other.number not in page
+    response = c.post(reverse("queue_bulk", args=["received"]), {"numbers": [a.number, b.number, other.number]},
+                      follow=True)
+    text = response.content.decode()
+    assert "已受理 2 件" in text and f"{other.number}：找不到该事项" in text
+    a.refresh_from_db()
+    other.refresh_from_db()
+    assert a.status == Status.REGISTERED and other.status == Status.RECEIVED
+    unit = cast.unit("区住建局")
+    response = c.post(reverse("queue_bulk", args=["registered"]), {"numbers": [a.number, b.number], "unit": unit.pk},
+                      follow=True)
+    assert "已派给区住建局 2 件" in response.content.decode()
+    assert set(Ticket.objects.filter(handling_unit=unit).values_list("number", flat=True)) == {a.number, b.number}
+    response = c.post(reverse("queue_bulk", args=["registered"]), {"numbers": [a.number]}, follow=True)
+    assert "请选择承办单位" in response.content.decode()
