@@ -14,6 +14,7 @@ import io
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -91,6 +92,7 @@ def _isolated(settings, tmp_path) -> None:  # noqa: ANN001
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     deadlines.reset_calendar()
+    cache.clear()
 
 
 def image_file(name: str = "photo.jpg", *, fmt: str = "JPEG", size: tuple[int, int] = (64, 48), exif: bytes | None = None) -> SimpleUploadedFile:

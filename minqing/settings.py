@@ -35,8 +35,11 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
     "minqing.org",
     "minqing.accounts",
+    "minqing.notifications",
     "minqing.tickets",
 ]
 
@@ -66,6 +69,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "minqing.accounts.context.viewer",
+                "minqing.notifications.context.unread",
             ],
         },
     },
@@ -136,6 +140,25 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("MINQING_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Background work: a database queue, worked by `manage.py db_worker` (a separate process).
+TASKS = {"default": {"BACKEND": os.environ.get("MINQING_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+
+EMAIL_BACKEND = os.environ.get("MINQING_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("MINQING_FROM_EMAIL", "minqing@localhost")
+EMAIL_HOST = os.environ.get("MINQING_EMAIL_HOST", "localhost")
+
+# SMS: the console backend logs; the HTTP gateway backend needs URL and KEY (and template ids).
+MINQING_SMS = {
+    "BACKEND": os.environ.get("MINQING_SMS_BACKEND", "minqing.notifications.backends.ConsoleSMSBackend"),
+    "URL": os.environ.get("MINQING_SMS_URL", ""),
+    "KEY": os.environ.get("MINQING_SMS_KEY", ""),
+    "TEMPLATE_IDS": dict(
+        pair.split("=", 1) for pair in os.environ.get("MINQING_SMS_TEMPLATE_IDS", "").split(",") if "=" in pair
+    ),
+}
+# The public address residents' SMS links point to.
+PUBLIC_BASE_URL = os.environ.get("MINQING_PUBLIC_URL", "http://127.0.0.1:8000")
 
 # --- The pipeline's own settings -------------------------------------------------------------
 MINQING = {

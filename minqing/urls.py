@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from minqing.notifications import views as n
 from minqing.tickets import resident_views as r
 from minqing.tickets import views as t
 
@@ -23,6 +24,10 @@ urlpatterns = [
     path("tickets/<str:number>/<str:action>/", t.ticket_act, name="ticket_act"),
     path("attachments/<int:pk>/", t.attachment, name="attachment"),
     path("areas/options/", t.area_options, name="area_options"),
+    path("notifications/", n.inbox, name="inbox"),
+    path("notifications/<int:pk>/open/", n.open_notification, name="notification_open"),
+    path("notifications/read-all/", n.read_all, name="notifications_read_all"),
+    path("notifications/preferences/", n.preferences, name="notification_preferences"),
     path("r/", r.home, name="resident_home"),
     path("r/new/", r.new, name="resident_new"),
     path("r/done/", r.done, name="resident_done"),

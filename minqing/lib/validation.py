@@ -16,3 +16,9 @@ def normalize_phone(raw: str) -> str:
     if MOBILE.match(phone) or LANDLINE.match(phone):
         return phone
     raise ValueError("请填写正确的手机号（11位）或座机号（区号-号码）。")
+
+
+def parse_id(value: object) -> int | None:
+    """A positive database id from untrusted input, or None ("²".isdigit() is true; int("²") fails)."""
+    text = str(value if value is not None else "")
+    return int(text) if re.fullmatch(r"[0-9]{1,18}", text) else None

@@ -12,6 +12,7 @@ entered by admins (a year's official schedule as soon as it is published) win ov
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
@@ -64,6 +65,7 @@ class WorkCalendar:
         self._is_work: list[bool] = []  # by day index since EPOCH
         self._before: list[int] = []  # workdays strictly before that day
         self._workdays: list[int] = []  # day index of the k-th workday
+        self._lock = threading.Lock()  # threads of one process share the calendar while it grows
 
     # -- calendar -------------------------------------------------------------------------
     def is_workday(self, day: dt.date) -> bool:
@@ -72,6 +74,12 @@ class WorkCalendar:
         return official_is_workday(day)
 
     def _extend_to_day(self, index: int) -> None:
+        if len(self._is_work) > index:
+            return
+        with self._lock:
+            self._grow(index)
+
+    def _grow(self, index: int) -> None:
         while len(self._is_work) <= index:
             i = len(self._is_work)
             work = self.is_workday(EPOCH + dt.timedelta(days=i))
@@ -82,7 +90,8 @@ class WorkCalendar:
 
     def _extend_to_workday(self, k: int) -> None:
         while len(self._workdays) <= k:
-            self._extend_to_day(len(self._is_work) + 366)
+            with self._lock:
+                self._grow(len(self._is_work) + 366)
 
     # -- working minutes ------------------------------------------------------------------
     def _elapsed_in_day(self, minute: float) -> float:

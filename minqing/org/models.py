@@ -104,16 +104,13 @@ class Unit(models.Model):
     def is_coordinating(self) -> bool:
         return self.kind in COORDINATING_KINDS
 
-    def level_above(self) -> Unit | None:
-        """Where this unit escalates (吹哨): community level → street office → district center."""
+    def level_above(self, *, street: Area) -> Unit | None:
+        """Where this unit escalates (吹哨) a request of `street`: community level → that street's
+        office → the district center. Partner units sit at the level that dispatched to them, so a
+        property company escalates to the office of the request's street, not of its own address."""
         if self.kind == UnitKind.DISTRICT_CENTER:
             return None
-        chain = self.area.ancestors()
-        if self.kind in {UnitKind.DEPARTMENT, UnitKind.STREET_OFFICE} or self.area.kind in {
-            AreaKind.STREET,
-            AreaKind.DISTRICT,
-        }:
-            district = chain.get(AreaKind.DISTRICT)
-            return Unit.objects.filter(kind=UnitKind.DISTRICT_CENTER, area=district, active=True).first()
-        street = chain.get(AreaKind.STREET)
+        if self.kind in {UnitKind.DEPARTMENT, UnitKind.STREET_OFFICE} or self.area.kind == AreaKind.DISTRICT:
+            district = street.parent_id
+            return Unit.objects.filter(kind=UnitKind.DISTRICT_CENTER, area_id=district, active=True).first()
         return Unit.objects.filter(kind=UnitKind.STREET_OFFICE, area=street, active=True).first()

@@ -333,18 +333,18 @@ def ticket_create(
     loc = _location(area)
     _check_category(category, loc["street"])
 
-    if actor is not None:
+    if actor is not None:  # staff recording; residents come in through the public form with actor=None
         scope = scope_for(actor)
-        if not scope.is_staff and not scope.resident:
-            raise Forbidden("您的账号没有登记诉求的权限。")
-        if scope.is_staff and not _may_record_in(scope, loc):
+        if not scope.is_staff:
+            raise Forbidden("您的账号没有登记诉求的权限，居民请通过群众端反映。")
+        if not _may_record_in(scope, loc):
             raise Forbidden(f"{loc['community'].name}不在您的工作范围内。", field="area")
 
     code = ""
     if anonymous:
         # Really anonymous: no name, no phone, no account; the reporter follows it with a code.
         reporter_name, reporter_phone, reporter_user = "", "", None
-        code = f"{secrets.randbelow(10**6):06d}"
+        code = f"{secrets.randbelow(10**8):08d}"
     else:
         reporter_name = _text(reporter_name, field="reporter_name", label="反映人姓名", max_length=50)
         try:
@@ -438,8 +438,14 @@ def ticket_merge(
     with transaction.atomic():
         current, unit = _step(ticket=ticket, name="merge", actor=actor, expected_version=expected_version, scope=scope)
         target = Ticket.objects.filter(number=(into_number or "").strip().upper()).first()
-        while target is not None and target.merged_into_id:
+        for _ in range(20):  # follow earlier merges to the request actually handled
+            if target is None or not target.merged_into_id:
+                break
             target = target.merged_into
+        if target is not None:
+            # Lock both rows in id order: two merges into each other cannot both pass the checks below.
+            list(Ticket.objects.select_for_update().filter(pk__in=[current.pk, target.pk]).order_by("pk"))
+            target.refresh_from_db()
         if target is None:
             raise ActionError("找不到要合并到的事项编号。", field="into_number")
         if target.pk == current.pk:
@@ -448,7 +454,7 @@ def ticket_merge(
 
         if not visible_tickets(scope).filter(pk=target.pk).exists():
             raise Forbidden("要合并到的事项不在您的工作范围内。", field="into_number")
-        if target.status in {Status.CLOSED, Status.REJECTED}:
+        if target.status in {Status.CLOSED, Status.REJECTED, Status.MERGED}:
             raise ActionError(f"事项 {target.number} 已{target.get_status_display()}，不能再合并进去。", field="into_number")
         now = _now()
         merged = _apply(
@@ -560,7 +566,10 @@ def ticket_return(*, ticket: Ticket, actor: User, note: str, expected_version: i
         current, unit = _step(ticket=ticket, name="return", actor=actor, expected_version=expected_version, scope=scope_for(actor))
         back_to = current.sender_unit
         if back_to is None or back_to.kind not in COORDINATING_KINDS:
-            back_to = Unit.objects.get(kind=UnitKind.COMMUNITY_OFFICE, area=current.community_id, active=True)
+            back_to = Unit.objects.filter(kind=UnitKind.COMMUNITY_OFFICE, area=current.community_id,
+                                          active=True).first()
+        if back_to is None:
+            raise ActionError("该社区尚未设置社区居委会，无法退回，请联系管理员。")
         now = _now()
         changes = {
             **_clock_fields("response", None, None),
@@ -590,7 +599,7 @@ def ticket_escalate(*, ticket: Ticket, actor: User, note: str, expected_version:
     note = _text(note, field="note", label="上报理由", max_length=1000)
     with transaction.atomic():
         current, unit = _step(ticket=ticket, name="escalate", actor=actor, expected_version=expected_version, scope=scope_for(actor))
-        above = current.handling_unit.level_above()
+        above = current.handling_unit.level_above(street=current.street)
         if above is None:
             raise ActionError(f"“{current.handling_unit.name}”已是最高一级，无法再上报。")
         now = _now()

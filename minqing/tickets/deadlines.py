@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -21,12 +22,15 @@ FALLBACK = {
 }
 
 _calendar: WorkCalendar | None = None
+_built_at = 0.0
+RELOAD_SECONDS = 300  # other processes (workers, the sweep) pick up an admin's change within this
 
 
 def calendar() -> WorkCalendar:
-    """The calendar with admins' overrides; rebuilt after any override changes."""
-    global _calendar
-    if _calendar is None:
+    """The calendar with admins' overrides; rebuilt after an override changes here, or every few minutes."""
+    global _calendar, _built_at
+    if _calendar is None or time.monotonic() - _built_at > RELOAD_SECONDS:
+        _built_at = time.monotonic()
         overrides = dict(CalendarDay.objects.values_list("date", "is_workday"))
         _calendar = WorkCalendar(
             periods=parse_periods(settings.MINQING["WORKING_PERIODS"]),

@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from minqing.lib.validation import normalize_phone
+from minqing.lib.validation import normalize_phone, parse_id
 from minqing.org.models import Area, AreaKind, Unit
 
 from . import attachments
@@ -94,7 +94,7 @@ def _area_field(kind: str, label: str, required: bool) -> forms.ModelChoiceField
 
 
 def _int(value: object) -> int:
-    return int(value) if str(value or "").isdigit() else 0
+    return parse_id(value) or 0
 
 
 class TicketForm(LocationMixin, forms.Form):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -161,7 +162,7 @@ def search(scope: Scope, filters: dict, *, now: dt.datetime | None = None) -> Qu
     tz = timezone.get_current_timezone()
     if filters.get("date_from"):
         qs = qs.filter(created_at__gte=dt.datetime.combine(filters["date_from"], dt.time.min, tz))
-    if filters.get("date_to"):
+    if filters.get("date_to") and filters["date_to"] < dt.date.max:
         qs = qs.filter(created_at__lt=dt.datetime.combine(filters["date_to"] + dt.timedelta(days=1), dt.time.min, tz))
     if filters.get("overdue"):
         qs = qs.filter(overdue_rule(now))
@@ -189,19 +190,24 @@ def public_lookup(number: str, secret: str) -> Ticket | None:
     if ticket is None:
         return None
     if ticket.anonymous:
-        ok = bool(ticket.tracking_code_hash) and ticket.tracking_code_hash == tracking_hash(number, secret)
+        expected, given = ticket.tracking_code_hash, tracking_hash(number, secret)
     else:
-        ok = bool(ticket.reporter_phone) and ticket.reporter_phone == secret
+        expected, given = ticket.reporter_phone, secret
+    ok = bool(expected) and hmac.compare_digest(expected.encode(), given.encode())
     if not ok:
         return None
     return ticket
 
 
 def followed(ticket: Ticket) -> Ticket:
-    while ticket.merged_into_id:
+    for _ in range(20):
+        if not ticket.merged_into_id:
+            break
         ticket = ticket.merged_into
     return ticket
 
+
+PUBLIC_PHOTO_EVENTS = {"resolve", "resolve_on_spot"}
 
 PUBLIC_EVENTS = {
     "create": "诉求已登记",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -28,7 +31,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def new(request: HttpRequest) -> HttpResponse:
-    group = Category.objects.filter(pk=request.GET.get("group") or 0, parent__isnull=True, active=True).first()
+    group_id = request.GET.get("group") or ""
+    group = (Category.objects.filter(pk=int(group_id), parent__isnull=True, active=True).first()
+             if re.fullmatch(r"\d{1,9}", group_id) else None)
     if request.method == "POST":
         form = ResidentTicketForm(request.POST, request.FILES)
         if form.is_valid():
@@ -37,7 +42,7 @@ def new(request: HttpRequest) -> HttpResponse:
             scope = scope_for(user)
             try:
                 ticket, code = actions.ticket_create(
-                    actor=user if scope.resident else None,
+                    actor=None,  # residents appear as "反映人本人", never by name
                     reporter_user=user if scope.resident and not cd["anonymous"] else None,
                     channel=Channel.ONLINE, type=TicketType.HELP, category=cd["category"], title="",
                     text=cd["text"], area=cd["area"], address=cd["address"], anonymous=cd["anonymous"],
@@ -63,11 +68,29 @@ def done(request: HttpRequest) -> HttpResponse:
     return render(request, "resident/done.html", info)
 
 
+TRACK_WINDOW = 15 * 60
+TRACK_MAX_FAILURES = 10
+
+
+def _throttle_keys(request: HttpRequest, number: str) -> list[str]:
+    ip = request.META.get("REMOTE_ADDR", "")
+    return [f"track-fail:ip:{ip}", f"track-fail:no:{number.strip().upper()}"]
+
+
 def track(request: HttpRequest) -> HttpResponse:
-    form = TrackForm(request.POST or None)
+    """Number + phone (or code). Failures are counted per address and per number, so neither codes
+    nor other people's numbers can be tried by the thousand."""
+    form = TrackForm(request.POST or None, initial={"number": request.GET.get("n", "")[:32]})
     if request.method == "POST" and form.is_valid():
+        keys = _throttle_keys(request, form.cleaned_data["number"])
+        if any(cache.get(k, 0) >= TRACK_MAX_FAILURES for k in keys):
+            form.add_error(None, "查询失败次数过多，请 15 分钟后再试。")
+            return render(request, "resident/track.html", {"form": form}, status=429)
         ticket = queries.public_lookup(form.cleaned_data["number"], form.cleaned_data["secret"])
         if ticket is None:
+            for k in keys:
+                cache.add(k, 0, TRACK_WINDOW)
+                cache.incr(k)
             form.add_error(None, "编号与手机号（或查询码）不匹配，请核对后重试。")
         else:
             _remember(request, ticket)
@@ -99,7 +122,7 @@ def ticket(request: HttpRequest, number: str) -> HttpResponse:
             "steps": queries.public_steps(handled),
             "can_rate": handled.pk == mine.pk and handled.status == Status.RESOLVED,
             "form": RatingForm(),
-            "photos": [a for e in handled.events.filter(action__in=["resolve", "resolve_on_spot"])
+            "photos": [a for e in handled.events.filter(action__in=queries.PUBLIC_PHOTO_EVENTS)
                        for a in e.attachments.all()],
         },
     )

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from minqing.accounts.scope import Scope, scope_for
+from minqing.lib.validation import parse_id
 from minqing.org.models import Area, AreaKind, Unit, UnitKind
 
 from . import actions, deadlines, queries
@@ -134,7 +135,8 @@ def bulk_act(request: HttpRequest, name: str) -> HttpResponse:
         return redirect("queue", name=name)
     unit = None
     if action == "dispatch":
-        unit = Unit.objects.filter(pk=request.POST.get("unit") or 0, active=True, kind__in=BULK_UNIT_KINDS).first()
+        unit = Unit.objects.filter(pk=parse_id(request.POST.get("unit")) or 0, active=True,
+                                   kind__in=BULK_UNIT_KINDS).first()
         if unit is None:
             messages.error(request, "请选择承办单位。")
             return redirect("queue", name=name)
@@ -215,10 +217,11 @@ def area_options(request: HttpRequest) -> HttpResponse:
     """<option>s of the grids of a community or the compounds of a grid (HTMX, also public)."""
     kind = request.GET.get("kind")
     parent = request.GET.get("community") if kind == AreaKind.GRID else request.GET.get("grid")
-    if kind not in {AreaKind.GRID, AreaKind.COMPOUND} or not (parent or "").isdigit():
+    parent_id = parse_id(parent)
+    if kind not in {AreaKind.GRID, AreaKind.COMPOUND} or parent_id is None:
         areas = Area.objects.none()
     else:
-        areas = Area.objects.filter(kind=kind, parent_id=int(parent)).order_by("code")
+        areas = Area.objects.filter(kind=kind, parent_id=parent_id).order_by("code")
     return render(request, "tickets/_area_options.html", {"areas": areas, "kind": kind})
 
 
@@ -351,7 +354,7 @@ def ticket_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
         version = request.POST.get("version")
         if form.is_valid():
             try:
-                spec.run(ticket, request.user, form.cleaned_data, int(version) if (version or "").isdigit() else None)
+                spec.run(ticket, request.user, form.cleaned_data, parse_id(version))
             except actions.Conflict as exc:
                 messages.error(request, exc.message)
                 return redirect("ticket_detail", number=ticket.number)
@@ -372,16 +375,26 @@ def ticket_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
 
 def _may_see_attachment(request: HttpRequest, attachment: TicketAttachment) -> bool:
     scope = scope_for(request.user)
-    if scope.user is not None and queries.visible_tickets(scope).filter(pk=attachment.ticket_id).exists():
+    if scope.is_staff and queries.visible_tickets(scope).filter(pk=attachment.ticket_id).exists():
         return True
-    return attachment.ticket_id in request.session.get("followed_tickets", [])
+    # Residents see only the result photos of the request they follow (the original, if merged).
+    if attachment.event.action not in queries.PUBLIC_PHOTO_EVENTS:
+        return False
+    followed = Ticket.objects.filter(pk__in=request.session.get("followed_tickets", []))
+    if scope.user is not None:
+        followed = followed | Ticket.objects.filter(reporter_user=scope.user)
+    return attachment.ticket_id in {queries.followed(t).pk for t in followed}
 
 
 def attachment(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_object_or_404(TicketAttachment, pk=pk)
+    item = get_object_or_404(TicketAttachment.objects.select_related("event"), pk=pk)
     if not _may_see_attachment(request, item):
         return HttpResponseForbidden("无权查看该附件。")
-    response = FileResponse(item.file.open("rb"), content_type=item.content_type)
+    try:
+        handle = item.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("附件文件已不存在。") from exc
+    response = FileResponse(handle, content_type=item.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"
     return response

@@ -122,7 +122,7 @@ def test_anonymous_reports_keep_nothing_that_identifies_the_reporter(cast) -> No
         area=cast.compound_a, anonymous=True, reporter_name="王五", reporter_phone="13811112222",
         reporter_user=cast.jumin,
     )
-    assert re.fullmatch(r"\d{6}", code)
+    assert re.fullmatch(r"\d{8}", code)
     t.refresh_from_db()
     assert (t.reporter_name, t.reporter_phone, t.reporter_user, t.created_by) == ("", "", None, None)
     assert code not in t.tracking_code_hash

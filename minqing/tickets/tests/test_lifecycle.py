@@ -231,3 +231,27 @@ def test_events_cannot_be_edited_or_deleted(cast) -> None:
         TicketEvent.objects.filter(pk=event.pk).update(note="改一下")
     event.refresh_from_db()
     assert event.note == ""
+
+
+def test_a_partner_unit_escalates_to_the_requests_street_not_its_own(cast) -> None:
+    # 西安德盛和物业 sits in 小西坪社区 (西站街道); the request is in 瓜州路社区 (西湖街道).
+    t = actions.ticket_accept(ticket=cast.new_ticket(), actor=cast.shequ)
+    partner = cast.unit("西安德盛和物业管理有限公司兰州分公司")
+    t = actions.ticket_dispatch(ticket=t, actor=cast.shequ, unit=partner)
+    from minqing.accounts.models import RoleAssignment
+
+    contact = cast.users["wuye"]
+    RoleAssignment.objects.create(user=contact, role="partner_contact", unit=partner)
+    contact.__dict__.pop("_minqing_scope", None)
+    t = actions.ticket_sign(ticket=t, actor=contact)
+    t = actions.ticket_escalate(ticket=t, actor=contact, note="需要街道协调")
+    assert t.handling_unit.name == "西湖街道办事处"
+
+
+def test_two_requests_cannot_be_merged_into_each_other(cast) -> None:
+    a, b = cast.new_ticket(), cast.new_ticket()
+    actions.ticket_merge(ticket=a, actor=cast.shequ, into_number=b.number)
+    with pytest.raises(actions.ActionError, match="自己"):
+        actions.ticket_merge(ticket=b, actor=cast.shequ, into_number=a.number)
+    b.refresh_from_db()
+    assert b.status == Status.RECEIVED

@@ -83,11 +83,11 @@ def test_anonymous_resident_gets_a_code_to_follow_with(cast) -> None:
                   follow=True).content.decode()
     t = Ticket.objects.get()
     assert t.anonymous and t.reporter_phone == "" and "查询码" in page
-    code = page.split('id="tracking-code">')[1][:6]
+    code = page.split('id="tracking-code">')[1][:8]
     other = Client()
     response = other.post(reverse("resident_track"), {"number": t.number, "secret": code}, follow=True)
     assert "已收到" in response.content.decode()
-    bad = other.post(reverse("resident_track"), {"number": t.number, "secret": "000000" if code != "000000" else "111111"})
+    bad = other.post(reverse("resident_track"), {"number": t.number, "secret": "00000000" if code != "00000000" else "1"})
     assert "不匹配" in bad.content.decode()
 
 
@@ -106,3 +106,59 @@ def test_resident_form_errors_are_in_chinese(cast) -> None:
     page = Client().post(reverse("resident_new"), resident_form(cast, text="", reporter_phone="12")).content.decode()
     assert "请填写诉求内容" in page and "请填写正确的手机号" in page
     assert Ticket.objects.count() == 0
+
+
+def test_a_signed_in_resident_is_never_named_to_staff(cast) -> None:
+    c = Client()
+    c.force_login(cast.jumin)
+    c.post(reverse("resident_new"), resident_form(cast, anonymous="on", reporter_name="", reporter_phone=""))
+    c.post(reverse("resident_new"), resident_form(cast))
+    anonymous, named = Ticket.objects.order_by("id")
+    for t in (anonymous, named):
+        event = t.events.get()
+        assert (t.created_by, event.actor, event.actor_label) == (None, None, "反映人本人")
+    assert anonymous.reporter_user is None and named.reporter_user == cast.jumin
+    page = Client()
+    page.force_login(cast.jiedao)
+    text = page.get(reverse("ticket_detail", args=[anonymous.number])).content.decode()
+    assert "杨永红" not in text and "匿名" in text
+
+
+def test_residents_see_result_photos_but_not_progress_photos(cast) -> None:
+    from minqing.conftest import image_file
+    from minqing.tickets.attachments import prepare_images
+    from minqing.tickets.models import TicketAttachment
+
+    c = Client()
+    c.post(reverse("resident_new"), resident_form(cast))
+    t = Ticket.objects.get()
+    t = actions.ticket_accept(ticket=t, actor=cast.shequ)
+    t = actions.ticket_dispatch(ticket=t, actor=cast.shequ, unit=cast.unit("东方物业"))
+    t = actions.ticket_sign(ticket=t, actor=cast.wuye)
+    actions.ticket_add_progress(ticket=t, actor=cast.wuye, note="内部：现场照片", photos=prepare_images([image_file()]))
+    actions.ticket_resolve(ticket=t, actor=cast.wuye, result="已清理", photos=prepare_images([image_file()]))
+    progress, result = TicketAttachment.objects.order_by("id")
+    assert c.get(reverse("attachment", args=[result.pk])).status_code == 200
+    assert c.get(reverse("attachment", args=[progress.pk])).status_code == 403
+    assert f'src="{reverse("attachment", args=[result.pk])}"' in c.get(reverse("resident_ticket", args=[t.number])).content.decode()
+
+
+def test_tracking_is_throttled_after_repeated_failures(cast) -> None:
+    t = cast.new_ticket()
+    c = Client()
+    for _ in range(10):
+        assert "不匹配" in c.post(reverse("resident_track"), {"number": t.number, "secret": "13900000000"}).content.decode()
+    blocked = c.post(reverse("resident_track"), {"number": t.number, "secret": "13812345678"})
+    assert blocked.status_code == 429 and "15 分钟后再试" in blocked.content.decode()
+
+
+def test_odd_parameters_get_pages_not_errors(cast) -> None:
+    c = Client()
+    assert c.get(reverse("resident_new"), {"group": "abc"}).status_code == 200
+    assert c.get(reverse("resident_new"), {"group": "²"}).status_code == 200
+    assert c.get(reverse("area_options"), {"kind": "grid", "community": "²"}).status_code == 200
+    staff = Client()
+    staff.force_login(cast.shequ)
+    assert staff.get(reverse("ticket_list"), {"date_to": "9999-12-31", "area": "x"}).status_code == 200
+    response = staff.post(reverse("queue_bulk", args=["registered"]), {"numbers": ["X"], "unit": "abc"}, follow=True)
+    assert "请选择承办单位" in response.content.decode()

@@ -1,0 +1,95 @@
+"""Writes of the notification system: in-app notices, SMS and e-mail through the outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from minqing.accounts.models import User
+
+from .backends import DeliveryError, sms_backend
+from .models import Channel, DeliveryAttempt, MessageStatus, Notification, OutboundMessage, Preference
+
+MAX_ATTEMPTS = 5
+
+
+def notify(*, recipients: Iterable[User], kind: str, title: str, body: str = "", url: str = "") -> int:
+    """An in-app notice for each person and, by their preference, an SMS or e-mail. Returns the count."""
+    people = {u.pk: u for u in recipients if u is not None and u.is_active}
+    if not people:
+        return 0
+    Notification.objects.bulk_create(
+        [Notification(recipient_id=pk, kind=kind, title=title[:200], body=body, url=url) for pk in people]
+    )
+    for pref in Preference.objects.filter(Q(sms=True) | Q(email=True), user_id__in=people):
+        user = people[pref.user_id]
+        text = f"{title}。{body}".strip("。") if body else title
+        if pref.sms and user.phone:
+            message_queue(channel=Channel.SMS, to=user.phone, template="staff_notice", params={"title": title},
+                          body=f"【民情流水线】{text}")
+        if pref.email and user.email:
+            message_queue(channel=Channel.EMAIL, to=user.email, template="staff_notice", params={"title": title},
+                          body=text)
+    return len(people)
+
+
+def message_queue(*, channel: str, to: str, template: str, params: dict, body: str) -> OutboundMessage:
+    """Store the message; the worker sends it once this transaction commits."""
+    from .tasks import deliver
+
+    message = OutboundMessage.objects.create(channel=channel, to=to, template=template, params=params, body=body)
+    transaction.on_commit(lambda: deliver.enqueue(message.pk))
+    return message
+
+
+def _backoff(attempt: int) -> dt.timedelta:
+    return dt.timedelta(seconds=min(3600, 30 * 2 ** (attempt - 1)))
+
+
+def message_deliver(*, message_id: int) -> str:
+    """Try to send once. Failure is recorded and retried later; it never touches the caller's data."""
+    from .tasks import deliver
+
+    message = OutboundMessage.objects.filter(pk=message_id).first()
+    if message is None or message.status != MessageStatus.QUEUED:
+        return "skipped"
+    # Claim this attempt: a second worker holding the same task finds attempts moved on and stops.
+    if not OutboundMessage.objects.filter(pk=message.pk, status=MessageStatus.QUEUED,
+                                          attempts=message.attempts).update(attempts=F("attempts") + 1):
+        return "skipped"
+    attempt = message.attempts + 1
+    try:
+        if message.channel == Channel.SMS:
+            backend = sms_backend()
+            name = type(backend).__name__
+            detail = backend.send(to=message.to, template=message.template, params=message.params, body=message.body)
+        else:
+            name = settings.EMAIL_BACKEND
+            send_mail("民情流水线通知", message.body, None, [message.to])
+            detail = "sent"
+    except (DeliveryError, OSError, ValueError) as exc:
+        DeliveryAttempt.objects.create(message=message, ok=False, backend=locals().get("name", "?"), detail=str(exc))
+        if attempt >= MAX_ATTEMPTS:
+            OutboundMessage.objects.filter(pk=message.pk).update(status=MessageStatus.FAILED, last_error=str(exc))
+            return "failed"
+        OutboundMessage.objects.filter(pk=message.pk).update(last_error=str(exc))
+        deliver.using(run_after=timezone.now() + _backoff(attempt)).enqueue(message.pk)
+        return "retry"
+    DeliveryAttempt.objects.create(message=message, ok=True, backend=name, detail=str(detail)[:500])
+    OutboundMessage.objects.filter(pk=message.pk).update(status=MessageStatus.SENT, sent_at=timezone.now(),
+                                                         last_error="")
+    return "sent"
+
+
+def notification_read(*, user: User, notification_id: int | None = None) -> int:
+    """Mark one (or, without an id, all) of the user's notices read."""
+    qs = Notification.objects.filter(recipient=user, read_at=None)
+    if notification_id is not None:
+        qs = qs.filter(pk=notification_id)
+    return qs.update(read_at=timezone.now())

@@ -1,0 +1,65 @@
+"""Pluggable SMS transports. Settings: MINQING_SMS = {"BACKEND": dotted path, ...}."""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.request
+from typing import Any
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger("minqing.sms")
+
+
+class DeliveryError(Exception):
+    pass
+
+
+class ConsoleSMSBackend:
+    """Writes the message to the log: the default, for development and demos."""
+
+    name = "console"
+
+    def __init__(self, **options: Any) -> None:
+        self.options = options
+
+    def send(self, *, to: str, template: str, params: dict, body: str) -> str:
+        logger.info("SMS to %s [%s]: %s", to, template, body)
+        return "logged"
+
+
+class HttpSMSBackend:
+    """POSTs JSON to an SMS gateway: {"to", "template_id", "params", "text"} with the key in a header.
+
+    Options: URL, KEY, TEMPLATE_IDS (our template name → the gateway's id), TIMEOUT (seconds).
+    A non-2xx answer or a network error raises DeliveryError; the worker retries.
+    """
+
+    name = "http"
+
+    def __init__(self, *, URL: str, KEY: str = "", TEMPLATE_IDS: dict | None = None, TIMEOUT: float = 10,  # noqa: N803
+                 **_: Any) -> None:
+        if not URL.startswith(("http://", "https://")):
+            raise ValueError("MINQING_SMS URL must be http(s)")
+        self.url, self.key, self.template_ids, self.timeout = URL, KEY, TEMPLATE_IDS or {}, TIMEOUT
+
+    def send(self, *, to: str, template: str, params: dict, body: str) -> str:
+        payload = json.dumps({"to": to, "template_id": self.template_ids.get(template, template), "params": params,
+                              "text": body}, ensure_ascii=False).encode()
+        request = urllib.request.Request(  # noqa: S310 - scheme checked in __init__
+            self.url, data=payload, method="POST",
+            headers={"Content-Type": "application/json; charset=utf-8", "Authorization": f"Bearer {self.key}"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                return response.read(500).decode(errors="replace")
+        except Exception as exc:  # noqa: BLE001 - any failure is a failed attempt
+            raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def sms_backend() -> ConsoleSMSBackend | HttpSMSBackend:
+    config = dict(settings.MINQING_SMS)
+    cls = import_string(config.pop("BACKEND"))
+    return cls(**config)
