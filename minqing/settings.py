@@ -171,4 +171,10 @@ MINQING = {
     "ATTACHMENT_MAX_PIXELS": int(os.environ.get("MINQING_ATTACHMENT_MAX_PIXELS", str(40_000_000))),
     "TEXT_MAX_LENGTH": int(os.environ.get("MINQING_TEXT_MAX_LENGTH", "2000")),
     "NUMBER_PREFIX": os.environ.get("MINQING_NUMBER_PREFIX", "MQ"),
+    # Callbacks are due this many working days after a request is resolved.
+    "CALLBACK_DAYS": float(os.environ.get("MINQING_CALLBACK_DAYS", "3")),
+    # Supervision orders: working days to reply, by grade.
+    "ORDER_REPLY_DAYS": {"normal": 3, "yellow": 2, "red": 1},
+    # The sweep loop's pause between passes, in seconds.
+    "SWEEP_INTERVAL": float(os.environ.get("MINQING_SWEEP_INTERVAL", "30")),
 }

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -40,11 +39,16 @@ def notify(*, recipients: Iterable[User], kind: str, title: str, body: str = "",
 
 
 def message_queue(*, channel: str, to: str, template: str, params: dict, body: str) -> OutboundMessage:
-    """Store the message; the worker sends it once this transaction commits."""
+    """Store the message and its delivery task; the worker sends it once this transaction commits.
+
+    The task queue lives in this same database (django-tasks-db), so the task row is written inside
+    the caller's transaction: message, task and the change that caused them commit or vanish
+    together. Enqueueing on commit instead could lose the task if the process died in between.
+    """
     from .tasks import deliver
 
     message = OutboundMessage.objects.create(channel=channel, to=to, template=template, params=params, body=body)
-    transaction.on_commit(lambda: deliver.enqueue(message.pk))
+    deliver.enqueue(message.pk)
     return message
 
 

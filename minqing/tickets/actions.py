@@ -26,13 +26,18 @@ from minqing.lib.validation import normalize_phone
 from minqing.org.models import COORDINATING_KINDS, Area, AreaKind, Unit, UnitKind
 
 from . import attachments, deadlines
+from .announce import announce
 from .models import (
     Category,
     Channel,
     Complexity,
     Disposition,
+    ExtensionRequest,
+    ExtensionStatus,
+    Grade,
     RejectReason,
     Satisfaction,
+    SupervisionOrder,
     Ticket,
     TicketAttachment,
     TicketCounter,
@@ -40,7 +45,16 @@ from .models import (
     TicketType,
     Urgency,
 )
-from .workflow import TRANSITIONS, Actor, Status, actor_matches, can_add_progress
+from .workflow import (
+    FINAL_STATUSES,
+    OPEN_STATUSES,
+    RESOLVE_CLOCK,
+    TRANSITIONS,
+    Actor,
+    Status,
+    actor_matches,
+    can_add_progress,
+)
 
 
 class ActionError(Exception):
@@ -65,6 +79,8 @@ class Conflict(ActionError):
 
 
 RESIDENT_LABEL = "反映人本人"
+CLOCK_COLUMNS = ["response_warn_at", "response_due_at", "resolve_warn_at", "resolve_due_at", "callback_due_at",
+                 "next_check_at"]
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -132,6 +148,7 @@ def _record(
     data: dict[str, Any] | None = None,
     photos: list[attachments.PreparedImage] | None = None,
     stored: list[str] | None = None,
+    actor_label: str | None = None,
 ) -> TicketEvent:
     event = TicketEvent.objects.create(
         ticket=ticket,
@@ -139,7 +156,7 @@ def _record(
         from_status=from_status,
         to_status=to_status,
         actor=actor,
-        actor_label=_actor_label(actor),
+        actor_label=actor_label or _actor_label(actor),
         actor_unit=actor_unit,
         from_unit=from_unit,
         to_unit=to_unit,
@@ -222,9 +239,17 @@ def _apply(
     stored: list[str] | None = None,
 ) -> Ticket:
     t = TRANSITIONS[name]
-    won = Ticket.objects.filter(pk=current.pk, version=current.version, status=current.status).update(
-        status=t.target, version=F("version") + 1, updated_at=at, **changes
-    )
+    # The callback clock runs while a request waits for its callback.
+    if t.target == Status.RESOLVED:
+        changes["callback_due_at"] = deadlines.due(at, deadlines.callback_minutes())
+    elif current.status == Status.RESOLVED:
+        changes["callback_due_at"] = None
+    before = {f: getattr(current, f) for f in CLOCK_COLUMNS}
+    changes["next_check_at"] = deadlines.next_check(before=before, changes=changes, status=t.target, now=at)
+    # Guarded on version (other actions) and next_check_at (the sweep): exactly one writer wins.
+    won = Ticket.objects.filter(
+        pk=current.pk, version=current.version, status=current.status, next_check_at=current.next_check_at
+    ).update(status=t.target, version=F("version") + 1, updated_at=at, **changes)
     if not won:
         raise Conflict(f"事项 {current.number} 刚被他人处理过，您的“{t.label}”未生效，请刷新页面。")
     new_unit_id = changes.get("handling_unit", current.handling_unit)
@@ -244,7 +269,9 @@ def _apply(
         photos=photos,
         stored=stored,
     )
-    return Ticket.objects.select_related("handling_unit", "category").get(pk=current.pk)
+    after = Ticket.objects.select_related("handling_unit", "category", "sender_unit").get(pk=current.pk)
+    announce(name=name, before=current, after=after, actor=actor)
+    return after
 
 
 # --- numbers and tracking codes --------------------------------------------------------------
@@ -380,6 +407,7 @@ def ticket_create(
             created_by=actor,
             created_at=now,
             updated_at=now,
+            next_check_at=deadlines.next_check(before={}, changes=clock, status=Status.RECEIVED, now=now),
             **loc,
             **clock,
         )
@@ -397,6 +425,7 @@ def ticket_create(
             photos=photos,
             stored=stored,
         )
+        announce(name="create", before=None, after=ticket, actor=actor)
     return ticket, code
 
 
@@ -710,3 +739,166 @@ def ticket_callback(
             data.update(_clock_data(clocks))
         return _apply(current=current, name=name, actor=actor, actor_unit=unit, at=now, changes=changes,
                       note=note, data=data)
+
+
+# --- supervision, reminders, extensions (限时办结、跟踪督办) -----------------------------------
+def supervision_issue(
+    *, ticket: Ticket, actor: User, unit: Unit, text: str, grade: str = Grade.NORMAL,
+    reply_due_at: dt.datetime | None = None,
+) -> SupervisionOrder:
+    """A district supervisor's 督办单: a demand the named unit must answer by a deadline."""
+    from .announce import tell
+
+    scope = scope_for(actor)
+    if not scope.district:
+        raise Forbidden("只有区督办可以下发督办单。")
+    if grade not in Grade.values:
+        raise ActionError("请选择督办等级。", field="grade")
+    text = _text(text, field="text", label="督办要求", max_length=2000)
+    if not unit.active:
+        raise ActionError(f"“{unit.name}”已停用。", field="unit")
+    now = _now()
+    if reply_due_at is None:
+        reply_due_at = deadlines.due(now, settings.MINQING["ORDER_REPLY_DAYS"][grade] * deadlines.calendar().day_minutes)
+    elif reply_due_at <= now:
+        raise ActionError("回复时限必须晚于现在。", field="reply_due_at")
+    with transaction.atomic():
+        current = Ticket.objects.select_related("handling_unit").get(pk=ticket.pk)
+        if current.status in FINAL_STATUSES:
+            raise ActionError(f"事项 {current.number} 已{current.get_status_display()}，不能再督办。")
+        acting = _acting_unit(scope, current, Actor.CALLBACK)
+        order = SupervisionOrder.objects.create(
+            ticket=current, grade=grade, text=text, unit=unit, reply_due_at=reply_due_at, issued_by=actor,
+            issued_unit=acting, issued_at=now,
+        )
+        _record(ticket=current, action="supervise", from_status=current.status, to_status=current.status,
+                actor=actor, actor_unit=acting, at=now, note=text,
+                data={"order": order.pk, "grade": grade, "unit": unit.name, "reply_due_at": _iso(reply_due_at)})
+        tell([unit], current, f"收到{order.get_grade_display()}，请按时回复", kind="supervise", body=text, actor=actor)
+        return order
+
+
+def supervision_reply(*, order: SupervisionOrder, actor: User, text: str) -> SupervisionOrder:
+    from .announce import tell
+
+    text = _text(text, field="text", label="回复内容", max_length=2000)
+    scope = scope_for(actor)
+    if order.unit_id not in scope.unit_ids:
+        raise Forbidden(f"只有{order.unit.name}可以回复该督办单。")
+    with transaction.atomic():
+        now = _now()
+        if not SupervisionOrder.objects.filter(pk=order.pk, replied_at=None).update(
+            reply=text, replied_by=actor, replied_at=now
+        ):
+            raise Conflict("该督办单已经回复过了。")
+        order.refresh_from_db()
+        ticket = order.ticket
+        _record(ticket=ticket, action="supervision_reply", from_status=ticket.status, to_status=ticket.status,
+                actor=actor, actor_unit=order.unit, at=now, note=text, data={"order": order.pk})
+        tell([order.issued_unit], ticket, "督办单已回复", kind="supervision_reply", body=text, actor=actor,
+             extra=[order.issued_by])
+        return order
+
+
+def ticket_remind(*, ticket: Ticket, actor: User, note: str = "") -> TicketEvent:
+    """催办: nudge the handling unit of an open request."""
+    from .announce import tell
+
+    note = _text(note, field="note", label="催办说明", max_length=500, required=False) or "请抓紧办理。"
+    scope = scope_for(actor)
+    with transaction.atomic():
+        current = Ticket.objects.select_related("handling_unit").get(pk=ticket.pk)
+        if not actor_matches(Actor.CALLBACK, scope, current) or current.handling_unit_id in scope.unit_ids:
+            raise Forbidden("只有上级或本社区可以催办，办理单位不能催办自己。")
+        if current.status not in OPEN_STATUSES:
+            raise ActionError(f"事项 {current.number} 已{current.get_status_display()}，不需要催办。")
+        acting = _acting_unit(scope, current, Actor.CALLBACK)
+        event = _record(ticket=current, action="remind", from_status=current.status, to_status=current.status,
+                        actor=actor, actor_unit=acting, at=_now(), note=note)
+        tell([current.handling_unit], current, "催办", kind="remind", body=note, actor=actor)
+        return event
+
+
+def extension_request(*, ticket: Ticket, actor: User, new_due: dt.date, reason: str) -> ExtensionRequest:
+    """延期申请 by the handling unit, to be decided by the level above."""
+    from .announce import tell
+
+    reason = _text(reason, field="reason", label="延期理由", max_length=1000)
+    scope = scope_for(actor)
+    with transaction.atomic():
+        current = Ticket.objects.select_related("handling_unit", "street").get(pk=ticket.pk)
+        if current.handling_unit_id not in scope.unit_ids:
+            raise Forbidden("只有当前办理单位可以申请延期。")
+        if current.status not in RESOLVE_CLOCK or current.resolve_due_at is None:
+            raise ActionError(f"事项 {current.number} 当前没有在计时的办结时限，不能申请延期。")
+        if new_due is None:
+            raise ActionError("请填写申请延至的日期。", field="new_due")
+        cal = deadlines.calendar()
+        noon = dt.datetime.combine(new_due, dt.time(9, 0), cal.tz)
+        new_due_at = cal.end_of_workday(noon)
+        if new_due_at <= current.resolve_due_at:
+            raise ActionError(
+                f"申请延至的日期必须晚于现在的办结时限（{timezone.localtime(current.resolve_due_at):%Y-%m-%d %H:%M}）。",
+                field="new_due",
+            )
+        if new_due > timezone.localdate() + dt.timedelta(days=366):
+            raise ActionError("延期不能超过一年，长期事项请申请缓办。", field="new_due")
+        approver = current.handling_unit.level_above(street=current.street) or current.handling_unit
+        if ExtensionRequest.objects.filter(ticket=current, status=ExtensionStatus.PENDING).exists():
+            raise ActionError("该事项已有一份待审批的延期申请。")
+        now = _now()
+        try:
+            with transaction.atomic():
+                req = ExtensionRequest.objects.create(
+                    ticket=current, unit=current.handling_unit, approver_unit=approver, requested_by=actor,
+                    requested_at=now, reason=reason, original_due_at=current.resolve_due_at, new_due_at=new_due_at,
+                )
+        except IntegrityError as exc:
+            raise ActionError("该事项已有一份待审批的延期申请。") from exc
+        _record(ticket=current, action="extension_request", from_status=current.status, to_status=current.status,
+                actor=actor, actor_unit=current.handling_unit, at=now, note=reason,
+                data={"extension": req.pk, "original_due_at": _iso(req.original_due_at),
+                      "new_due_at": _iso(new_due_at)})
+        tell([approver], current, "延期申请待审批", kind="extension_request", body=reason, actor=actor)
+        return req
+
+
+def extension_decide(*, request: ExtensionRequest, actor: User, approve: bool, note: str = "") -> ExtensionRequest:
+    """The level above approves or refuses; only an approval moves the deadline."""
+    from .announce import tell
+
+    note = _text(note, field="note", label="审批意见", max_length=500, required=not approve)
+    scope = scope_for(actor)
+    if request.approver_unit_id not in scope.unit_ids and not scope.district:
+        raise Forbidden(f"只有{request.approver_unit.name}可以审批该延期申请。")
+    with transaction.atomic():
+        now = _now()
+        status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
+        if not ExtensionRequest.objects.filter(pk=request.pk, status=ExtensionStatus.PENDING).update(
+            status=status, decided_by=actor, decided_at=now, decision_note=note
+        ):
+            raise Conflict("该延期申请已经审批过了。")
+        request.refresh_from_db()
+        current = Ticket.objects.select_related("handling_unit").get(pk=request.ticket_id)
+        if approve:
+            changes: dict[str, Any] = {
+                "resolve_due_at": request.new_due_at,
+                "resolve_warn_at": deadlines.warn_at(started_at=current.resolve_started_at or request.requested_at,
+                                                     due_at=request.new_due_at),
+            }
+            before = {f: getattr(current, f) for f in CLOCK_COLUMNS}
+            changes["next_check_at"] = deadlines.next_check(before=before, changes=changes, status=current.status,
+                                                            now=now)
+            # The clock must still be the one the unit asked to extend, and not mid-sweep.
+            if not Ticket.objects.filter(pk=current.pk, resolve_due_at=request.original_due_at,
+                                         status__in=RESOLVE_CLOCK, next_check_at=current.next_check_at,
+                                         version=current.version).update(**changes):
+                raise Conflict("事项的办结时限已经变化（已办结、改派或正在巡检），请刷新后重新审批。")
+        action = "extension_approve" if approve else "extension_refuse"
+        _record(ticket=current, action=action, from_status=current.status, to_status=current.status,
+                actor=actor, actor_unit=request.approver_unit, at=now, note=note,
+                data={"extension": request.pk, "original_due_at": _iso(request.original_due_at),
+                      "new_due_at": _iso(request.new_due_at) if approve else None})
+        tell([request.unit], current, "延期申请已同意" if approve else "延期申请未同意", kind=action,
+             body=note, actor=actor, extra=[request.requested_by])
+        return request

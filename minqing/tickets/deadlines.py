@@ -135,3 +135,72 @@ def warn_at(*, started_at: dt.datetime, due_at: dt.datetime) -> dt.datetime:
     cal = calendar()
     start = cal.minutes_at(started_at)
     return cal.at_minutes(start + (cal.minutes_at(due_at) - start) * settings.MINQING["WARN_RATIO"])
+
+
+# --- what the sweep looks at ------------------------------------------------------------------
+CLOCK_STATUSES = {
+    "response": frozenset({"received", "assigned"}),
+    "resolve": frozenset({"assigned", "in_progress"}),
+    "callback": frozenset({"resolved"}),
+}
+
+
+def checkpoints(values: dict, status: str) -> list[tuple[dt.datetime, str]]:
+    """(instant, what) for every warning and deadline of the clocks running in `status`.
+
+    `values` holds the ticket's clock columns (a ticket's __dict__ or the columns an action sets).
+    """
+    points = []
+    for kind, statuses in CLOCK_STATUSES.items():
+        if status not in statuses:
+            continue
+        if values.get(f"{kind}_warn_at"):
+            points.append((values[f"{kind}_warn_at"], f"{kind}_warn"))
+        if values.get(f"{kind}_due_at"):
+            points.append((values[f"{kind}_due_at"], f"{kind}_due"))
+    return sorted(points)
+
+
+def next_check(*, before: dict, changes: dict, status: str, now: dt.datetime) -> dt.datetime | None:
+    """The next instant the sweep must look at the request after an action.
+
+    Clocks the action (re)started count from now; clocks it left alone keep the sweep's progress:
+    their points before the old next_check_at were already handled.
+    """
+    merged = {**before, **changes}
+    boundary = before.get("next_check_at")
+    candidates = []
+    for at, what in checkpoints(merged, status):
+        kind = what.split("_")[0]
+        fresh = f"{kind}_due_at" in changes
+        if (fresh and at >= now) or (not fresh and boundary is not None and at >= boundary):
+            candidates.append(at)
+    return min(candidates, default=None)
+
+
+def unit_level(unit: object) -> str:
+    kind = unit.kind  # type: ignore[attr-defined]
+    if kind == "street_office":
+        return "street"
+    if kind in {"department", "district_center"}:
+        return "district"
+    return "community"
+
+
+def escalates(*, category: Category, unit: object) -> bool:
+    """Whether an overdue request of this category at this unit's level goes up to the supervisor."""
+    from .models import EscalationRule
+
+    level = unit_level(unit)
+    rules = {(r.category_id, r.level): r.escalate for r in EscalationRule.objects.filter(
+        category_id__in=[c for c in (category.pk, category.parent_id) if c]) | EscalationRule.objects.filter(
+        category=None)}
+    for key in ((category.pk, level), (category.pk, ""), (category.parent_id, level), (category.parent_id, ""),
+                (None, level), (None, "")):
+        if key in rules:
+            return rules[key]
+    return True
+
+
+def callback_minutes() -> float:
+    return float(settings.MINQING["CALLBACK_DAYS"]) * calendar().day_minutes

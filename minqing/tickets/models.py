@@ -232,6 +232,14 @@ class Ticket(models.Model):
     resolve_due_at = models.DateTimeField("办结时限", null=True, blank=True, db_index=True)
     resolve_warn_at = models.DateTimeField("办结预警时间", null=True, blank=True, db_index=True)
     suspended_until = models.DateField("计划办理日期", null=True, blank=True)
+    callback_due_at = models.DateTimeField("回访时限", null=True, blank=True)
+    # The sweep's pointer: the next instant a clock of this request needs looking at (a warning,
+    # a deadline, a callback). Actions set it; the sweep finds due requests through its index.
+    next_check_at = models.DateTimeField("下次检查时间", null=True, blank=True, db_index=True)
+    supervised_by = models.ForeignKey(
+        Unit, verbose_name="超期督办单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="超期后自动上报到的督办单位",
+    )
 
     result = models.TextField("办理结果", blank=True)
     satisfaction = models.CharField("满意度", max_length=16, choices=Satisfaction.choices, blank=True)
@@ -345,3 +353,105 @@ class TicketAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name or self.file.name
+
+
+class Level(models.TextChoices):
+    COMMUNITY = "community", "社区级"
+    STREET = "street", "街道级"
+    DISTRICT = "district", "区级"
+
+
+class EscalationRule(models.Model):
+    """What happens when a clock runs out, per category and level of the handling unit."""
+
+    category = models.ForeignKey(
+        Category, verbose_name="分类", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        help_text="留空适用于所有分类；一级分类的规则适用于其下二级分类。",
+    )
+    level = models.CharField("办理单位层级", max_length=16, choices=Level.choices, blank=True,
+                             help_text="留空适用于所有层级。")
+    escalate = models.BooleanField("超期自动上报督办", default=True, help_text="不勾选：超期只预警，不上报。")
+
+    class Meta:
+        verbose_name = "超期上报规则"
+        verbose_name_plural = "超期上报规则"
+        constraints = [models.UniqueConstraint(fields=["category", "level"], name="escalation_rule_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.category or '所有分类'}·{self.get_level_display() or '所有层级'}：{'上报' if self.escalate else '只预警'}"
+
+
+class Grade(models.TextChoices):
+    NORMAL = "normal", "普通督办"
+    YELLOW = "yellow", "黄牌督办"
+    RED = "red", "红牌督办"
+
+
+class SupervisionOrder(models.Model):
+    """督办单: a supervisor's written demand on a request, which a named unit must answer in time."""
+
+    ticket = models.ForeignKey(Ticket, verbose_name="事项", on_delete=models.PROTECT, related_name="orders")
+    grade = models.CharField("督办等级", max_length=8, choices=Grade.choices, default=Grade.NORMAL)
+    text = models.TextField("督办要求")
+    unit = models.ForeignKey(Unit, verbose_name="责任单位", on_delete=models.PROTECT, related_name="orders")
+    reply_due_at = models.DateTimeField("回复时限")
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="督办人", on_delete=models.PROTECT,
+                                  related_name="+")
+    issued_unit = models.ForeignKey(Unit, verbose_name="督办单位", null=True, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField("下发时间")
+    reply = models.TextField("回复", blank=True)
+    replied_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="回复人", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    replied_at = models.DateTimeField("回复时间", null=True, blank=True)
+    overdue_at = models.DateTimeField("超期时间", null=True, blank=True, help_text="到期未回复时由巡检记录")
+
+    class Meta:
+        verbose_name = "督办单"
+        verbose_name_plural = "督办单"
+        ordering = ["-issued_at"]
+        indexes = [models.Index(fields=["reply_due_at"], condition=models.Q(replied_at=None, overdue_at=None),
+                                name="order_waiting_due")]
+
+    def __str__(self) -> str:
+        return f"{self.get_grade_display()} {self.ticket.number}"
+
+    @property
+    def state(self) -> str:
+        if self.replied_at:
+            return "已回复（超期）" if self.overdue_at else "已回复"
+        return "已超期未回复" if self.overdue_at else "待回复"
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending", "待审批"
+    APPROVED = "approved", "已同意"
+    REFUSED = "refused", "不同意"
+
+
+class ExtensionRequest(models.Model):
+    """延期申请: only an approved one moves the deadline; the original stays here for statistics."""
+
+    ticket = models.ForeignKey(Ticket, verbose_name="事项", on_delete=models.PROTECT, related_name="extensions")
+    unit = models.ForeignKey(Unit, verbose_name="申请单位", on_delete=models.PROTECT, related_name="+")
+    approver_unit = models.ForeignKey(Unit, verbose_name="审批单位", on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT,
+                                     related_name="+")
+    requested_at = models.DateTimeField("申请时间")
+    reason = models.TextField("申请理由")
+    original_due_at = models.DateTimeField("原办结时限")
+    new_due_at = models.DateTimeField("申请延至")
+    status = models.CharField("状态", max_length=8, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审批人", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decision_note = models.TextField("审批意见", blank=True)
+
+    class Meta:
+        verbose_name = "延期申请"
+        verbose_name_plural = "延期申请"
+        ordering = ["-requested_at"]
+        constraints = [models.UniqueConstraint(fields=["ticket"], condition=models.Q(status="pending"),
+                                               name="one_pending_extension")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket.number} 延期至 {self.new_due_at:%Y-%m-%d}（{self.get_status_display()}）"

@@ -107,6 +107,14 @@ NOTE_EVENTS = {
     "progress": "办理进展",
     "callback_attempt": "回访未联系上",
     "merged_in": "合并重复诉求",
+    "overdue": "超期",
+    "supervise": "督办",
+    "supervision_reply": "督办回复",
+    "supervision_overdue": "督办超期未回复",
+    "remind": "催办",
+    "extension_request": "延期申请",
+    "extension_approve": "同意延期",
+    "extension_refuse": "不同意延期",
 }
 
 
