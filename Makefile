@@ -13,12 +13,17 @@ $(STAMP): requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
-## make run: environment, database, demo district, web server on http://127.0.0.1:8000
+## make run: environment, database, demo district; then web server, task worker and deadline sweep
+## together on http://127.0.0.1:8000 (Ctrl-C stops all three)
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo --if-empty
-	@echo "民情流水线已启动： http://$(HOST):$(PORT)/   群众端： http://$(HOST):$(PORT)/r/"
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@echo "民情流水线已启动： http://$(HOST):$(PORT)/   群众端： http://$(HOST):$(PORT)/r/   （Ctrl-C 全部停止）"
+	@bash -c 'trap "trap - EXIT INT TERM; kill 0 2>/dev/null" EXIT INT TERM; \
+		$(BIN)/python manage.py db_worker --no-reload --interval 2 & \
+		$(BIN)/python manage.py sweep --loop & \
+		$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT) & \
+		wait -n'
 
 ## make test: lint, migration check, the whole suite (browser tests included)
 test: $(STAMP) browser

@@ -54,6 +54,8 @@ from .workflow import (
     Status,
     actor_matches,
     can_add_progress,
+    can_remind,
+    can_request_extension,
 )
 
 
@@ -751,7 +753,7 @@ def supervision_issue(
 
     scope = scope_for(actor)
     if not scope.district:
-        raise Forbidden("只有区督办可以下发督办单。")
+        raise Forbidden("只有区督办可以下发督办单。")  # the status is checked below, on a fresh read
     if grade not in Grade.values:
         raise ActionError("请选择督办等级。", field="grade")
     text = _text(text, field="text", label="督办要求", max_length=2000)
@@ -808,10 +810,10 @@ def ticket_remind(*, ticket: Ticket, actor: User, note: str = "") -> TicketEvent
     scope = scope_for(actor)
     with transaction.atomic():
         current = Ticket.objects.select_related("handling_unit").get(pk=ticket.pk)
-        if not actor_matches(Actor.CALLBACK, scope, current) or current.handling_unit_id in scope.unit_ids:
-            raise Forbidden("只有上级或本社区可以催办，办理单位不能催办自己。")
         if current.status not in OPEN_STATUSES:
             raise ActionError(f"事项 {current.number} 已{current.get_status_display()}，不需要催办。")
+        if not can_remind(scope, current):
+            raise Forbidden("只有上级或本社区可以催办，办理单位不能催办自己。")
         acting = _acting_unit(scope, current, Actor.CALLBACK)
         event = _record(ticket=current, action="remind", from_status=current.status, to_status=current.status,
                         actor=actor, actor_unit=acting, at=_now(), note=note)
@@ -829,7 +831,7 @@ def extension_request(*, ticket: Ticket, actor: User, new_due: dt.date, reason: 
         current = Ticket.objects.select_related("handling_unit", "street").get(pk=ticket.pk)
         if current.handling_unit_id not in scope.unit_ids:
             raise Forbidden("只有当前办理单位可以申请延期。")
-        if current.status not in RESOLVE_CLOCK or current.resolve_due_at is None:
+        if not can_request_extension(scope, current):
             raise ActionError(f"事项 {current.number} 当前没有在计时的办结时限，不能申请延期。")
         if new_due is None:
             raise ActionError("请填写申请延至的日期。", field="new_due")

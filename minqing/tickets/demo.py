@@ -22,7 +22,7 @@ from minqing.org.models import Area, AreaKind, Unit, UnitKind
 
 from . import demo_data
 from .actions import _clock_data, _clock_fields
-from .deadlines import Policy, calendar, policy_for
+from .deadlines import Policy, calendar, callback_minutes, next_check, policy_for
 from .models import (
     Category,
     Channel,
@@ -147,7 +147,13 @@ class Sim:
            changes: dict | None = None, unit: Unit | None = None, resident: bool = False) -> None:
         t = TRANSITIONS[name]
         frm = self.f["status"]
-        changes = changes or {}
+        changes = dict(changes or {})
+        # The same clock rules as actions._apply.
+        if t.target == Status.RESOLVED:
+            changes["callback_due_at"] = self.cal.add(self.t, callback_minutes())
+        elif frm == Status.RESOLVED:
+            changes["callback_due_at"] = None
+        changes["next_check_at"] = next_check(before=self.f, changes=changes, status=t.target, now=self.t)
         new_unit = changes.get("handling_unit")
         self.event(name, frm, t.target, unit=unit or self.f["handling_unit"],
                    to_unit=new_unit if new_unit is not None and new_unit != self.f["handling_unit"] else None,
@@ -272,6 +278,7 @@ def _simulate(sim: Sim, *, office: Unit, street_office: Unit, center: Unit, depa
     online = f["channel"] == Channel.ONLINE
     resp = _clock_fields("response", f["created_at"], p.response_minutes)
     f.update(resp)
+    f["next_check_at"] = next_check(before={}, changes=resp, status=Status.RECEIVED, now=f["created_at"])
     f["status"] = Status.RECEIVED
     sim.event("create", "", Status.RECEIVED, unit=None if online else office, to_unit=office,
               data={"channel": f["channel"], **_clock_data(resp)}, resident=online)

@@ -14,6 +14,7 @@ from .models import (
     Category,
     Channel,
     Complexity,
+    Grade,
     RejectReason,
     Satisfaction,
     TicketType,
@@ -281,3 +282,39 @@ class SearchForm(forms.Form):
         if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_from"] > cleaned["date_to"]:
             self.add_error("date_to", "结束日期不能早于开始日期。")
         return cleaned
+
+
+class SuperviseForm(forms.Form):
+    grade = forms.ChoiceField(label="督办等级", choices=Grade.choices, initial=Grade.NORMAL,
+                              help_text="普通 3 个工作日、黄牌 2 个、红牌 1 个工作日内回复（可另填时限）")
+    unit = forms.ModelChoiceField(queryset=Unit.objects.filter(active=True), label="责任单位",
+                                  error_messages={"required": "请选择责任单位。", "invalid_choice": "请选择列表中的单位。"})
+    reply_due = forms.DateField(label="回复时限（可不填）", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                                error_messages={"invalid": "日期格式不对，请按 2026-12-31 填写。"})
+    text = _note("督办要求", required=True, max_length=2000, rows=4)
+
+    def __init__(self, *args: object, ticket: object = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if ticket is not None and not self.is_bound:
+            self.initial["unit"] = ticket.handling_unit_id  # type: ignore[attr-defined]
+
+
+class RemindForm(forms.Form):
+    note = _note("催办说明", required=False)
+
+
+class ExtensionForm(forms.Form):
+    new_due = forms.DateField(label="申请延至", widget=forms.DateInput(attrs={"type": "date"}),
+                              error_messages={"required": "请填写申请延至的日期。",
+                                              "invalid": "日期格式不对，请按 2026-12-31 填写。"})
+    reason = _note("延期理由", required=True, max_length=1000)
+
+
+class ReplyForm(forms.Form):
+    text = _note("回复内容", required=True, max_length=2000, rows=4)
+
+
+class DecideForm(forms.Form):
+    approve = forms.TypedChoiceField(choices=[("1", "同意"), ("0", "不同意")], coerce=lambda v: v == "1",
+                                     error_messages={"required": "请选择同意或不同意。"})
+    note = _note("审批意见", required=False)

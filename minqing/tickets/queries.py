@@ -76,6 +76,7 @@ QUEUES = {
     "due_soon": "即将超期",
     "overdue": "已超期",
     "callback": "待回访",
+    "supervised": "超期督办",
 }
 
 
@@ -119,6 +120,9 @@ def queue(scope: Scope, name: str, *, now: dt.datetime | None = None) -> QuerySe
         return qs.filter(overdue_rule(now)).filter(_mine(scope) | _triage_rule(scope)).order_by("resolve_due_at")
     if name == "callback":
         return qs.filter(status=Status.RESOLVED).filter(_triage_rule(scope)).order_by("resolved_at")
+    if name == "supervised":
+        # Overdue requests the sweep escalated to the viewer's unit, still open.
+        return qs.filter(supervised_by_id__in=scope.unit_ids, status__in=OPEN_STATUSES).order_by("resolve_due_at")
     raise KeyError(name)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,8 +23,18 @@ from minqing.org.models import Area, AreaKind, Unit, UnitKind
 
 from . import actions, deadlines, queries
 from . import forms as f
-from .models import Ticket, TicketAttachment
-from .workflow import OPEN_STATUSES, TRANSITIONS, Status, allowed_transitions, can_add_progress
+from .forms import DecideForm, ReplyForm
+from .models import ExtensionRequest, SupervisionOrder, Ticket, TicketAttachment
+from .workflow import (
+    OPEN_STATUSES,
+    TRANSITIONS,
+    Status,
+    allowed_transitions,
+    can_add_progress,
+    can_remind,
+    can_request_extension,
+    can_supervise,
+)
 
 PAGE_SIZE = 30
 
@@ -246,6 +257,12 @@ def _buttons(scope: Scope, ticket: Ticket) -> list[dict]:
         buttons.append({"action": t.name, "label": t.label, "style": t.style})
     if can_add_progress(scope, ticket):
         buttons.append({"action": "progress", "label": "填写进展", "style": "default"})
+    if can_request_extension(scope, ticket):
+        buttons.append({"action": "extend", "label": "申请延期", "style": "default"})
+    if can_remind(scope, ticket):
+        buttons.append({"action": "remind", "label": "催办", "style": "default"})
+    if can_supervise(scope, ticket):
+        buttons.append({"action": "supervise", "label": "督办", "style": "danger"})
     return buttons
 
 
@@ -268,6 +285,11 @@ def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
             "buttons": _buttons(scope, ticket),
             "events": events,
             "duplicates": ticket.duplicates.all(),
+            "orders": [(o, ReplyForm() if o.unit_id in scope.unit_ids and not o.replied_at else None)
+                       for o in ticket.orders.select_related("unit", "issued_by", "replied_by")],
+            "extensions": [(x, DecideForm() if x.status == "pending" and (x.approver_unit_id in scope.unit_ids
+                                                                         or scope.district) else None)
+                           for x in ticket.extensions.select_related("unit", "approver_unit", "requested_by")],
         },
     )
 
@@ -334,7 +356,22 @@ ACTION_VIEWS: dict[str, ActionView] = {
     "progress": ActionView(lambda t, *a, **k: f.ProgressForm(*a, **k),
                            lambda t, u, cd, v: actions.ticket_add_progress(ticket=t, actor=u, note=cd["note"], photos=cd["photos"]),
                            "进展已记录。"),
+    "extend": ActionView(lambda t, *a, **k: f.ExtensionForm(*a, **k),
+                         lambda t, u, cd, v: actions.extension_request(ticket=t, actor=u, new_due=cd["new_due"], reason=cd["reason"]),
+                         "延期申请已提交，等待上级审批；审批同意前原时限不变。",
+                         "只有上级同意后办结时限才会改变，原时限保留在记录中用于考核。"),
+    "remind": ActionView(lambda t, *a, **k: f.RemindForm(*a, **k),
+                         lambda t, u, cd, v: actions.ticket_remind(ticket=t, actor=u, note=cd["note"]),
+                         "已催办。"),
+    "supervise": ActionView(lambda t, *a, **k: f.SuperviseForm(*a, ticket=t, **k),
+                            lambda t, u, cd, v: actions.supervision_issue(
+                                ticket=t, actor=u, unit=cd["unit"], text=cd["text"], grade=cd["grade"],
+                                reply_due_at=deadlines.calendar().end_of_workday(
+                                    dt.datetime.combine(cd["reply_due"], dt.time(9), deadlines.calendar().tz))
+                                if cd.get("reply_due") else None),
+                            "督办单已下发。"),
 }
+EXTRA_LABELS = {"callback": "回访", "progress": "填写进展", "extend": "申请延期", "remind": "催办", "supervise": "督办"}
 
 
 @login_required
@@ -344,7 +381,7 @@ def ticket_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     spec = ACTION_VIEWS.get(action)
     if spec is None:
         raise Http404
-    label = "回访" if action == "callback" else ("填写进展" if action == "progress" else TRANSITIONS[action].label)
+    label = EXTRA_LABELS.get(action) or TRANSITIONS[action].label
     allowed = {b["action"] for b in _buttons(scope, ticket)}
     if action not in allowed:
         messages.error(request, f"事项 {ticket.number} 当前为“{ticket.get_status_display()}”，您不能执行“{label}”。")
@@ -398,3 +435,65 @@ def attachment(request: HttpRequest, pk: int) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+@login_required
+@require_POST
+def order_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = _staff_scope(request)
+    order = get_object_or_404(SupervisionOrder.objects.select_related("ticket", "unit"), pk=pk)
+    ticket = _visible_or_404(scope, order.ticket.number)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写回复内容。")
+    else:
+        try:
+            actions.supervision_reply(order=order, actor=request.user, text=form.cleaned_data["text"])
+        except actions.ActionError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "督办单已回复。")
+    return redirect("ticket_detail", number=ticket.number)
+
+
+@login_required
+@require_POST
+def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = _staff_scope(request)
+    req = get_object_or_404(ExtensionRequest.objects.select_related("ticket", "approver_unit"), pk=pk)
+    ticket = _visible_or_404(scope, req.ticket.number)
+    form = DecideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择同意或不同意。")
+    else:
+        try:
+            actions.extension_decide(request=req, actor=request.user, approve=form.cleaned_data["approve"],
+                                     note=form.cleaned_data["note"])
+        except actions.ActionError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "已同意延期，办结时限已更新。" if form.cleaned_data["approve"] else "已不同意延期。")
+    return redirect("ticket_detail", number=ticket.number)
+
+
+@login_required
+def supervision(request: HttpRequest) -> HttpResponse:
+    """督办：orders to reply to, orders issued, extensions to decide, overdue requests escalated here."""
+    scope = _staff_scope(request)
+    now = timezone.now()
+    to_reply = SupervisionOrder.objects.filter(unit_id__in=scope.unit_ids, replied_at=None)
+    issued = SupervisionOrder.objects.filter(Q(issued_by=request.user) | Q(issued_unit_id__in=scope.unit_ids))
+    if scope.district:
+        issued = SupervisionOrder.objects.all()
+    pending = ExtensionRequest.objects.filter(status="pending")
+    if not scope.district:
+        pending = pending.filter(approver_unit_id__in=scope.unit_ids)
+    supervised = queries.queue(scope, "supervised", now=now)
+    related = ("ticket", "unit", "issued_by")
+    return render(request, "tickets/supervision.html", {
+        "to_reply": to_reply.select_related(*related).order_by("reply_due_at")[:100],
+        "issued": issued.select_related(*related).order_by("-issued_at")[:100],
+        "pending": pending.select_related("ticket", "unit", "requested_by").order_by("requested_at")[:100],
+        "supervised": _rows(supervised[:100], now),
+        "now": now,
+    })

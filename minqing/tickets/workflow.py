@@ -159,3 +159,24 @@ def can_add_progress(scope: Scope, ticket: Ticket) -> bool:
     return ticket.status in {Status.ASSIGNED, Status.IN_PROGRESS, Status.SUSPENDED} and (
         ticket.handling_unit_id in scope.unit_ids
     )
+
+
+def can_supervise(scope: Scope, ticket: Ticket) -> bool:
+    return scope.district and ticket.status not in FINAL_STATUSES
+
+
+def can_remind(scope: Scope, ticket: Ticket) -> bool:
+    """Oversight or the request's community may nudge the unit holding it (not the unit itself)."""
+    return (
+        ticket.status in OPEN_STATUSES
+        and actor_matches(Actor.CALLBACK, scope, ticket)
+        and ticket.handling_unit_id not in scope.unit_ids
+    )
+
+
+def can_request_extension(scope: Scope, ticket: Ticket) -> bool:
+    return (
+        ticket.status in RESOLVE_CLOCK
+        and ticket.resolve_due_at is not None
+        and ticket.handling_unit_id in scope.unit_ids
+    )
