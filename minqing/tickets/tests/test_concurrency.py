@@ -102,3 +102,35 @@ def test_concurrent_intake_never_repeats_a_number() -> None:
     assert len(numbers) == 3 * per_thread == len(set(numbers)), results
     assert Ticket.objects.count() == 3 * per_thread
     assert sum(TicketCounter.objects.values_list("last", flat=True)) == 3 * per_thread
+
+
+def test_two_sweep_processes_escalate_each_overdue_request_exactly_once() -> None:
+    import datetime as dt
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    from minqing.notifications.models import Notification
+
+    cast = build_cast()
+    tickets = [cast.new_ticket() for _ in range(80)]
+    past = timezone.now() - dt.timedelta(days=10)
+    Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(
+        response_warn_at=past - dt.timedelta(hours=1), response_due_at=past, next_check_at=past - dt.timedelta(hours=1)
+    )
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {**os.environ, "DATABASE_URL": url}
+    root = Path(__file__).resolve().parents[3]
+    procs = [subprocess.Popen([sys.executable, "manage.py", "sweep", "--batch", "3"], cwd=root, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    assert TicketEvent.objects.filter(action="overdue").count() == 80
+    for t in tickets:
+        assert TicketEvent.objects.filter(ticket=t, action="overdue").count() == 1
+    # Each escalation told the community office once and the street office once, not twice.
+    assert Notification.objects.filter(kind="overdue_supervise").count() == 80 * 1  # 西湖街道: one officer

@@ -16,6 +16,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:  # noqa: ANN001
         parser.add_argument("--loop", action="store_true", help="持续运行，每隔 --interval 秒巡检一次")
         parser.add_argument("--interval", type=float, default=settings.MINQING["SWEEP_INTERVAL"])
+        parser.add_argument("--batch", type=int, default=200, help="每个事务处理的事项数（默认 200）")
 
     def handle(self, *args: object, **opts: object) -> None:
         stopping = False
@@ -28,7 +29,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         while True:
             started = time.monotonic()
-            result = sweep_once()
+            result = sweep_once(batch=int(opts["batch"]))
             if result.checked or result.orders_overdue or opts["verbosity"] > 1 or not opts["loop"]:
                 self.stdout.write(
                     f"巡检：检查 {result.checked} 件，预警 {result.warnings}，超期上报 {result.escalations}，"
