@@ -763,7 +763,7 @@ def supervision_issue(
     if reply_due_at is None:
         reply_due_at = deadlines.due(now, settings.MINQING["ORDER_REPLY_DAYS"][grade] * deadlines.calendar().day_minutes)
     elif reply_due_at <= now:
-        raise ActionError("回复时限必须晚于现在。", field="reply_due_at")
+        raise ActionError("回复时限必须晚于现在。", field="reply_due")
     with transaction.atomic():
         current = Ticket.objects.select_related("handling_unit").get(pk=ticket.pk)
         if current.status in FINAL_STATUSES:

@@ -184,3 +184,46 @@ def test_bulk_accept_and_bulk_dispatch_report_each_outcome(cast) -> None:
     assert set(Ticket.objects.filter(handling_unit=unit).values_list("number", flat=True)) == {a.number, b.number}
     response = c.post(reverse("queue_bulk", args=["registered"]), {"numbers": [a.number]}, follow=True)
     assert "请选择承办单位" in response.content.decode()
+
+
+def test_supervise_reply_extend_and_decide_through_the_pages(cast) -> None:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    traveller = time_machine.travel(dt.datetime(2026, 11, 30, 9, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False)
+    traveller.start()
+    try:
+        t = actions.ticket_accept(ticket=cast.new_ticket(), actor=cast.shequ)
+        t = actions.ticket_dispatch(ticket=t, actor=cast.shequ, unit=cast.unit("区城市管理行政执法局"))
+        t = actions.ticket_sign(ticket=t, actor=cast.bumen)  # resolution due 2026-12-07 09:00
+        duban, bumen = client_for(cast.duban), client_for(cast.bumen)
+        detail = reverse("ticket_detail", args=[t.number])
+        assert 'data-action="supervise"' in duban.get(detail).content.decode()
+        assert 'data-action="supervise"' not in bumen.get(detail).content.decode()
+        act = reverse("ticket_act", args=[t.number, "supervise"])
+        unit = cast.unit("区城市管理行政执法局").pk
+        assert "请填写督办要求" in duban.post(act, {"grade": "red", "unit": unit, "text": ""}).content.decode()
+        assert "回复时限必须晚于现在" in duban.post(
+            act, {"grade": "red", "unit": unit, "text": "今天答复", "reply_due": "2020-01-01"}).content.decode()
+        assert duban.post(act, {"grade": "red", "unit": unit, "text": "今天必须答复"}).status_code == 302
+        order = t.orders.get()
+        assert "回复督办" in bumen.get(detail).content.decode()
+        assert "待本单位回复的督办单（1）" in bumen.get(reverse("supervision")).content.decode()
+        bumen.post(reverse("order_reply", args=[order.pk]), {"text": "已派执法队员到场"})
+        order.refresh_from_db()
+        assert order.reply == "已派执法队员到场"
+        extend = reverse("ticket_act", args=[t.number, "extend"])
+        assert "延期不能超过一年" in bumen.post(extend, {"new_due": "2028-01-01", "reason": "联合执法"}).content.decode()
+        assert bumen.post(extend, {"new_due": "2026-12-31", "reason": "需要联合执法"}).status_code == 302
+        req = t.extensions.get()
+        assert "待审批的延期申请（1）" in duban.get(reverse("supervision")).content.decode()
+        duban.post(reverse("extension_decide", args=[req.pk]), {"approve": "1", "note": ""})
+        req.refresh_from_db()
+        t.refresh_from_db()
+        assert req.status == "approved" and f"{t.resolve_due_at:%Y-%m-%d}" == "2026-12-31"
+        outsider = client_for(cast.shequ_b)
+        assert outsider.post(reverse("order_reply", args=[order.pk]), {"text": "x"}).status_code == 404
+    finally:
+        traveller.stop()
