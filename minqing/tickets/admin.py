@@ -3,7 +3,16 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import CalendarDay, Category, DeadlinePolicy, Ticket, TicketEvent
+from .models import (
+    CalendarDay,
+    Category,
+    DeadlinePolicy,
+    EscalationRule,
+    ExtensionRequest,
+    SupervisionOrder,
+    Ticket,
+    TicketEvent,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -73,3 +82,22 @@ class TicketAdmin(ReadOnlyAdmin):
     search_fields = ["number", "title"]
     inlines = [EventInline]
     exclude = ["reporter_phone", "reporter_name", "tracking_code_hash"]
+
+
+@admin.register(EscalationRule)
+class EscalationRuleAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "category", "level", "escalate"]
+    list_filter = ["level", "escalate"]
+    autocomplete_fields = ["category"]
+
+
+@admin.register(SupervisionOrder)
+class SupervisionOrderAdmin(ReadOnlyAdmin):
+    list_display = ["ticket", "grade", "unit", "issued_by", "issued_at", "reply_due_at", "replied_at", "overdue_at"]
+    list_filter = ["grade"]
+
+
+@admin.register(ExtensionRequest)
+class ExtensionRequestAdmin(ReadOnlyAdmin):
+    list_display = ["ticket", "unit", "approver_unit", "original_due_at", "new_due_at", "status", "decided_at"]
+    list_filter = ["status"]

@@ -125,7 +125,7 @@ def test_two_sweep_processes_escalate_each_overdue_request_exactly_once() -> Non
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     env = {**os.environ, "DATABASE_URL": url}
     root = Path(__file__).resolve().parents[3]
-    procs = [subprocess.Popen([sys.executable, "manage.py", "sweep", "--batch", "3"], cwd=root, env=env,
+    procs = [subprocess.Popen([sys.executable, "manage.py", "sweep", "--batch", "3"], cwd=root, env=env,  # noqa: S603
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
@@ -134,3 +134,46 @@ def test_two_sweep_processes_escalate_each_overdue_request_exactly_once() -> Non
         assert TicketEvent.objects.filter(ticket=t, action="overdue").count() == 1
     # Each escalation told the community office once and the street office once, not twice.
     assert Notification.objects.filter(kind="overdue_supervise").count() == 80 * 1  # 西湖街道: one officer
+
+
+def test_a_sweep_process_killed_midway_loses_nothing_and_repeats_nothing() -> None:
+    import datetime as dt
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    cast = build_cast()
+    tickets = [cast.new_ticket() for _ in range(6)]
+    past = timezone.now() - dt.timedelta(days=10)
+    Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(
+        response_warn_at=past - dt.timedelta(hours=1), response_due_at=past, next_check_at=past - dt.timedelta(hours=1)
+    )
+    db = connection.settings_dict
+    env = {**os.environ, "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:"
+                                         f"{db['PORT'] or 5432}/{db['NAME']}", "DJANGO_SETTINGS_MODULE": "minqing.settings"}
+    root = Path(__file__).resolve().parents[3]
+    # A real process that dies with SIGKILL in the middle of its first batch, after escalating two.
+    dying = (
+        "import os, signal, django; django.setup()\n"
+        "from minqing.tickets import sweep\n"
+        "original, calls = sweep._escalate, [0]\n"
+        "def escalate(*a, **k):\n"
+        "    calls[0] += 1\n"
+        "    if calls[0] == 3: os.kill(os.getpid(), signal.SIGKILL)\n"
+        "    return original(*a, **k)\n"
+        "sweep._escalate = escalate\n"
+        "sweep.sweep_once()\n"
+    )
+    killed = subprocess.run([sys.executable, "-c", dying], cwd=root, env=env, capture_output=True,  # noqa: S603
+                            timeout=120)
+    assert killed.returncode == -9, killed.stderr
+    assert TicketEvent.objects.filter(action="overdue").count() == 0
+    restarted = subprocess.run([sys.executable, "manage.py", "sweep"], cwd=root, env=env,  # noqa: S603
+                               capture_output=True, text=True, timeout=120)
+    assert restarted.returncode == 0, restarted.stderr
+    assert "超期上报 6" in restarted.stdout
+    for t in tickets:
+        assert TicketEvent.objects.filter(ticket=t, action="overdue").count() == 1

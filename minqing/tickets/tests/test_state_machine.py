@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import time_machine
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from minqing.accounts.scope import scope_for
-from minqing.tickets import actions
+from minqing.tickets import actions, sweep
 from minqing.tickets.models import Ticket
 from minqing.tickets.workflow import TRANSITIONS, allowed_transitions, is_allowed_step
 
@@ -62,10 +63,17 @@ class Pipeline(RuleBasedStateMachine):
 
         self.cast = build_cast()
         self.ids: list[int] = []
+        # Time only moves forward: every step happens a minute after the last, sweeps jump days.
+        self.moment = timezone.now()
+
+    def tick(self, minutes: float = 1) -> time_machine.travel:
+        self.moment += dt.timedelta(minutes=minutes)
+        return time_machine.travel(self.moment, tick=False)
 
     @rule(target=tickets, community=st.sampled_from(["a", "b"]))
     def create(self, community: str) -> Ticket:
-        ticket = self.cast.new_ticket(community=community)
+        with self.tick():
+            ticket = self.cast.new_ticket(community=community)
         self.ids.append(ticket.pk)
         return ticket
 
@@ -77,7 +85,8 @@ class Pipeline(RuleBasedStateMachine):
         shown = name in {t.name for t in allowed_transitions(scope_for(actor), ticket)}
         before = snapshot(ticket)
         try:
-            after = run(name, ticket, actor, unit)
+            with self.tick():
+                after = run(name, ticket, actor, unit)
         except actions.ActionError as exc:
             assert snapshot(ticket) == before, f"refused {name} changed the request"
             # A shown button may still refuse bad arguments: a unit it cannot go to, no level above,
@@ -89,6 +98,15 @@ class Pipeline(RuleBasedStateMachine):
             assert shown, f"{who} could {name} without the button being shown"
             assert after.status == TRANSITIONS[name].target
             assert after.version == before[1] + 1
+
+    @rule(days=st.integers(min_value=0, max_value=30))
+    def sweep_some_days_later(self, days: int) -> None:
+        # The sweep may run between any two actions; it never changes status, unit or version.
+        before = {t.pk: (t.status, t.handling_unit_id, t.version) for t in Ticket.objects.filter(pk__in=self.ids)}
+        with self.tick(days * 24 * 60):
+            sweep.sweep_once()
+        after = {t.pk: (t.status, t.handling_unit_id, t.version) for t in Ticket.objects.filter(pk__in=self.ids)}
+        assert before == after
 
     @invariant()
     def the_log_replays_to_the_current_state(self) -> None:
