@@ -22,6 +22,11 @@ def run_worker() -> None:
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
 
 
+# The worker closes its database connection between tasks, as a separate process should; tests
+# that run it need committed data (transaction=True) so the next query opens a fresh connection.
+worker_test = pytest.mark.django_db(transaction=True)
+
+
 class Gateway(BaseHTTPRequestHandler):
     received: list[dict] = []
     status = 200
@@ -48,6 +53,7 @@ def gateway():  # noqa: ANN201
     server.shutdown()
 
 
+@worker_test
 def test_the_worker_sends_the_residents_sms_through_the_console_backend(cast) -> None:
     t = actions.ticket_accept(ticket=cast.new_ticket(), actor=cast.shequ)
     message = OutboundMessage.objects.get(template="accepted")
@@ -58,6 +64,7 @@ def test_the_worker_sends_the_residents_sms_through_the_console_backend(cast) ->
     assert t.number in message.body
 
 
+@worker_test
 def test_the_http_gateway_gets_number_template_and_key(cast, gateway, settings) -> None:
     settings.MINQING_SMS = {"BACKEND": "minqing.notifications.backends.HttpSMSBackend",
                             "URL": f"http://127.0.0.1:{gateway.server_port}/send", "KEY": "k-123",
@@ -99,6 +106,7 @@ def test_after_five_failures_a_message_is_marked_failed(cast, settings) -> None:
     assert message.status == MessageStatus.FAILED and message.tries.count() == 5
 
 
+@worker_test
 def test_staff_get_sms_or_email_only_by_preference(cast) -> None:
     cast.bumen.email = "liu@example.org"
     cast.bumen.save()

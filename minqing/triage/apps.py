@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class TriageConfig(AppConfig):
+    name = "minqing.triage"
+    label = "triage"
+    verbose_name = "智能分拨"
