@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "minqing.accounts",
     "minqing.notifications",
     "minqing.tickets",
+    "minqing.triage",
 ]
 
 MIDDLEWARE = [

@@ -44,6 +44,7 @@ from .models import (
     TicketEvent,
     TicketType,
     Urgency,
+    UrgencyWord,
 )
 from .workflow import (
     FINAL_STATUSES,
@@ -295,6 +296,13 @@ def tracking_hash(number: str, code: str) -> str:
 
 
 # --- intake ----------------------------------------------------------------------------------
+def urgency_hits(text: str) -> list[str]:
+    """The active safety words found in a text, in the order they appear."""
+    words = UrgencyWord.objects.filter(active=True).values_list("word", flat=True)
+    found = [(text.find(w), w) for w in words if w and w in text]
+    return [w for _, w in sorted(found)]
+
+
 def _location(area: Area) -> dict[str, Area | None]:
     chain = area.ancestors()
     if AreaKind.COMMUNITY not in chain:
@@ -385,6 +393,10 @@ def ticket_create(
     if office is None:
         raise ActionError(f"{loc['community'].name}尚未设置社区居委会，请联系管理员。", field="area")
 
+    # Safety words put a request at the top of the queue whatever the reporter chose.
+    hits = urgency_hits(text)
+    if hits:
+        urgency = Urgency.URGENT
     now = _now()
     policy = deadlines.policy_for(category=category, urgency=urgency)
     clock = _clock_fields("response", now, policy.response_minutes)
@@ -404,6 +416,7 @@ def ticket_create(
             reporter_phone=reporter_phone,
             reporter_user=reporter_user,
             tracking_code_hash=tracking_hash(number, code) if code else "",
+            urgent_words="、".join(hits)[:200],
             status=Status.RECEIVED,
             handling_unit=office,
             created_by=actor,
@@ -423,7 +436,7 @@ def ticket_create(
             at=now,
             to_unit=office,
             note="",
-            data={"channel": channel, **_clock_data(clock)},
+            data={"channel": channel, **_clock_data(clock), **({"urgent_words": hits} if hits else {})},
             photos=photos,
             stored=stored,
         )

@@ -12,6 +12,7 @@ from .models import (
     SupervisionOrder,
     Ticket,
     TicketEvent,
+    UrgencyWord,
 )
 
 
@@ -101,3 +102,10 @@ class SupervisionOrderAdmin(ReadOnlyAdmin):
 class ExtensionRequestAdmin(ReadOnlyAdmin):
     list_display = ["ticket", "unit", "approver_unit", "original_due_at", "new_due_at", "status", "decided_at"]
     list_filter = ["status"]
+
+
+@admin.register(UrgencyWord)
+class UrgencyWordAdmin(admin.ModelAdmin):
+    list_display = ["word", "active"]
+    list_editable = ["active"]
+    search_fields = ["word"]

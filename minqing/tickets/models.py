@@ -186,6 +186,7 @@ class Ticket(models.Model):
     title = models.CharField("标题", max_length=100)
     text = models.TextField("诉求内容")
     urgency = models.CharField("紧急程度", max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
+    urgent_words = models.CharField("命中的紧急关键词", max_length=200, blank=True)
     disposition = models.CharField("办理方式", max_length=16, choices=Disposition.choices, blank=True)
 
     # Location: the deepest area given plus its ancestors, kept as columns for scoped queries.
@@ -455,3 +456,26 @@ class ExtensionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket.number} 延期至 {self.new_due_at:%Y-%m-%d}（{self.get_status_display()}）"
+
+
+class UrgencyWord(models.Model):
+    """Safety words that make a request urgent on intake (燃气泄漏, 电线裸露, 高空坠物 ...)."""
+
+    word = models.CharField("关键词", max_length=20, unique=True)
+    active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "紧急关键词"
+        verbose_name_plural = "紧急关键词"
+        ordering = ["word"]
+
+    def __str__(self) -> str:
+        return self.word
+
+
+DEFAULT_URGENCY_WORDS = [
+    "燃气泄漏", "煤气泄漏", "天然气泄漏", "漏气", "燃气味", "煤气味", "电线裸露", "电线外露", "漏电", "触电", "着火", "起火",
+    "冒烟", "火灾", "爆炸", "高空坠物", "高空抛物", "坠落", "掉下来", "塌陷", "坍塌", "倒塌", "裂缝", "危房", "溺水", "落水",
+    "被困", "困在电梯", "电梯困人", "晕倒", "昏迷", "受伤", "流血", "自杀", "轻生", "跳楼", "走失", "失踪", "井盖丢失",
+    "没有井盖", "水管爆裂", "爆管", "有毒", "中毒", "危险",
+]

@@ -170,3 +170,22 @@ def test_a_failed_action_leaves_no_photo_file_behind(cast, monkeypatch) -> None:
     assert Ticket.objects.count() == count
     assert TicketAttachment.objects.count() == 0
     assert media_files() == []
+
+
+def test_safety_words_make_a_request_urgent_and_say_why(cast) -> None:
+    from minqing.tickets.models import DEFAULT_URGENCY_WORDS, UrgencyWord
+
+    UrgencyWord.objects.bulk_create([UrgencyWord(word=w) for w in DEFAULT_URGENCY_WORDS], ignore_conflicts=True)
+    with time_machine.travel(dt.datetime(2026, 11, 30, 9, 0, tzinfo=TZ), tick=False):
+        t = cast.new_ticket(text="3号楼二单元楼道里一股煤气味，怀疑燃气泄漏，老人不敢开灯！", urgency="normal")
+        calm = cast.new_ticket(text="3号楼前面的路灯坏了快一个月了。")
+    assert t.urgency == "urgent" and t.urgent_words == "煤气味、燃气泄漏"
+    assert t.response_due_at.astimezone(TZ) == dt.datetime(2026, 11, 30, 11, 0, tzinfo=TZ)  # 2 working hours
+    assert t.events.get().data["urgent_words"] == ["煤气味", "燃气泄漏"]
+    assert calm.urgency == "normal"
+    from minqing.accounts.scope import scope_for
+    from minqing.tickets import queries
+
+    assert list(queries.queue(scope_for(cast.shequ), "received"))[0] == t  # urgent first
+    UrgencyWord.objects.filter(word__in=["煤气味", "燃气泄漏"]).update(active=False)
+    assert cast.new_ticket(text="楼道里一股煤气味，怀疑燃气泄漏。").urgency == "normal"
