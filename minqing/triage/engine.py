@@ -41,7 +41,7 @@ class TextClassifier:
         self.C = C
         self.use_words = use_words
         self.chars = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, dtype=np.float32)
-        self.words = TfidfVectorizer(token_pattern=r"(?u)\S+", ngram_range=(1, 2), sublinear_tf=True,
+        self.words = TfidfVectorizer(token_pattern=r"(?u)\S+", ngram_range=(1, 2), sublinear_tf=True,  # noqa: S106
                                      dtype=np.float32)
         self.model = LinearSVC(C=C)
         self.labels: list[str] = []
