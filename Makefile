@@ -18,6 +18,7 @@ $(STAMP): requirements.lock
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo --if-empty
+	-$(BIN)/python manage.py triage train --if-needed
 	@echo "民情流水线已启动： http://$(HOST):$(PORT)/   群众端： http://$(HOST):$(PORT)/r/   （Ctrl-C 全部停止）"
 	@bash -c 'trap "trap - EXIT INT TERM; kill 0 2>/dev/null" EXIT INT TERM; \
 		$(BIN)/python manage.py db_worker --no-reload --interval 2 & \

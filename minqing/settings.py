@@ -176,6 +176,10 @@ MINQING = {
     "CALLBACK_DAYS": float(os.environ.get("MINQING_CALLBACK_DAYS", "3")),
     # Supervision orders: working days to reply, by grade.
     "ORDER_REPLY_DAYS": {"normal": 3, "yellow": 2, "red": 1},
+    # Duplicates are looked for among requests of the last so many days; a suggestion above this
+    # confidence fills the category in.
+    "DUPLICATE_WINDOW_DAYS": int(os.environ.get("MINQING_DUPLICATE_WINDOW_DAYS", "60")),
+    "SUGGEST_FILL_CONFIDENCE": float(os.environ.get("MINQING_SUGGEST_FILL_CONFIDENCE", "0.6")),
     # The sweep loop's pause between passes, in seconds.
     "SWEEP_INTERVAL": float(os.environ.get("MINQING_SWEEP_INTERVAL", "30")),
 }

@@ -7,6 +7,7 @@ from django.urls import path
 from minqing.notifications import views as n
 from minqing.tickets import resident_views as r
 from minqing.tickets import views as t
+from minqing.triage import views as tr
 
 admin.site.site_header = "民情流水线 · 系统管理"
 admin.site.site_title = "民情流水线"
@@ -31,6 +32,10 @@ urlpatterns = [
     path("notifications/<int:pk>/open/", n.open_notification, name="notification_open"),
     path("notifications/read-all/", n.read_all, name="notifications_read_all"),
     path("notifications/preferences/", n.preferences, name="notification_preferences"),
+    path("triage/suggest/", tr.suggest, name="triage_suggest"),
+    path("triage/duplicates/<str:number>/", tr.duplicates, name="triage_duplicates"),
+    path("triage/hotspots/", tr.hotspots, name="hotspots"),
+    path("triage/accuracy/", tr.accuracy, name="triage_accuracy"),
     path("r/", r.home, name="resident_home"),
     path("r/new/", r.new, name="resident_new"),
     path("r/done/", r.done, name="resident_done"),

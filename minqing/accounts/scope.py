@@ -39,7 +39,7 @@ class Scope:
 
     @property
     def unit_names(self) -> list[str]:
-        return sorted({str(r.unit) for r in self.roles if r.unit_id})
+        return sorted({str(r.unit or r.area) for r in self.roles if r.unit_id or r.area_id})
 
 
 def scope_for(user: User | None) -> Scope:

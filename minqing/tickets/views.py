@@ -401,7 +401,7 @@ def ticket_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
                 messages.success(request, f"{ticket.number}：{spec.done}")
                 return redirect("ticket_detail", number=ticket.number)
     else:
-        form = spec.form(ticket)
+        form = spec.form(ticket, initial={"into_number": request.GET.get("into", "")[:32]} if action == "merge" else None)
     return render(
         request,
         "tickets/act.html",

@@ -7,3 +7,6 @@ class TriageConfig(AppConfig):
     name = "minqing.triage"
     label = "triage"
     verbose_name = "智能分拨"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401

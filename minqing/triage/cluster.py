@@ -34,7 +34,10 @@ class Thresholds:
     no_place: float = NO_PLACE
 
 
-def same_matter(similarity: float, places_a: set[str], places_b: set[str], t: Thresholds = Thresholds()) -> bool:
+DEFAULT = Thresholds()
+
+
+def same_matter(similarity: float, places_a: set[str], places_b: set[str], t: Thresholds = DEFAULT) -> bool:
     if similarity >= t.copy:
         return True
     if places_a and places_b:
@@ -42,8 +45,14 @@ def same_matter(similarity: float, places_a: set[str], places_b: set[str], t: Th
     return similarity >= t.no_place
 
 
-def vectorizer() -> TfidfVectorizer:
-    return TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True, dtype=np.float32)
+IDF_MIN_DOCS = 200
+
+
+def vectorizer(documents: int) -> TfidfVectorizer:
+    """Character 2–3-grams. Inverse document frequency needs a corpus to mean anything: below
+    IDF_MIN_DOCS texts it would punish exactly the words two reports share, so plain TF is used."""
+    return TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True, dtype=np.float32,
+                           use_idf=documents >= IDF_MIN_DOCS)
 
 
 class _Union:
@@ -62,7 +71,7 @@ class _Union:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def cluster(texts: Sequence[str], t: Thresholds = Thresholds(), chunk: int = 2000) -> list[int | None]:
+def cluster(texts: Sequence[str], t: Thresholds = DEFAULT, chunk: int = 2000) -> list[int | None]:
     """A group number for every text, or None for a text that stands alone."""
     n = len(texts)
     if n == 0:
@@ -72,7 +81,7 @@ def cluster(texts: Sequence[str], t: Thresholds = Thresholds(), chunk: int = 200
     nonempty = [i for i, x in enumerate(clean) if x]
     union = _Union(n)
     if len(nonempty) > 1:
-        matrix = vectorizer().fit_transform([clean[i] for i in nonempty])
+        matrix = vectorizer(len(nonempty)).fit_transform([clean[i] for i in nonempty])
         floor = min(t.same_place, t.no_place, t.copy)
         for start in range(0, len(nonempty), chunk):
             block = (matrix[start:start + chunk] @ matrix.T).tocoo()

@@ -74,7 +74,7 @@ class TextClassifier:
         scores = np.atleast_2d(scores)[0]
         if len(self.labels) == 2:  # binary SVMs give one margin
             scores = np.array([-scores[0], scores[0]])
-        probs = np.exp(3 * (scores - scores.max()))
+        probs = np.exp(8 * (scores - scores.max()))  # margins are about ±1: sharpen them
         probs /= probs.sum()
         order = np.argsort(-probs)[:top]
         return [Scored(self.labels[i], float(probs[i])) for i in order]

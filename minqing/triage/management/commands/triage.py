@@ -26,7 +26,8 @@ class Command(BaseCommand):
         e = sub.add_parser("evaluate", help="在公开数据上做分层 5 折交叉验证")
         e.add_argument("--data", default="../shared/data/wenzheng")
         e.add_argument("--folds", type=int, default=5)
-        sub.add_parser("train", help="用本区已结案事项重新训练分类模型")
+        t = sub.add_parser("train", help="用本区已结案事项重新训练分类模型，并安排每晚自动重训")
+        t.add_argument("--if-needed", action="store_true", help="已有模型时不重新训练")
 
     def handle(self, *args: object, **opts: object) -> None:
         verb = opts["verb"]
@@ -41,7 +42,14 @@ class Command(BaseCommand):
                 cross_validate(opts["data"], folds=int(opts["folds"]), out=self.stdout)
             else:
                 from minqing.triage.actions import model_train
+                from minqing.triage.models import TriageModel
+                from minqing.triage.tasks import ensure_scheduled
 
+                if ensure_scheduled():
+                    self.stdout.write("已安排每晚 02:00 由后台进程自动重新训练。")
+                if opts["if_needed"] and TriageModel.objects.filter(active=True).exists():
+                    self.stdout.write("已有分类模型，跳过训练。")
+                    return
                 model = model_train()
                 self.stdout.write(f"已训练：{model}")
         except (OSError, ValueError) as exc:

@@ -1,0 +1,200 @@
+"""Writes and reads of the triage: training, suggestions and their record, duplicates, hotspots."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.model_selection import StratifiedKFold
+
+from minqing.tickets.models import Category, Ticket
+from minqing.tickets.workflow import OPEN_STATUSES, Status
+
+from .cluster import cluster
+from .engine import TextClassifier
+from .index import Entry, SimilarityIndex
+from .models import KeywordRule, Suggestion, TriageModel
+from .text import normalize
+
+MIN_SAMPLES = 200
+
+
+def digest(text: str) -> str:
+    return hashlib.sha1(normalize(text).encode(), usedforsecurity=False).hexdigest()
+
+
+# --- training ---------------------------------------------------------------------------------
+def model_train(*, min_samples: int = MIN_SAMPLES, folds: int = 3) -> TriageModel:
+    """Retrain from the district's own closed requests (categories as finally decided)."""
+    rows = list(Ticket.objects.filter(status__in=[Status.CLOSED, Status.RESOLVED]).order_by("-id")
+                .values_list("title", "text", "category_id")[:200_000])
+    counts = Counter(c for _, _, c in rows)
+    rows = [r for r in rows if counts[r[2]] >= folds]
+    if len(rows) < min_samples or len({c for _, _, c in rows}) < 2:
+        raise ValueError(f"历史事项不足（{len(rows)} 条），继续使用关键词规则。至少需要 {min_samples} 条已结案事项。")
+    texts = [f"{title} {text}" for title, text, _ in rows]
+    labels = np.array([str(c) for _, _, c in rows])
+    f1s, accs = [], []
+    for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(texts, labels):
+        model = TextClassifier().fit([texts[i] for i in train], labels[train])
+        predicted = model.predict([texts[i] for i in test])
+        f1s.append(f1_score(labels[test], predicted, average="macro"))
+        accs.append(accuracy_score(labels[test], predicted))
+    started = time.perf_counter()
+    model = TextClassifier().fit(texts, list(labels))
+    seconds = time.perf_counter() - started
+    blob = model.dumps()
+    with transaction.atomic():
+        TriageModel.objects.filter(active=True).update(active=False)
+        saved = TriageModel.objects.create(
+            trained_at=timezone.now(), samples=len(texts), labels=model.labels, cv_macro_f1=float(np.mean(f1s)),
+            cv_accuracy=float(np.mean(accs)), train_seconds=seconds, size_bytes=len(blob), blob=blob, active=True,
+        )
+    _loaded.clear()
+    return saved
+
+
+_loaded: dict[int, TextClassifier] = {}
+_lock = threading.Lock()
+
+
+def active_model() -> tuple[TriageModel | None, TextClassifier | None]:
+    row = TriageModel.objects.filter(active=True).defer("blob").first()
+    if row is None:
+        return None, None
+    with _lock:
+        if row.pk not in _loaded:
+            _loaded.clear()
+            _loaded[row.pk] = TextClassifier.loads(bytes(TriageModel.objects.get(pk=row.pk).blob))
+        return row, _loaded[row.pk]
+
+
+# --- suggestions ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Proposal:
+    category: Category
+    confidence: float
+    method: str
+
+
+def suggest(text: str, *, top: int = 3) -> list[Proposal]:
+    text = (text or "").strip()
+    if len(normalize(text)) < 4:
+        return []
+    _, model = active_model()
+    if model is not None:
+        ranked = model.rank(text[:5000], top=top)
+        categories = Category.objects.select_related("parent").in_bulk([int(r.label) for r in ranked])
+        return [Proposal(categories[int(r.label)], r.confidence, "model") for r in ranked if int(r.label) in categories]
+    # Cold start: keyword rules per category, edited by admins.
+    scores = []
+    for rule in KeywordRule.objects.filter(active=True, category__active=True).select_related("category__parent"):
+        hits = sum(1 for w in rule.words() if w in text)
+        if hits:
+            scores.append((hits, rule.category))
+    scores.sort(key=lambda x: -x[0])
+    total = sum(h for h, _ in scores) or 1
+    return [Proposal(c, h / total, "keywords") for h, c in scores[:top]]
+
+
+def suggestion_record(text: str, proposals: list[Proposal]) -> Suggestion | None:
+    if not proposals:
+        return None
+    best = proposals[0]
+    return Suggestion.objects.create(digest=digest(text), suggested=best.category, confidence=best.confidence,
+                                     method=best.method)
+
+
+def suggestion_link(ticket: Ticket) -> Suggestion | None:
+    """When a request is registered, record whether the suggestion shown for its text was taken."""
+    since = timezone.now() - dt.timedelta(hours=6)
+    s = (Suggestion.objects.filter(digest=digest(ticket.text), ticket=None, created_at__gte=since)
+         .order_by("-created_at").first())
+    if s is None:
+        return None
+    Suggestion.objects.filter(pk=s.pk).update(ticket=ticket, final=ticket.category_id,
+                                              accepted=s.suggested_id == ticket.category_id)
+    return s
+
+
+# --- duplicates -------------------------------------------------------------------------------
+_index: tuple[tuple, SimilarityIndex] | None = None
+
+
+def window_days() -> int:
+    return int(settings.MINQING.get("DUPLICATE_WINDOW_DAYS", 60))
+
+
+def _candidates():  # noqa: ANN202
+    since = timezone.now() - dt.timedelta(days=window_days())
+    return Ticket.objects.filter(status__in=[*OPEN_STATUSES, Status.RESOLVED], created_at__gte=since)
+
+
+def open_index() -> SimilarityIndex:
+    """The index of open requests, rebuilt when they change."""
+    global _index
+    qs = _candidates()
+    stamp = tuple(qs.aggregate(n=Max("id"), u=Max("updated_at")).values()) + (qs.count(),)
+    if _index is None or _index[0] != stamp:
+        entries = [Entry(*row) for row in qs.values_list("id", "text", "street_id", "community_id", "compound_id",
+                                                          "created_at")]
+        # Titles add little; the resident's own words carry the matter.
+        _index = (stamp, SimilarityIndex(entries))
+    return _index[1]
+
+
+def duplicates_for(*, text: str, street_id: int | None, community_id: int | None = None,
+                   compound_id: int | None = None, exclude: int | None = None, limit: int = 5) -> list[tuple[Ticket, float]]:
+    since = timezone.now() - dt.timedelta(days=window_days())
+    hits = open_index().search(text, street_id=street_id, community_id=community_id, compound_id=compound_id,
+                               exclude=exclude, since=since, limit=limit)
+    tickets = Ticket.objects.select_related("community", "category").in_bulk([h.id for h in hits])
+    return [(tickets[h.id], h.score) for h in hits if h.id in tickets]
+
+
+# --- hotspots ---------------------------------------------------------------------------------
+@dataclass
+class Hotspot:
+    title: str
+    count: int
+    recent: int
+    earlier: int
+    communities: list[str]
+    examples: list[Ticket]
+
+    @property
+    def trend(self) -> str:
+        if self.recent > self.earlier:
+            return "上升"
+        return "下降" if self.recent < self.earlier else "持平"
+
+
+def hotspots(tickets: list[Ticket], *, days: int, minimum: int = 3) -> list[Hotspot]:
+    """Recurring matters among `tickets`: groups of the same matter with at least `minimum` requests."""
+    groups: dict[int, list[Ticket]] = {}
+    for ticket, group in zip(tickets, cluster([f"{t.title} {t.text}" for t in tickets]), strict=True):
+        if group is not None:
+            groups.setdefault(group, []).append(ticket)
+    half = timezone.now() - dt.timedelta(days=days / 2)
+    result = []
+    for members in groups.values():
+        if len(members) < minimum:
+            continue
+        members.sort(key=lambda t: t.created_at, reverse=True)
+        result.append(Hotspot(
+            title=members[0].title, count=len(members),
+            recent=sum(1 for t in members if t.created_at >= half), earlier=sum(1 for t in members if t.created_at < half),
+            communities=sorted({t.community.name for t in members}), examples=members[:3],
+        ))
+    result.sort(key=lambda h: -h.count)
+    return result
