@@ -62,7 +62,7 @@ def test_predict_command_reads_both_training_shapes_and_writes_every_input_row(t
                     [["a", "停水", "又停水了", "", "x"], ["b", "", "工地噪音太大", "", "y"], ["c", "", "", "", "z"]])
     out = tmp_path / "out.csv"
     call_command("triage", "predict", "--train", str(raw), str(seg), "--input", str(inp), "--output", str(out))
-    rows = list(csv.DictReader(open(out, encoding="utf-8")))
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
     assert [r["id"] for r in rows] == ["a", "b", "c"]
     assert rows[0]["label"] == "水电" and rows[1]["label"] == "噪音" and rows[2]["label"] in TRAIN
     printed = capsys.readouterr().out
@@ -91,7 +91,7 @@ def test_clusters_join_copies_and_same_place_problems_but_not_other_places(tmp_p
                     [[str(i), "", t, ""] for i, t in enumerate(texts)])
     out = tmp_path / "out.csv"
     call_command("triage", "cluster", "--input", str(inp), "--output", str(out))
-    rows = list(csv.DictReader(open(out, encoding="utf-8")))
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
     assert len(rows) == len(texts) and rows[0]["cluster"] == rows[1]["cluster"] != "" and rows[4]["cluster"] == ""
 
 
