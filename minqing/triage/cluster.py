@@ -4,8 +4,8 @@ Two messages concern the same matter when they speak of the same place and the s
 Text similarity is the cosine of character 2–3-gram TF-IDF vectors; places are the names
 `text.places` finds. The rule, tuned on the public data (see README, 智能分拨):
 
-- near copies (similarity ≥ COPY) are the same matter wherever they are;
-- two messages that both name places, none in common, are different matters;
+- two messages that both name places, none in common, are different matters, however alike;
+- near copies (similarity ≥ COPY) are otherwise the same matter;
 - sharing a place, similarity ≥ SAME_PLACE is enough (different words for one problem);
 - otherwise (a place named by one side only, or none) similarity ≥ NO_PLACE is needed.
 
@@ -38,11 +38,9 @@ DEFAULT = Thresholds()
 
 
 def same_matter(similarity: float, places_a: set[str], places_b: set[str], t: Thresholds = DEFAULT) -> bool:
-    if similarity >= t.copy:
-        return True
     if places_a and places_b:
         return bool(places_a & places_b) and similarity >= t.same_place
-    return similarity >= t.no_place
+    return similarity >= min(t.no_place, t.copy)
 
 
 IDF_MIN_DOCS = 200

@@ -62,7 +62,7 @@ class SimilarityIndex:
             theirs = set(self.places[i])
             # The structured location counts as a place too: two compounds are two places.
             if compound_id and e.compound_id:
-                if compound_id != e.compound_id and score < t.copy:
+                if compound_id != e.compound_id:
                     continue
                 theirs.add(f"#compound{e.compound_id}")
                 ours = mine | {f"#compound{compound_id}"}

@@ -26,6 +26,7 @@ class Command(BaseCommand):
         e = sub.add_parser("evaluate", help="在公开数据上做分层 5 折交叉验证")
         e.add_argument("--data", default="../shared/data/wenzheng")
         e.add_argument("--folds", type=int, default=5)
+        e.add_argument("--clusters", action="store_true", help="评估同一事项分组（精确率、召回率）")
         t = sub.add_parser("train", help="用本区已结案事项重新训练分类模型，并安排每晚自动重训")
         t.add_argument("--if-needed", action="store_true", help="已有模型时不重新训练")
 
@@ -37,9 +38,12 @@ class Command(BaseCommand):
             elif verb == "cluster":
                 self.cluster(opts["input"], opts["output"])
             elif verb == "evaluate":
-                from minqing.triage.evaluation import cross_validate
+                from minqing.triage.evaluation import cross_validate, evaluate_clusters
 
-                cross_validate(opts["data"], folds=int(opts["folds"]), out=self.stdout)
+                if opts["clusters"]:
+                    evaluate_clusters(opts["data"], out=self.stdout)
+                else:
+                    cross_validate(opts["data"], folds=int(opts["folds"]), out=self.stdout)
             else:
                 from minqing.triage.actions import model_train
                 from minqing.triage.models import TriageModel
