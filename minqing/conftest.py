@@ -93,6 +93,9 @@ def _isolated(settings, tmp_path) -> None:  # noqa: ANN001
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     deadlines.reset_calendar()
     cache.clear()
+    from minqing.triage.actions import index_reset
+
+    index_reset()
 
 
 def image_file(name: str = "photo.jpg", *, fmt: str = "JPEG", size: tuple[int, int] = (64, 48), exif: bytes | None = None) -> SimpleUploadedFile:

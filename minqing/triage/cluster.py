@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.pipeline import Pipeline, make_pipeline
 
 from .text import normalize, places
 
@@ -46,11 +47,15 @@ def same_matter(similarity: float, places_a: set[str], places_b: set[str], t: Th
 IDF_MIN_DOCS = 200
 
 
-def vectorizer(documents: int) -> TfidfVectorizer:
-    """Character 2–3-grams. Inverse document frequency needs a corpus to mean anything: below
-    IDF_MIN_DOCS texts it would punish exactly the words two reports share, so plain TF is used."""
-    return TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True, dtype=np.float32,
-                           use_idf=documents >= IDF_MIN_DOCS)
+def vectorizer(documents: int) -> Pipeline:
+    """Character 2–3-grams, hashed, weighted by TF-IDF. Inverse document frequency needs a corpus
+    to mean anything: below IDF_MIN_DOCS texts it would punish exactly the words two reports share,
+    so plain (sublinear) TF is used then."""
+    return make_pipeline(
+        HashingVectorizer(analyzer="char", ngram_range=(2, 3), n_features=2**20, alternate_sign=False, norm=None,
+                          dtype=np.float32),
+        TfidfTransformer(sublinear_tf=True, use_idf=documents >= IDF_MIN_DOCS),
+    )
 
 
 class _Union:
