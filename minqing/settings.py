@@ -37,11 +37,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "ninja",
     "minqing.org",
     "minqing.accounts",
     "minqing.notifications",
     "minqing.tickets",
     "minqing.triage",
+    "minqing.api",
 ]
 
 MIDDLEWARE = [

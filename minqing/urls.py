@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from minqing.api.api import api
 from minqing.notifications import views as n
 from minqing.tickets import resident_views as r
 from minqing.tickets import views as t
@@ -43,5 +44,6 @@ urlpatterns = [
     path("r/mine/", r.mine, name="resident_mine"),
     path("r/t/<str:number>/", r.ticket, name="resident_ticket"),
     path("r/t/<str:number>/rate/", r.rate, name="resident_rate"),
+    path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,289 @@
+"""The JSON API at /api/v1/ (django-ninja). Same scopes, same actions as the web pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from ninja import NinjaAPI, Query, Router, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.responses import Status
+from ninja.security import HttpBearer, django_auth
+from ninja.throttling import AnonRateThrottle, AuthRateThrottle
+from pydantic import Field
+
+from minqing.accounts.scope import scope_for
+from minqing.org.models import Area, Unit
+from minqing.tickets import actions, deadlines, queries
+from minqing.tickets.models import Category, Ticket
+from minqing.tickets.workflow import Status as TicketStatus
+from minqing.tickets.workflow import allowed_transitions
+
+from .models import ApiToken, IdempotencyKey
+from .schemas import (
+    ActionIn,
+    AreaOut,
+    CategoryOut,
+    CreatedOut,
+    ErrorOut,
+    Id,
+    RequestDetail,
+    RequestIn,
+    RequestPage,
+    UnitOut,
+)
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> object | None:
+        found = ApiToken.find(token)
+        if found is None:
+            return None
+        now = timezone.now()
+        if found.last_used_at is None or now - found.last_used_at > dt.timedelta(minutes=1):
+            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+        request.user = found.user
+        request.api_permissions = set(found.permissions)  # type: ignore[attr-defined]
+        return found.user
+
+
+api = NinjaAPI(
+    title="民情流水线 API",
+    version="1.0",
+    description="七里河区民情流水线的 JSON 接口。会话登录或 `Authorization: Bearer <令牌>`；错误返回 `{code, message}`。",
+    urls_namespace="api",
+    docs_url="/docs",
+    auth=[BearerToken(), django_auth],
+    throttle=[AnonRateThrottle("60/m"), AuthRateThrottle("600/m")],
+)
+router = Router()
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+
+
+def _error(request: HttpRequest, status: int, code: str, message: str, field: str | None = None):  # noqa: ANN202
+    return api.create_response(request, {"code": code, "message": message, "field": field}, status=status)
+
+
+@api.exception_handler(actions.ActionError)
+def _action_error(request: HttpRequest, exc: actions.ActionError):  # noqa: ANN202
+    status = {"forbidden": 403, "conflict": 409}.get(exc.code, 422)
+    return _error(request, status, exc.code, exc.message, exc.field)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError):  # noqa: ANN202
+    first = exc.errors[0] if exc.errors else {}
+    where = ".".join(str(x) for x in first.get("loc", []) if x not in ("body", "payload", "query", "path"))
+    return _error(request, 422, "invalid", f"请求数据不合法：{where or '请求体'} —— {first.get('msg', '')}", where or None)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorized(request: HttpRequest, exc: AuthenticationError):  # noqa: ANN202
+    return _error(request, 401, "unauthorized", "需要登录，或在 Authorization 头里提供有效的 API 令牌。")
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404):  # noqa: ANN202
+    return _error(request, 404, "not_found", str(exc) or "找不到，或不在您的工作范围内。")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError):  # noqa: ANN202
+    codes = {400: "invalid", 403: "forbidden", 404: "not_found", 405: "invalid", 429: "throttled"}
+    return _error(request, exc.status_code, codes.get(exc.status_code, "invalid"), str(exc))
+
+
+def _need(request: HttpRequest, permission: str) -> None:
+    granted = getattr(request, "api_permissions", None)
+    if granted is not None and permission not in granted and not (permission == "read" and "act" in granted):
+        raise actions.Forbidden(f"该令牌没有“{permission}”权限。")
+
+
+def _visible(request: HttpRequest):  # noqa: ANN202
+    scope = scope_for(request.user)
+    qs = queries.visible_tickets(scope)
+    granted = getattr(request, "api_permissions", None)
+    if granted is not None and not ({"read", "act"} & granted):
+        qs = qs.filter(created_by=request.user)  # an intake-only system sees what it registered
+    return scope, qs
+
+
+def _out(t: Ticket) -> dict:
+    return {
+        "number": t.number, "status": t.status, "status_label": t.get_status_display(), "title": t.title,
+        "category_id": t.category_id, "category": str(t.category), "channel": t.channel, "type": t.type,
+        "urgency": t.urgency, "street": t.street.name, "community": t.community.name,
+        "handling_unit": t.handling_unit.name, "created_at": t.created_at, "response_due_at": t.response_due_at,
+        "resolve_due_at": t.resolve_due_at, "version": t.version,
+    }
+
+
+def _detail(request: HttpRequest, t: Ticket) -> dict:
+    scope = scope_for(request.user)
+    reporter = queries.reporter_for(scope, t)
+    now = timezone.now()
+    clocks = []
+    for label, start, due in (("响应", t.response_started_at, t.response_due_at),
+                              ("办结", t.resolve_started_at, t.resolve_due_at)):
+        c = deadlines.clock(label=label, started_at=start, due_at=due, now=now) if t.is_open else None
+        if c:
+            clocks.append({"label": c.label, "due_at": c.due_at, "remaining_minutes": round(c.remaining_minutes, 1),
+                           "state": c.state})
+    timeline = [
+        {"action": e.action, "label": e.label, "from_status": e.from_status, "to_status": e.to_status,
+         "actor": e.actor_label, "unit": e.actor_unit.name if e.actor_unit else None,
+         "to_unit": e.to_unit.name if e.to_unit else None, "note": e.note, "at": e.created_at}
+        for e in t.events.select_related("actor_unit", "to_unit").order_by("created_at", "id")
+    ]
+    return {
+        **_out(t), "text": t.text, "address": t.address, "reporter_name": reporter.name,
+        "reporter_phone": reporter.phone, "reporter_masked": reporter.masked, "result": t.result,
+        "satisfaction": t.satisfaction, "clocks": clocks,
+        "allowed_actions": [x.name for x in allowed_transitions(scope, t)], "timeline": timeline,
+    }
+
+
+def _get(request: HttpRequest, number: str) -> Ticket:
+    _, qs = _visible(request)
+    ticket = qs.filter(number=number.upper()).first()
+    if ticket is None:
+        raise Http404("找不到该事项，或它不在您的工作范围内。")
+    return ticket
+
+
+class ListFilters(Schema):
+    status: str | None = None
+    community_id: Id | None = None
+    street_id: Id | None = None
+    category_id: Id | None = None
+    q: str | None = None
+    overdue: bool = False
+    page: Id = 1
+    page_size: Annotated[int, Field(ge=1, le=200)] = 50
+
+
+@router.get("/requests", response={200: RequestPage, **ERRORS}, summary="事项列表（按范围、可筛选、分页）")
+def list_requests(request: HttpRequest, filters: Query[ListFilters]) -> dict:
+    _, qs = _visible(request)
+    if filters.status:
+        if filters.status not in TicketStatus.values:
+            raise actions.ActionError(f"未知的状态“{filters.status}”。", field="status")
+        qs = qs.filter(status=filters.status)
+    for column in ("community_id", "street_id", "category_id"):
+        if getattr(filters, column) is not None:
+            qs = qs.filter(**{column: getattr(filters, column)})
+    if filters.q:
+        qs = qs.filter(text__icontains=filters.q)
+    if filters.overdue:
+        qs = qs.filter(queries.overdue_rule(timezone.now()))
+    size = max(1, min(filters.page_size, 200))
+    page = Paginator(qs.order_by("-created_at", "-id"), size).get_page(max(1, filters.page))
+    return {"count": page.paginator.count, "page": page.number, "page_size": size, "items": [_out(t) for t in page]}
+
+
+@router.get("/requests/{number}", response={200: RequestDetail, **ERRORS}, summary="事项详情与办理记录")
+def get_request(request: HttpRequest, number: str) -> dict:
+    return _detail(request, _get(request, number))
+
+
+@router.post("/requests", response={201: CreatedOut, 200: CreatedOut, **ERRORS}, summary="登记诉求（支持 Idempotency-Key）")
+def create_request(request: HttpRequest, payload: RequestIn) -> Status:
+    _need(request, "intake")
+    key = (request.headers.get("Idempotency-Key") or "")[:100]
+    if key:
+        earlier = IdempotencyKey.objects.filter(user=request.user, key=key).select_related("ticket").first()
+        if earlier is not None:
+            return Status(200, {"request": _detail(request, earlier.ticket), "tracking_code": ""})
+    category = Category.objects.filter(pk=payload.category_id).select_related("parent").first()
+    if category is None:
+        raise actions.ActionError("分类不存在。", field="category_id")
+    area = Area.objects.filter(pk=payload.area_id).first()
+    if area is None:
+        raise actions.ActionError("地点不存在。", field="area_id")
+    try:
+        with transaction.atomic():
+            ticket, code = actions.ticket_create(
+                actor=request.user, channel=payload.channel, type=payload.type, category=category,
+                title=payload.title, text=payload.text, area=area, address=payload.address, urgency=payload.urgency,
+                anonymous=payload.anonymous, reporter_name=payload.reporter_name,
+                reporter_phone=payload.reporter_phone,
+            )
+            if key:
+                IdempotencyKey.objects.create(user=request.user, key=key, ticket=ticket)
+    except IntegrityError:  # the same key raced in twice: answer with the winner
+        earlier = IdempotencyKey.objects.get(user=request.user, key=key)
+        return Status(200, {"request": _detail(request, earlier.ticket), "tracking_code": ""})
+    return Status(201, {"request": _detail(request, ticket), "tracking_code": code})
+
+
+ACTIONS = {
+    "accept": lambda t, u, a: actions.ticket_accept(ticket=t, actor=u, note=a.note, expected_version=a.expected_version),
+    "reject": lambda t, u, a: actions.ticket_reject(ticket=t, actor=u, reason=a.reason, note=a.note,
+                                                   expected_version=a.expected_version),
+    "merge": lambda t, u, a: actions.ticket_merge(ticket=t, actor=u, into_number=a.into_number, note=a.note,
+                                                 expected_version=a.expected_version),
+    "resolve_on_spot": lambda t, u, a: actions.ticket_resolve_on_spot(ticket=t, actor=u, result=a.result,
+                                                                     expected_version=a.expected_version),
+    "dispatch": lambda t, u, a: actions.ticket_dispatch(ticket=t, actor=u, unit=_unit(a), complexity=a.complexity,
+                                                       note=a.note, expected_version=a.expected_version),
+    "redispatch": lambda t, u, a: actions.ticket_redispatch(ticket=t, actor=u, unit=_unit(a), complexity=a.complexity,
+                                                           note=a.note, expected_version=a.expected_version),
+    "sign": lambda t, u, a: actions.ticket_sign(ticket=t, actor=u, note=a.note, expected_version=a.expected_version),
+    "return": lambda t, u, a: actions.ticket_return(ticket=t, actor=u, note=a.note, expected_version=a.expected_version),
+    "escalate": lambda t, u, a: actions.ticket_escalate(ticket=t, actor=u, note=a.note,
+                                                       expected_version=a.expected_version),
+    "suspend": lambda t, u, a: actions.ticket_suspend(ticket=t, actor=u, note=a.note, until=a.until,
+                                                     expected_version=a.expected_version),
+    "resume": lambda t, u, a: actions.ticket_resume(ticket=t, actor=u, note=a.note, expected_version=a.expected_version),
+    "resolve": lambda t, u, a: actions.ticket_resolve(ticket=t, actor=u, result=a.result,
+                                                     expected_version=a.expected_version),
+    "callback": lambda t, u, a: actions.ticket_callback(ticket=t, actor=u, contacted=a.contacted, solved=a.solved,
+                                                       satisfaction=a.satisfaction, note=a.note,
+                                                       expected_version=a.expected_version),
+}
+
+
+def _unit(a: ActionIn) -> Unit:
+    unit = Unit.objects.filter(pk=a.unit_id or 0, active=True).first()
+    if unit is None:
+        raise actions.ActionError("请指定有效的承办单位 unit_id。", field="unit_id")
+    return unit
+
+
+@router.post("/requests/{number}/actions/{action}", response={200: RequestDetail, **ERRORS},
+             summary="办理动作：accept、reject、merge、resolve_on_spot、dispatch、redispatch、sign、return、escalate、"
+                     "suspend、resume、resolve、callback")
+def act(request: HttpRequest, number: str, action: str, payload: ActionIn) -> dict:
+    _need(request, "act")
+    if action not in ACTIONS:
+        raise Http404(f"没有“{action}”这个动作。可用：{'、'.join(ACTIONS)}。")
+    ticket = _get(request, number)
+    ACTIONS[action](ticket, request.user, payload)
+    ticket.refresh_from_db()
+    return _detail(request, ticket)
+
+
+@router.get("/categories", response=list[CategoryOut], summary="分类目录（二级）")
+def categories(request: HttpRequest) -> list[dict]:
+    return [{"id": c.pk, "code": c.code, "name": c.name, "parent": c.parent.name, "brand": c.get_brand_display(),
+             "default_unit": c.default_unit.name if c.default_unit else None}
+            for c in Category.objects.filter(parent__isnull=False, active=True).select_related("parent", "default_unit")]
+
+
+@router.get("/areas", response=list[AreaOut], summary="区域（区、街道、社区、网格、小区）")
+def areas(request: HttpRequest, kind: str | None = None) -> list[Area]:
+    qs = Area.objects.order_by("code")
+    return list(qs.filter(kind=kind) if kind else qs)
+
+
+@router.get("/units", response=list[UnitOut], summary="单位")
+def units(request: HttpRequest) -> list[Unit]:
+    return list(Unit.objects.filter(active=True).order_by("kind", "name"))
+
+
+api.add_router("/v1", router)

@@ -1,0 +1,84 @@
+"""API tokens for other systems, and idempotency keys for retried creates."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+from minqing.tickets.models import Ticket
+
+PERMISSIONS = {
+    "intake": "登记诉求并查看自己登记的诉求",
+    "read": "按范围查看诉求",
+    "act": "按范围办理诉求（受理、派单、签收、办结……）",
+}
+
+
+def _digest(secret: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), secret.encode(), hashlib.sha256).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A system's key. Only a keyed hash is stored; the token is shown once, when it is created.
+
+    The token acts as its service user, whose roles give the scope (a unit, a street, the
+    district); `permissions` limit what it may do within that scope.
+    """
+
+    name = models.CharField("名称", max_length=80, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="服务账号", on_delete=models.CASCADE,
+                             related_name="api_tokens")
+    prefix = models.CharField("前缀", max_length=12, unique=True, editable=False)
+    secret_hash = models.CharField("摘要", max_length=64, editable=False)
+    permissions = models.JSONField("权限", default=list, help_text="intake、read、act 中的一个或多个")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API 令牌"
+        verbose_name_plural = "API 令牌"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.prefix}…）"
+
+    @classmethod
+    def issue(cls, *, name: str, user: object, permissions: list[str]) -> tuple[ApiToken, str]:
+        """Create a token; returns it and the plain text, which is never stored."""
+        prefix = secrets.token_hex(4)
+        secret = secrets.token_urlsafe(32)
+        token = cls.objects.create(name=name, user=user, prefix=prefix, secret_hash=_digest(secret),
+                                   permissions=permissions)
+        return token, f"mq_{prefix}_{secret}"
+
+    @classmethod
+    def find(cls, plain: str) -> ApiToken | None:
+        parts = (plain or "").split("_", 2)
+        if len(parts) != 3 or parts[0] != "mq":
+            return None
+        token = cls.objects.select_related("user").filter(prefix=parts[1], revoked_at=None).first()
+        if token is None or not hmac.compare_digest(token.secret_hash, _digest(parts[2])):
+            return None
+        return token
+
+
+class IdempotencyKey(models.Model):
+    """A client's Idempotency-Key: a retried POST returns the request the first one created."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "幂等键"
+        verbose_name_plural = "幂等键"
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique")]
+
+    def __str__(self) -> str:
+        return self.key

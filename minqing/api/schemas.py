@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from ninja import Schema
+from pydantic import Field
+
+# Ids and counters fit a 32-bit column; larger numbers are refused as invalid input, not a crash.
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Count = Annotated[int, Field(ge=0, le=2**31 - 1)]
+
+
+class ErrorOut(Schema):
+    code: str = Field(description="稳定的错误码：invalid、unauthorized、forbidden、not_found、conflict、throttled")
+    message: str = Field(description="中文说明")
+    field: str | None = None
+
+
+class CategoryOut(Schema):
+    id: int
+    code: str
+    name: str
+    parent: str
+    brand: str
+    default_unit: str | None
+
+
+class AreaOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    parent_id: int | None
+
+
+class UnitOut(Schema):
+    id: int
+    name: str
+    kind: str
+    area_id: int
+
+
+class ClockOut(Schema):
+    label: str
+    due_at: dt.datetime
+    remaining_minutes: float
+    state: str
+
+
+class EventOut(Schema):
+    action: str
+    label: str
+    from_status: str
+    to_status: str
+    actor: str
+    unit: str | None
+    to_unit: str | None
+    note: str
+    at: dt.datetime
+
+
+class RequestOut(Schema):
+    number: str
+    status: str
+    status_label: str
+    title: str
+    category_id: int
+    category: str
+    channel: str
+    type: str
+    urgency: str
+    street: str
+    community: str
+    handling_unit: str
+    created_at: dt.datetime
+    response_due_at: dt.datetime | None
+    resolve_due_at: dt.datetime | None
+    version: int
+
+
+class RequestDetail(RequestOut):
+    text: str
+    address: str
+    reporter_name: str
+    reporter_phone: str
+    reporter_masked: bool
+    result: str
+    satisfaction: str
+    clocks: list[ClockOut]
+    allowed_actions: list[str]
+    timeline: list[EventOut]
+
+
+class RequestPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[RequestOut]
+
+
+class RequestIn(Schema):
+    channel: str = Field("online", description="hotline、mailbox、visit、talk_hall、online、12345")
+    type: str = Field("help", description="enquiry、help、complaint、report、suggestion")
+    category_id: Id
+    text: str = Field(description="诉求内容，5–2000 字")
+    title: str = ""
+    area_id: Id = Field(description="社区、网格或小区的 id")
+    address: str = ""
+    urgency: str = "normal"
+    anonymous: bool = False
+    reporter_name: str = ""
+    reporter_phone: str = ""
+
+
+class CreatedOut(Schema):
+    request: RequestDetail
+    tracking_code: str = Field("", description="匿名反映的查询码（只返回这一次）")
+
+
+class ActionIn(Schema):
+    note: str = ""
+    result: str = ""
+    reason: str = ""
+    unit_id: Id | None = None
+    complexity: str = "normal"
+    until: dt.date | None = None
+    into_number: str = ""
+    contacted: bool = True
+    solved: bool | None = None
+    satisfaction: str = ""
+    expected_version: Count | None = Field(None, description="客户端看到的版本号；不一致时返回 409")

@@ -1,0 +1,117 @@
+"""The JSON API obeys the same scopes and actions as the pages; errors are JSON in Chinese."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from minqing.api.models import ApiToken
+from minqing.tickets.models import Ticket
+from minqing.tickets.workflow import Status
+
+
+@pytest.fixture
+def token(cast, capsys) -> str:  # noqa: ANN001
+    call_command("apikey", "create", "wechat-miniapp")
+    return capsys.readouterr().out.strip()
+
+
+def bearer(token: str) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def body(cast, **changes) -> str:  # noqa: ANN001
+    data = {"channel": "online", "type": "help", "category_id": cast.category().pk, "area_id": cast.compound_a.pk,
+            "text": "3号楼前面的路灯坏了快一个月了，晚上黑乎乎的。", "reporter_name": "张大妈",
+            "reporter_phone": "13812345678"}
+    data.update(changes)
+    return json.dumps(data)
+
+
+def test_intake_token_creates_and_reads_only_its_own(cast, token) -> None:
+    c = Client()
+    r = c.post("/api/v1/requests", body(cast), content_type="application/json", **bearer(token))
+    assert r.status_code == 201, r.content
+    created = r.json()["request"]
+    assert created["status"] == "received" and created["number"].startswith("MQ-")
+    assert created["timeline"][0]["action"] == "create"
+    cast.new_ticket()  # someone else's request
+    listed = c.get("/api/v1/requests", **bearer(token)).json()
+    assert listed["count"] == 1 and listed["items"][0]["number"] == created["number"]
+    assert ApiToken.objects.get().last_used_at is not None
+    r = c.post(f"/api/v1/requests/{created['number']}/actions/accept", "{}", content_type="application/json",
+               **bearer(token))
+    assert r.status_code == 403 and r.json()["code"] == "forbidden" and "act" in r.json()["message"]
+
+
+def test_idempotency_key_returns_the_same_request(cast, token) -> None:
+    c = Client()
+    first = c.post("/api/v1/requests", body(cast), content_type="application/json", HTTP_IDEMPOTENCY_KEY="abc-1",
+                   **bearer(token))
+    again = c.post("/api/v1/requests", body(cast), content_type="application/json", HTTP_IDEMPOTENCY_KEY="abc-1",
+                   **bearer(token))
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["request"]["number"] == again.json()["request"]["number"]
+    assert Ticket.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "status", "code", "text"),
+    [
+        ({"text": ""}, 422, "invalid", "诉求内容"),
+        ({"text": "灯" * 10_000}, 422, "invalid", "不能超过"),
+        ({"reporter_phone": "12"}, 422, "invalid", "手机号"),
+        ({"category_id": 999999}, 422, "invalid", "分类不存在"),
+        ({"area_id": "not-a-number"}, 422, "invalid", "area_id"),
+    ],
+)
+def test_bad_input_gets_a_json_error_in_chinese(cast, token, changes: dict, status: int, code: str, text: str) -> None:
+    r = Client().post("/api/v1/requests", body(cast, **changes), content_type="application/json", **bearer(token))
+    assert r.status_code == status and r.json()["code"] == code and text in r.json()["message"]
+    assert Ticket.objects.count() == 0
+
+
+def test_no_or_revoked_token_is_401(cast, token) -> None:
+    c = Client()
+    assert c.get("/api/v1/requests").json()["code"] == "unauthorized"
+    assert c.get("/api/v1/requests", **bearer("mq_nope_nope")).status_code == 401
+    call_command("apikey", "revoke", "wechat-miniapp")
+    assert c.get("/api/v1/requests", **bearer(token)).status_code == 401
+
+
+def test_session_users_act_through_the_same_rules(cast) -> None:
+    t = cast.new_ticket()
+    staff = Client()
+    staff.force_login(cast.shequ)
+    r = staff.post(f"/api/v1/requests/{t.number}/actions/accept", "{}", content_type="application/json")
+    assert r.status_code == 200 and r.json()["status"] == "registered"
+    assert "dispatch" in r.json()["allowed_actions"]
+    r = staff.post(f"/api/v1/requests/{t.number}/actions/dispatch", json.dumps({"unit_id": 999}),
+                   content_type="application/json")
+    assert r.status_code == 422 and r.json()["field"] == "unit_id"
+    stale = staff.post(f"/api/v1/requests/{t.number}/actions/reject",
+                       json.dumps({"reason": "repeat", "note": "重复", "expected_version": 0}),
+                       content_type="application/json")
+    assert stale.status_code == 409 and stale.json()["code"] == "conflict"
+    other = Client()
+    other.force_login(cast.shequ_b)
+    assert other.get(f"/api/v1/requests/{t.number}").status_code == 404
+    dept = Client()
+    dept.force_login(cast.bumen)
+    detail = staff.get(f"/api/v1/requests/{t.number}").json()
+    assert detail["reporter_phone"] == "13812345678"
+    t.refresh_from_db()
+    assert t.status == Status.REGISTERED
+
+
+def test_catalogue_areas_units_and_the_openapi_document(cast, token) -> None:
+    c = Client()
+    assert len(c.get("/api/v1/categories", **bearer(token)).json()) == 31
+    assert any(a["name"] == "瓜州路社区" for a in c.get("/api/v1/areas?kind=community", **bearer(token)).json())
+    schema = c.get("/api/openapi.json").json()
+    assert "/api/v1/requests" in schema["paths"] and schema["info"]["title"] == "民情流水线 API"
+    docs = c.get("/api/docs").content.decode()
+    assert "cdn.jsdelivr" not in docs and "swagger-ui" in docs
