@@ -917,3 +917,49 @@ def extension_decide(*, request: ExtensionRequest, actor: User, approve: bool, n
         tell([request.unit], current, "延期申请已同意" if approve else "延期申请未同意", kind=action,
              body=note, actor=actor, extra=[request.requested_by])
         return request
+
+
+# --- what the deadline sweep does (sweep.py finds the due rows; these write) --------------------
+SYSTEM = "系统巡检"
+
+
+def ticket_mark_overdue(*, ticket: Ticket, clocks: list[str], at: dt.datetime) -> Unit | None:
+    """A clock ran out: record it once and, by the escalation rules, send it up for supervision.
+
+    The caller has claimed the request (moved its next_check_at) in this transaction. Returns the
+    supervising unit, or None when the category only warns.
+    """
+    from .announce import tell
+
+    unit = ticket.handling_unit
+    labels = "、".join("响应" if c == "response" else "办结" for c in clocks)
+    goes_up = deadlines.escalates(category=ticket.category, unit=unit)
+    supervisor = (unit.level_above(street=ticket.street) or unit) if goes_up else None
+    due = {c: getattr(ticket, f"{c}_due_at").isoformat() for c in clocks}
+    if supervisor is not None:
+        Ticket.objects.filter(pk=ticket.pk).update(supervised_by=supervisor)
+        note = f"{labels}时限已过，{unit.name}尚未完成，已自动上报{supervisor.name}督办。"
+    else:
+        note = f"{labels}时限已过，{unit.name}尚未完成（该分类超期只预警，不上报）。"
+    _record(ticket=ticket, action="overdue", from_status=ticket.status, to_status=ticket.status, actor=None,
+            actor_unit=None, at=at, note=note, actor_label=SYSTEM,
+            data={"clocks": clocks, "due": due, "supervisor": supervisor.name if supervisor else None, "by": SYSTEM})
+    tell([unit], ticket, f"已超期（{labels}）", kind="overdue", body=note)
+    if supervisor is not None and supervisor != unit:
+        tell([supervisor], ticket, f"下级超期事项待督办（{labels}）", kind="overdue_supervise", body=note)
+    return supervisor
+
+
+def supervision_mark_overdue(*, order: SupervisionOrder, at: dt.datetime) -> bool:
+    """An order's reply time passed unanswered. False if someone replied or marked it first."""
+    from .announce import tell
+
+    if not SupervisionOrder.objects.filter(pk=order.pk, replied_at=None, overdue_at=None).update(overdue_at=at):
+        return False
+    note = f"{order.unit.name}未在时限内回复{order.get_grade_display()}。"
+    ticket = order.ticket
+    _record(ticket=ticket, action="supervision_overdue", from_status=ticket.status, to_status=ticket.status,
+            actor=None, actor_unit=None, at=at, note=note, actor_label=SYSTEM, data={"order": order.pk, "by": SYSTEM})
+    tell([order.unit], ticket, "督办单已超期，请立即回复", kind="order_overdue", body=note)
+    tell([order.issued_unit], ticket, "督办单超期未回复", kind="order_overdue", body=note, extra=[order.issued_by])
+    return True

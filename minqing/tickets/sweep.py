@@ -15,16 +15,13 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
-from minqing.accounts.models import User
-
 from . import deadlines
-from .actions import _record
+from .actions import supervision_mark_overdue, ticket_mark_overdue
 from .announce import community_office, sms_reporters, tell
 from .models import SupervisionOrder, Ticket
 from .workflow import Status
 
 BATCH = 200
-SYSTEM = "系统巡检"
 
 
 @dataclass
@@ -92,25 +89,10 @@ def _check(ticket: Ticket, now: dt.datetime, result: SweepResult) -> None:
 
 
 def _escalate(ticket: Ticket, clocks: list[str], now: dt.datetime, result: SweepResult) -> None:
-    unit = ticket.handling_unit
-    labels = "、".join("响应" if c == "response" else "办结" for c in clocks)
-    goes_up = deadlines.escalates(category=ticket.category, unit=unit)
-    supervisor = (unit.level_above(street=ticket.street) or unit) if goes_up else None
-    due = {c: getattr(ticket, f"{c}_due_at").isoformat() for c in clocks}
-    if supervisor is not None:
-        Ticket.objects.filter(pk=ticket.pk).update(supervised_by=supervisor)
-        note = f"{labels}时限已过，{unit.name}尚未完成，已自动上报{supervisor.name}督办。"
-    else:
-        note = f"{labels}时限已过，{unit.name}尚未完成（该分类超期只预警，不上报）。"
-    _record(ticket=ticket, action="overdue", from_status=ticket.status, to_status=ticket.status, actor=None,
-            actor_unit=None, at=now, note=note, actor_label=SYSTEM,
-            data={"clocks": clocks, "due": due, "supervisor": supervisor.name if supervisor else None,
-                  "by": SYSTEM})
-    tell([unit], ticket, f"已超期（{labels}）", kind="overdue", body=note)
-    if supervisor is not None and supervisor != unit:
-        tell([supervisor], ticket, f"下级超期事项待督办（{labels}）", kind="overdue_supervise", body=note)
+    supervisor = ticket_mark_overdue(ticket=ticket, clocks=clocks, at=now)
     result.escalations += 1
-    result.details.append(f"{ticket.number} {labels}超期 → {supervisor.name if supervisor else '只预警'}")
+    labels = "、".join(clocks)
+    result.details.append(f"{ticket.number} {labels} → {supervisor.name if supervisor else '只预警'}")
 
 
 def _order_batch(now: dt.datetime, batch: int, result: SweepResult) -> bool:
@@ -119,15 +101,8 @@ def _order_batch(now: dt.datetime, batch: int, result: SweepResult) -> bool:
             replied_at=None, overdue_at=None, reply_due_at__lte=now).select_related(
             "ticket", "unit", "issued_by").order_by("reply_due_at"))[:batch])
         for order in due:
-            if not SupervisionOrder.objects.filter(pk=order.pk, replied_at=None, overdue_at=None).update(overdue_at=now):
+            if supervision_mark_overdue(order=order, at=now):
+                result.orders_overdue += 1
+            else:
                 result.skipped += 1
-                continue
-            note = f"{order.unit.name}未在时限内回复{order.get_grade_display()}。"
-            _record(ticket=order.ticket, action="supervision_overdue", from_status=order.ticket.status,
-                    to_status=order.ticket.status, actor=None, actor_unit=None, at=now, note=note, actor_label=SYSTEM,
-                    data={"order": order.pk, "by": SYSTEM})
-            issuer: list[User] = [order.issued_by]
-            tell([order.unit], order.ticket, "督办单已超期，请立即回复", kind="order_overdue", body=note)
-            tell([order.issued_unit], order.ticket, "督办单超期未回复", kind="order_overdue", body=note, extra=issuer)
-            result.orders_overdue += 1
     return len(due) == batch
