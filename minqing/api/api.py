@@ -34,6 +34,7 @@ from .schemas import (
     RequestDetail,
     RequestIn,
     RequestPage,
+    Text,
     UnitOut,
 )
 
@@ -149,6 +150,8 @@ def _detail(request: HttpRequest, t: Ticket) -> dict:
 
 
 def _get(request: HttpRequest, number: str) -> Ticket:
+    if "\x00" in number:
+        raise Http404("找不到该事项。")
     _, qs = _visible(request)
     ticket = qs.filter(number=number.upper()).first()
     if ticket is None:
@@ -157,11 +160,11 @@ def _get(request: HttpRequest, number: str) -> Ticket:
 
 
 class ListFilters(Schema):
-    status: str | None = None
+    status: Text | None = None
     community_id: Id | None = None
     street_id: Id | None = None
     category_id: Id | None = None
-    q: str | None = None
+    q: Text | None = None
     overdue: bool = False
     page: Id = 1
     page_size: Annotated[int, Field(ge=1, le=200)] = 50

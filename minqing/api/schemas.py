@@ -4,11 +4,21 @@ import datetime as dt
 from typing import Annotated
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 # Ids and counters fit a 32-bit column; larger numbers are refused as invalid input, not a crash.
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Count = Annotated[int, Field(ge=0, le=2**31 - 1)]
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("不能包含空字符（\\x00）")
+    return value
+
+
+# Text a database can store: PostgreSQL refuses NUL characters.
+Text = Annotated[str, AfterValidator(_no_nul)]
 
 
 class ErrorOut(Schema):
@@ -100,17 +110,17 @@ class RequestPage(Schema):
 
 
 class RequestIn(Schema):
-    channel: str = Field("online", description="hotline、mailbox、visit、talk_hall、online、12345")
-    type: str = Field("help", description="enquiry、help、complaint、report、suggestion")
+    channel: Text = Field("online", description="hotline、mailbox、visit、talk_hall、online、12345")
+    type: Text = Field("help", description="enquiry、help、complaint、report、suggestion")
     category_id: Id
-    text: str = Field(description="诉求内容，5–2000 字")
-    title: str = ""
+    text: Text = Field(description="诉求内容，5–2000 字")
+    title: Text = ""
     area_id: Id = Field(description="社区、网格或小区的 id")
-    address: str = ""
-    urgency: str = "normal"
+    address: Text = ""
+    urgency: Text = "normal"
     anonymous: bool = False
-    reporter_name: str = ""
-    reporter_phone: str = ""
+    reporter_name: Text = ""
+    reporter_phone: Text = ""
 
 
 class CreatedOut(Schema):
@@ -119,14 +129,14 @@ class CreatedOut(Schema):
 
 
 class ActionIn(Schema):
-    note: str = ""
-    result: str = ""
-    reason: str = ""
+    note: Text = ""
+    result: Text = ""
+    reason: Text = ""
     unit_id: Id | None = None
-    complexity: str = "normal"
+    complexity: Text = "normal"
     until: dt.date | None = None
-    into_number: str = ""
+    into_number: Text = ""
     contacted: bool = True
     solved: bool | None = None
-    satisfaction: str = ""
+    satisfaction: Text = ""
     expected_version: Count | None = Field(None, description="客户端看到的版本号；不一致时返回 409")

@@ -93,6 +93,8 @@ def _now() -> dt.datetime:
 
 def _text(value: str, *, field: str, label: str, max_length: int, required: bool = True) -> str:
     value = (value or "").strip()
+    if "\x00" in value:
+        raise ActionError(f"{label}包含无效的空字符，请重新输入。", field=field)
     if required and not value:
         raise ActionError(f"请填写{label}。", field=field)
     if len(value) > max_length:
