@@ -1,0 +1,15 @@
+// Small behaviours without inline handlers, so a Content-Security-Policy can forbid inline script.
+document.addEventListener("click", (event) => {
+  const all = event.target.closest("[data-check-all]");
+  if (all) {
+    document.querySelectorAll(all.dataset.checkAll).forEach((box) => { box.checked = all.checked; });
+  }
+  const fill = event.target.closest("[data-fill-category]");
+  if (fill) {
+    const select = document.getElementById("id_category");
+    if (select) select.value = fill.dataset.fillCategory;
+  }
+});
+document.addEventListener("change", (event) => {
+  if (event.target.matches("select[data-autosubmit]")) event.target.form.submit();
+});
