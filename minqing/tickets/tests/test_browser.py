@@ -86,6 +86,10 @@ def test_a_request_from_the_residents_phone_to_closing(live_server, browser) -> 
     # 2. Community staff accept it and dispatch it to the city-management department.
     staff = login(browser, live_server, "shequ")
     staff.get_by_role("link", name=re.compile("待受理")).first.click()
+    staff.check("#check-all")  # static/js/app.js: ticks every row for a bulk action
+    assert staff.locator("input[name=numbers]").first.is_checked()
+    staff.uncheck("#check-all")
+    assert not staff.locator("input[name=numbers]").first.is_checked()
     staff.get_by_role("link", name=number).click()
     assert "王大爷" in staff.content() and "13909311234" in staff.content()
     act(staff, "受理")
