@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from minqing.api import open311 as o311
 from minqing.api.api import api
 from minqing.notifications import views as n
 from minqing.tickets import resident_views as r
@@ -45,5 +46,12 @@ urlpatterns = [
     path("r/t/<str:number>/", r.ticket, name="resident_ticket"),
     path("r/t/<str:number>/rate/", r.rate, name="resident_rate"),
     path("api/", api.urls),
+    path("open311/v2/discovery.<str:fmt>", o311.discovery, name="open311_discovery"),
+    path("open311/v2/services.<str:fmt>", o311.services, name="open311_services"),
+    path("open311/v2/services/<str:code>.<str:fmt>", o311.service_definition, name="open311_service"),
+    path("open311/v2/requests.<str:fmt>", o311.requests_view, name="open311_requests"),
+    path("open311/v2/requests/<str:number>.<str:fmt>", o311.request_detail, name="open311_request"),
+    path("open311/v2/tokens/<str:token>.<str:fmt>", o311.token_view, name="open311_token"),
+    path("open311/v2/servicerequestupdates.<str:fmt>", o311.updates, name="open311_updates"),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,244 @@
+"""Open311 GeoReport v2 at /open311/v2/ (wiki.open311.org/GeoReport_v2), JSON and XML.
+
+Services are the second-level categories. Locations are areas: `address_id` is the id of a
+community, grid or compound (see /api/v1/areas); `address_string` is matched against area names.
+Requests are registered through the same action as everywhere else, with the API key's account.
+Also served: the `servicerequestupdates` extension (GET), so other systems can follow changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from xml.etree import ElementTree as ET
+
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.csrf import csrf_exempt
+
+from minqing.lib.validation import parse_id
+from minqing.org.models import Area, AreaKind
+from minqing.tickets import actions
+from minqing.tickets.models import Category, Channel, Ticket, TicketEvent, TicketType
+from minqing.tickets.workflow import OPEN_STATUSES, PUBLIC_STATUS
+
+from .models import ApiToken
+
+CHANGESET = "2026-11-30T00:00:00+08:00"
+MAX_RECORDS = 1000
+DEFAULT_DAYS = 90
+XML_ROOT = {"services": ("services", "service"), "requests": ("service_requests", "request"),
+            "discovery": ("discovery", None), "errors": ("errors", "error"), "updates": ("service_request_updates",
+                                                                                          "request_update")}
+
+
+def _xml(value: object, tag: str) -> ET.Element:
+    element = ET.Element(tag)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, list):
+                holder = ET.SubElement(element, key)
+                for entry in item:
+                    holder.append(_xml(entry, key.rstrip("s") or key))
+            else:
+                element.append(_xml(item, key))
+    elif value is not None:
+        element.text = str(value).lower() if isinstance(value, bool) else str(value)
+    return element
+
+
+def _respond(kind: str, payload: object, fmt: str, status: int = 200) -> HttpResponse:
+    if fmt == "xml":
+        root_tag, item_tag = XML_ROOT[kind]
+        if item_tag is None:
+            root = _xml(payload, root_tag)
+        else:
+            root = ET.Element(root_tag)
+            for item in payload:  # type: ignore[attr-defined]
+                root.append(_xml(item, item_tag))
+        body = b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(root, encoding="utf-8")
+        return HttpResponse(body, status=status, content_type="text/xml; charset=utf-8")
+    return JsonResponse(payload, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
+
+
+def _error(fmt: str, status: int, description: str) -> HttpResponse:
+    return _respond("errors", [{"code": status, "description": description}], fmt, status)
+
+
+def _format(fmt: str) -> str | None:
+    return fmt if fmt in {"json", "xml"} else None
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else None
+
+
+def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
+    if not _format(fmt):
+        return _error("json", 404, "格式只能是 json 或 xml")
+    base = request.build_absolute_uri("/open311/v2/")
+    return _respond("discovery", {
+        "changeset": CHANGESET, "contact": "七里河区民情服务中心", "key_service": "向系统管理员申请 API 令牌",
+        "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2", "url": base, "changeset": CHANGESET,
+                       "type": "production", "formats": ["text/xml", "application/json"]}],
+    }, fmt)
+
+
+def _service(c: Category) -> dict:
+    return {"service_code": c.code, "service_name": c.name, "description": f"{c.parent.name} · {c.get_brand_display()}",
+            "metadata": False, "type": "realtime", "keywords": "", "group": c.parent.name}
+
+
+def services(request: HttpRequest, fmt: str) -> HttpResponse:
+    if not _format(fmt):
+        return _error("json", 404, "格式只能是 json 或 xml")
+    rows = Category.objects.filter(parent__isnull=False, active=True, parent__active=True).select_related("parent")
+    return _respond("services", [_service(c) for c in rows], fmt)
+
+
+def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    if not _format(fmt):
+        return _error("json", 404, "格式只能是 json 或 xml")
+    category = Category.objects.filter(code=code, parent__isnull=False, active=True).first()
+    if category is None:
+        return _error(fmt, 404, f"没有编码为 {code[:40]} 的服务")
+    return _respond("discovery", {"service_code": category.code, "attributes": []}, fmt)
+
+
+def _status(t: Ticket) -> str:
+    return "open" if t.status in OPEN_STATUSES or t.status == "resolved" else "closed"
+
+
+def _request_out(t: Ticket) -> dict:
+    return {
+        "service_request_id": t.number, "status": _status(t), "status_notes": PUBLIC_STATUS[t.status]
+        + (f"：{t.result}" if t.result and t.status in {"resolved", "closed", "rejected"} else ""),
+        "service_name": t.category.name, "service_code": t.category.code, "description": t.text,
+        "agency_responsible": t.handling_unit.name, "service_notice": "",
+        "requested_datetime": _iso(t.created_at), "updated_datetime": _iso(t.updated_at),
+        "expected_datetime": _iso(t.resolve_due_at), "address": t.location_label, "address_id": str(
+            t.compound_id or t.grid_id or t.community_id), "zipcode": "", "lat": None, "long": None, "media_url": "",
+    }
+
+
+def _dates(request: HttpRequest) -> tuple[dt.datetime, dt.datetime] | str:
+    end = parse_datetime(request.GET.get("end_date", "")) if request.GET.get("end_date") else timezone.now()
+    start = (parse_datetime(request.GET.get("start_date", "")) if request.GET.get("start_date")
+             else end - dt.timedelta(days=DEFAULT_DAYS) if end else None)
+    if start is None or end is None:
+        return "start_date 和 end_date 须为 W3C 格式，例如 2026-11-30T08:00:00+08:00"
+    if timezone.is_naive(start) or timezone.is_naive(end):
+        start, end = (timezone.make_aware(d) if timezone.is_naive(d) else d for d in (start, end))
+    if end - start > dt.timedelta(days=DEFAULT_DAYS):
+        return f"时间跨度不能超过 {DEFAULT_DAYS} 天"
+    return start, end
+
+
+def _public_tickets():  # noqa: ANN202
+    # Open311 lists are public: personal data never leaves (names, phones are not in _request_out).
+    return Ticket.objects.select_related("category", "handling_unit", "street", "community", "grid", "compound")
+
+
+@csrf_exempt
+def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
+    if not _format(fmt):
+        return _error("json", 404, "格式只能是 json 或 xml")
+    if request.method == "POST":
+        return _create(request, fmt)
+    qs = _public_tickets()
+    ids = [x.strip().upper() for x in request.GET.get("service_request_id", "").split(",") if x.strip()]
+    if ids:
+        qs = qs.filter(number__in=ids[:MAX_RECORDS])
+    else:
+        window = _dates(request)
+        if isinstance(window, str):
+            return _error(fmt, 400, window)
+        qs = qs.filter(created_at__gte=window[0], created_at__lte=window[1])
+        codes = [c for c in request.GET.get("service_code", "").split(",") if c]
+        if codes:
+            qs = qs.filter(category__code__in=codes)
+        status = request.GET.get("status", "")
+        if status == "open":
+            qs = qs.filter(status__in=[*OPEN_STATUSES, "resolved"])
+        elif status == "closed":
+            qs = qs.exclude(status__in=[*OPEN_STATUSES, "resolved"])
+        elif status:
+            return _error(fmt, 400, "status 只能是 open 或 closed")
+    return _respond("requests", [_request_out(t) for t in qs.order_by("-created_at")[:MAX_RECORDS]], fmt)
+
+
+def _area(request: HttpRequest) -> Area | None:
+    area_id = parse_id(request.POST.get("address_id"))
+    if area_id:
+        return Area.objects.filter(pk=area_id, kind__in=[AreaKind.COMMUNITY, AreaKind.GRID, AreaKind.COMPOUND]).first()
+    text = request.POST.get("address_string", "")
+    if text:
+        for kind in (AreaKind.COMPOUND, AreaKind.COMMUNITY):
+            for area in Area.objects.filter(kind=kind).order_by("-code"):
+                if area.name in text:
+                    return area
+    return None
+
+
+def _create(request: HttpRequest, fmt: str) -> HttpResponse:
+    token = ApiToken.find(request.POST.get("api_key", ""))
+    if token is None or "intake" not in token.permissions:
+        return _error(fmt, 403, "api_key 无效或没有登记权限")
+    category = Category.objects.filter(code=request.POST.get("service_code", ""), parent__isnull=False).first()
+    if category is None:
+        return _error(fmt, 400, "service_code 无效")
+    area = _area(request)
+    if area is None:
+        return _error(fmt, 400, "请提供 address_id（社区、网格或小区编号），或包含社区、小区名称的 address_string；"
+                                "只有经纬度无法确定所在社区")
+    name = f"{request.POST.get('last_name', '')}{request.POST.get('first_name', '')}".strip()
+    try:
+        ticket, code = actions.ticket_create(
+            actor=token.user, channel=Channel.ONLINE, type=TicketType.HELP, category=category, title="",
+            text=request.POST.get("description", ""), area=area, address=request.POST.get("address_string", "")[:200],
+            anonymous=not (name and request.POST.get("phone")), reporter_name=name,
+            reporter_phone=request.POST.get("phone", ""),
+        )
+    except actions.ActionError as exc:
+        return _error(fmt, 400, exc.message)
+    notice = f"匿名查询码：{code}" if code else "请凭编号和手机号查询进度"
+    return _respond("requests", [{"service_request_id": ticket.number, "service_notice": notice,
+                                  "account_id": None}], fmt, 201)
+
+
+def request_detail(request: HttpRequest, number: str, fmt: str) -> HttpResponse:
+    if not _format(fmt):
+        return _error("json", 404, "格式只能是 json 或 xml")
+    ticket = _public_tickets().filter(number=number.upper()).first()
+    if ticket is None:
+        return _error(fmt, 404, f"没有编号为 {number[:40]} 的诉求")
+    return _respond("requests", [_request_out(ticket)], fmt)
+
+
+def token_view(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
+    """Requests are numbered at once, so a token is the request number itself."""
+    if not _format(fmt):
+        return _error("json", 404, "格式只能是 json 或 xml")
+    ticket = Ticket.objects.filter(number=token.upper()).first()
+    if ticket is None:
+        return _error(fmt, 404, "没有这个 token")
+    return _respond("requests", [{"service_request_id": ticket.number, "token": token}], fmt)
+
+
+def updates(request: HttpRequest, fmt: str) -> HttpResponse:
+    """servicerequestupdates: status changes in a time window, oldest first."""
+    if not _format(fmt):
+        return _error("json", 404, "格式只能是 json 或 xml")
+    window = _dates(request)
+    if isinstance(window, str):
+        return _error(fmt, 400, window)
+    events = (TicketEvent.objects.filter(created_at__gte=window[0], created_at__lte=window[1])
+              .exclude(from_status=F("to_status"))
+              .select_related("ticket").order_by("created_at", "id")[:MAX_RECORDS])
+    rows = [{"update_id": e.pk, "service_request_id": e.ticket.number,
+             "status": "open" if e.to_status in OPEN_STATUSES or e.to_status == "resolved" else "closed",
+             "updated_datetime": _iso(e.created_at), "description": PUBLIC_STATUS.get(e.to_status, ""),
+             "media_url": ""} for e in events]
+    return _respond("updates", rows, fmt)
+
