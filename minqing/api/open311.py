@@ -29,7 +29,7 @@ CHANGESET = "2026-11-30T00:00:00+08:00"
 MAX_RECORDS = 1000
 DEFAULT_DAYS = 90
 XML_ROOT = {"services": ("services", "service"), "requests": ("service_requests", "request"),
-            "discovery": ("discovery", None), "errors": ("errors", "error"), "updates": ("service_request_updates",
+            "discovery": ("discovery", None), "definition": ("service_definition", None), "errors": ("errors", "error"), "updates": ("service_request_updates",
                                                                                           "request_update")}
 
 
@@ -103,7 +103,7 @@ def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpRespons
     category = Category.objects.filter(code=code, parent__isnull=False, active=True).first()
     if category is None:
         return _error(fmt, 404, f"没有编码为 {code[:40]} 的服务")
-    return _respond("discovery", {"service_code": category.code, "attributes": []}, fmt)
+    return _respond("definition", {"service_code": category.code, "attributes": []}, fmt)
 
 
 def _status(t: Ticket) -> str:
