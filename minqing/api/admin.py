@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import ApiToken
+from .models import ApiToken, Webhook
 
 
 @admin.register(ApiToken)
@@ -27,3 +27,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request: HttpRequest, queryset: object) -> None:
         count = queryset.filter(revoked_at=None).update(revoked_at=timezone.now())  # type: ignore[attr-defined]
         messages.success(request, f"已吊销 {count} 个令牌。")
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    list_display = ["name", "url", "active"]
+    list_editable = ["active"]

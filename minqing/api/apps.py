@@ -7,3 +7,6 @@ class ApiConfig(AppConfig):
     name = "minqing.api"
     label = "api"
     verbose_name = "接口"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401

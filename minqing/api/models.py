@@ -82,3 +82,19 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class Webhook(models.Model):
+    """An external system told of every status change: signed JSON, retried with backoff, each try logged."""
+
+    name = models.CharField("名称", max_length=80)
+    url = models.URLField("地址", max_length=500)
+    secret = models.CharField("签名密钥", max_length=100, help_text="对方用它校验 X-Minqing-Signature（HMAC-SHA256）")
+    active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "Webhook"
+        verbose_name_plural = "Webhook"
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.url}"

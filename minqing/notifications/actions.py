@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from minqing.accounts.models import User
 
-from .backends import DeliveryError, sms_backend
+from .backends import DeliveryError, post_signed, sms_backend
 from .models import Channel, DeliveryAttempt, MessageStatus, Notification, OutboundMessage, Preference
 
 MAX_ATTEMPTS = 5
@@ -73,6 +73,9 @@ def message_deliver(*, message_id: int) -> str:
             backend = sms_backend()
             name = type(backend).__name__
             detail = backend.send(to=message.to, template=message.template, params=message.params, body=message.body)
+        elif message.channel == Channel.WEBHOOK:
+            name = "webhook"
+            detail = post_signed(url=message.to, body=message.body, secret=message.params.get("secret", ""))
         else:
             name = settings.EMAIL_BACKEND
             send_mail("民情流水线通知", message.body, None, [message.to])

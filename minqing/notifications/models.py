@@ -45,6 +45,7 @@ class Preference(models.Model):
 class Channel(models.TextChoices):
     SMS = "sms", "短信"
     EMAIL = "email", "邮件"
+    WEBHOOK = "webhook", "Webhook"
 
 
 class MessageStatus(models.TextChoices):
@@ -57,7 +58,7 @@ class OutboundMessage(models.Model):
     """One SMS or e-mail to send; the worker delivers it, retrying, and records every attempt."""
 
     channel = models.CharField("渠道", max_length=8, choices=Channel.choices)
-    to = models.CharField("接收方", max_length=200)
+    to = models.CharField("接收方", max_length=500)
     template = models.CharField("模板", max_length=50)
     params = models.JSONField("模板参数", default=dict)
     body = models.TextField("内容")

@@ -115,3 +115,44 @@ def test_catalogue_areas_units_and_the_openapi_document(cast, token) -> None:
     assert "/api/v1/requests" in schema["paths"] and schema["info"]["title"] == "民情流水线 API"
     docs = c.get("/api/docs").content.decode()
     assert "cdn.jsdelivr" not in docs and "swagger-ui" in docs
+
+
+def test_webhooks_get_signed_status_changes_through_the_worker_outbox(cast) -> None:
+    import hashlib
+    import hmac
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from minqing.api.models import Webhook
+    from minqing.notifications.actions import message_deliver
+    from minqing.notifications.models import OutboundMessage
+    from minqing.tickets import actions
+
+    got: list[tuple[dict, str, bytes]] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            raw = self.rfile.read(int(self.headers["Content-Length"]))
+            got.append((json.loads(raw), self.headers["X-Minqing-Signature"], raw))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        Webhook.objects.create(name="12345平台", url=f"http://127.0.0.1:{server.server_port}/hook", secret="s3cret")
+        t = actions.ticket_accept(ticket=cast.new_ticket(), actor=cast.shequ)
+        messages = OutboundMessage.objects.filter(channel="webhook").order_by("id")
+        assert messages.count() == 2  # created, accepted
+        for m in messages:
+            assert message_deliver(message_id=m.pk) == "sent"
+    finally:
+        server.shutdown()
+    payloads = [p for p, _, _ in got]
+    assert [(p["action"], p["to"]) for p in payloads] == [("create", "received"), ("accept", "registered")]
+    assert all(p["request"] == t.number for p in payloads)
+    for _, signature, raw in got:
+        assert signature == "sha256=" + hmac.new(b"s3cret", raw, hashlib.sha256).hexdigest()
