@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from minqing.api import open311 as o311
+from minqing.api import views as ex
 from minqing.api.api import api
 from minqing.notifications import views as n
 from minqing.tickets import resident_views as r
@@ -46,6 +47,9 @@ urlpatterns = [
     path("r/t/<str:number>/", r.ticket, name="resident_ticket"),
     path("r/t/<str:number>/rate/", r.rate, name="resident_rate"),
     path("api/", api.urls),
+    path("exchange/", ex.exchange, name="exchange"),
+    path("exchange/jobs/<int:pk>/", ex.job, name="exchange_job"),
+    path("exchange/replies.xlsx", ex.export, name="exchange_export"),
     path("open311/v2/discovery.<str:fmt>", o311.discovery, name="open311_discovery"),
     path("open311/v2/services.<str:fmt>", o311.services, name="open311_services"),
     path("open311/v2/services/<str:code>.<str:fmt>", o311.service_definition, name="open311_service"),

@@ -98,3 +98,70 @@ class Webhook(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} → {self.url}"
+
+
+DEFAULT_COLUMNS = {
+    "external_number": "工单编号",
+    "received_at": "来电时间",
+    "reporter_name": "来电人",
+    "reporter_phone": "联系电话",
+    "text": "诉求内容",
+    "type": "诉求类型",
+    "area": "所属区域",
+    "due": "办理时限",
+    "category": "诉求分类",
+}
+
+
+class ImportMapping(models.Model):
+    """Which column of a 12345 export holds which field; saved so each upload reuses it."""
+
+    name = models.CharField("名称", max_length=80, unique=True)
+    columns = models.JSONField("列对应关系", default=dict,
+                               help_text="字段 → 表头，例如 {\"external_number\": \"工单编号\", \"text\": \"诉求内容\"}")
+
+    class Meta:
+        verbose_name = "工单导入格式"
+        verbose_name_plural = "工单导入格式"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportJob(models.Model):
+    file = models.FileField("文件", upload_to="imports/%Y/%m/")
+    mapping = models.ForeignKey(ImportMapping, verbose_name="导入格式", on_delete=models.PROTECT)
+    default_category = models.ForeignKey("tickets.Category", verbose_name="默认分类", on_delete=models.PROTECT,
+                                         related_name="+")
+    status = models.CharField("状态", max_length=10, default="queued",
+                              choices=[("queued", "排队中"), ("running", "导入中"), ("done", "已完成"),
+                                       ("failed", "失败")])
+    total = models.PositiveIntegerField("总行数", default=0)
+    done = models.PositiveIntegerField("已处理", default=0)
+    created = models.PositiveIntegerField("新增", default=0)
+    updated = models.PositiveIntegerField("更新", default=0)
+    rejected = models.PositiveIntegerField("拒绝", default=0)
+    report = models.JSONField("逐行报告", default=list)
+    error = models.TextField("错误", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "工单导入"
+        verbose_name_plural = "工单导入"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file.name}（{self.get_status_display()}）"
+
+    @property
+    def seconds_left(self) -> float | None:
+        from django.utils import timezone
+
+        if self.status != "running" or not self.started_at or not self.done:
+            return None
+        elapsed = (timezone.now() - self.started_at).total_seconds()
+        return elapsed / self.done * (self.total - self.done)

@@ -356,6 +356,8 @@ def ticket_create(
     reporter_phone: str = "",
     photos: list[attachments.PreparedImage] | None = None,
     reporter_user: User | None = None,
+    external_number: str | None = None,
+    external_due_at: dt.datetime | None = None,
 ) -> tuple[Ticket, str]:
     """Register a new request (待受理). Returns it and, for anonymous reporters, a tracking code."""
     if channel not in Channel.values:
@@ -419,6 +421,8 @@ def ticket_create(
             reporter_user=reporter_user,
             tracking_code_hash=tracking_hash(number, code) if code else "",
             urgent_words="、".join(hits)[:200],
+            external_number=external_number or None,
+            external_due_at=external_due_at,
             status=Status.RECEIVED,
             handling_unit=office,
             created_by=actor,
@@ -965,3 +969,14 @@ def supervision_mark_overdue(*, order: SupervisionOrder, at: dt.datetime) -> boo
     tell([order.unit], ticket, "督办单已超期，请立即回复", kind="order_overdue", body=note)
     tell([order.issued_unit], ticket, "督办单超期未回复", kind="order_overdue", body=note, extra=[order.issued_by])
     return True
+
+
+def ticket_set_external_due(*, ticket: Ticket, due: dt.datetime) -> TicketEvent:
+    """The 12345 platform moved its own deadline for a work order; recorded, our clocks unchanged."""
+    with transaction.atomic():
+        current = Ticket.objects.get(pk=ticket.pk)
+        old = current.external_due_at
+        Ticket.objects.filter(pk=current.pk).update(external_due_at=due)
+        return _record(ticket=current, action="external_due", from_status=current.status, to_status=current.status,
+                       actor=None, actor_unit=None, at=_now(), actor_label="12345平台",
+                       note="12345平台调整了办理时限", data={"from": _iso(old), "to": _iso(due)})

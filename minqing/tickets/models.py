@@ -187,6 +187,9 @@ class Ticket(models.Model):
     text = models.TextField("诉求内容")
     urgency = models.CharField("紧急程度", max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
     urgent_words = models.CharField("命中的紧急关键词", max_length=200, blank=True)
+    # A 12345 work order's own number and deadline, when the request came from the city platform.
+    external_number = models.CharField("12345工单编号", max_length=50, null=True, blank=True, unique=True)
+    external_due_at = models.DateTimeField("12345办理时限", null=True, blank=True)
     disposition = models.CharField("办理方式", max_length=16, choices=Disposition.choices, blank=True)
 
     # Location: the deepest area given plus its ancestors, kept as columns for scoped queries.

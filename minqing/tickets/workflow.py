@@ -115,6 +115,7 @@ NOTE_EVENTS = {
     "extension_request": "延期申请",
     "extension_approve": "同意延期",
     "extension_refuse": "不同意延期",
+    "external_due": "12345办理时限调整",
 }
 
 

@@ -1,0 +1,154 @@
+"""12345 work-order exchange: import an Excel/CSV export, export the replies in the same shape."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+
+from django.db import transaction
+from django.utils import timezone
+from openpyxl import Workbook, load_workbook
+
+from minqing.org.models import Area, AreaKind
+from minqing.tickets import actions
+from minqing.tickets.models import Category, Channel, Ticket, TicketType
+from minqing.tickets.workflow import PUBLIC_STATUS
+
+from .models import ImportJob
+
+REQUIRED = ["external_number", "text", "area"]
+TYPES = {label: value for value, label in TicketType.choices}
+BATCH = 50
+
+
+class BadFile(ValueError):
+    pass
+
+
+def read_rows(name: str, content: bytes) -> tuple[list[str], Iterator[list[str]], int]:
+    """Header, rows and row count of an .xlsx or .csv file."""
+    if name.lower().endswith(".csv"):
+        text = content.decode("utf-8-sig", errors="strict")
+        rows = list(csv.reader(io.StringIO(text)))
+        if not rows:
+            raise BadFile("文件是空的。")
+        return [h.strip() for h in rows[0]], iter(rows[1:]), len(rows) - 1
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is a bad file
+        raise BadFile("无法读取文件：只支持 .xlsx 和 UTF-8 编码的 .csv。") from exc
+    sheet = book.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = next(rows, None)
+    if header is None:
+        raise BadFile("文件是空的。")
+    return [str(h or "").strip() for h in header], ([("" if v is None else v) for v in r] for r in rows), max(
+        0, (sheet.max_row or 1) - 1)
+
+
+def _area(text: str) -> Area | None:
+    text = str(text or "")
+    for kind in (AreaKind.COMPOUND, AreaKind.GRID, AreaKind.COMMUNITY):
+        for area in Area.objects.filter(kind=kind).order_by("-code").only("id", "name", "kind", "parent_id"):
+            if area.name and area.name in text:
+                return area
+    return None
+
+
+def _when(value: object) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        return timezone.make_aware(value) if timezone.is_naive(value) else value
+    text = str(value or "").strip()
+    if not text:
+        return None
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%d", "%Y/%m/%d"):
+        try:
+            return dt.datetime.strptime(text, fmt).replace(tzinfo=timezone.get_current_timezone())
+        except ValueError:
+            continue
+    raise ValueError(f"办理时限“{text}”不是日期，请写成 2026-12-31 18:00")
+
+
+def import_job(job: ImportJob) -> ImportJob:
+    """Run one upload. A file that cannot be read or lacks a required column imports nothing."""
+    job.status, job.started_at = "running", timezone.now()
+    job.save(update_fields=["status", "started_at"])
+    columns = job.mapping.columns
+    try:
+        with job.file.open("rb") as handle:
+            header, rows, total = read_rows(job.file.name, handle.read())
+        missing = [columns.get(f, f) for f in REQUIRED if columns.get(f, f) not in header]
+        if missing:
+            raise BadFile(f"缺少必需的列：{'、'.join(missing)}（表头是：{'、'.join(header)}）")
+    except (BadFile, UnicodeDecodeError) as exc:
+        job.status, job.error, job.finished_at = "failed", str(exc), timezone.now()
+        job.save(update_fields=["status", "error", "finished_at"])
+        return job
+    position = {field: header.index(col) for field, col in columns.items() if col in header}
+    job.total = total
+    report = []
+    categories = {c.name: c for c in Category.objects.filter(parent__isnull=False, active=True).select_related("parent")}
+    for line, row in enumerate(rows, start=2):
+        def cell(field: str, row: list = row) -> str:  # noqa: B023 - bound per row
+            i = position.get(field)
+            return "" if i is None or i >= len(row) else str(row[i]).strip()
+
+        number = cell("external_number")
+        if not any(str(v).strip() for v in row):
+            continue
+        outcome = _one(job, number, cell, row, position, categories)
+        report.append({"line": line, "number": number, **outcome})
+        setattr(job, outcome["result"], getattr(job, outcome["result"]) + 1)
+        job.done += 1
+        if job.done % BATCH == 0:
+            job.save(update_fields=["done", "created", "updated", "rejected", "total"])
+    job.report, job.status, job.finished_at = report, "done", timezone.now()
+    job.total = max(job.total, job.done)
+    job.save()
+    return job
+
+
+def _one(job: ImportJob, number: str, cell, row: list, position: dict, categories: dict) -> dict:  # noqa: ANN001
+    if not number:
+        return {"result": "rejected", "reason": "缺少工单编号"}
+    try:
+        due = _when(row[position["due"]] if "due" in position and position["due"] < len(row) else "")
+        existing = Ticket.objects.filter(external_number=number).first()
+        if existing is not None:
+            if due and due != existing.external_due_at:
+                actions.ticket_set_external_due(ticket=existing, due=due)
+                return {"result": "updated", "reason": f"已存在（{existing.number}），更新了办理时限"}
+            return {"result": "updated", "reason": f"已存在（{existing.number}），没有变化"}
+        area = _area(cell("area"))
+        if area is None:
+            return {"result": "rejected", "reason": f"所属区域“{cell('area')}”找不到对应的社区或小区"}
+        category = categories.get(cell("category")) or job.default_category
+        with transaction.atomic():
+            ticket, _ = actions.ticket_create(
+                actor=job.created_by, channel=Channel.HOTLINE_12345, type=TYPES.get(cell("type"), TicketType.HELP),
+                category=category, title="", text=cell("text"), area=area, anonymous=not cell("reporter_phone"),
+                reporter_name=cell("reporter_name") or "12345来电人", reporter_phone=cell("reporter_phone"),
+                external_number=number, external_due_at=due,
+            )
+        return {"result": "created", "reason": f"已登记为 {ticket.number}"}
+    except (actions.ActionError, ValueError) as exc:
+        return {"result": "rejected", "reason": getattr(exc, "message", str(exc))}
+
+
+def export_replies(start: dt.datetime, end: dt.datetime) -> bytes:
+    """Replies to upload back to the platform: one row per imported work order changed in the window."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "办理回复"
+    sheet.append(["工单编号", "本系统编号", "办结状态", "办理结果", "回复时间", "办理单位"])
+    rows = (Ticket.objects.exclude(external_number=None).filter(updated_at__gte=start, updated_at__lt=end)
+            .select_related("handling_unit").order_by("updated_at"))
+    for t in rows:
+        replied = t.resolved_at or t.closed_at
+        sheet.append([t.external_number, t.number, PUBLIC_STATUS[t.status], t.result,
+                      timezone.localtime(replied).strftime("%Y-%m-%d %H:%M") if replied else "", t.handling_unit.name])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

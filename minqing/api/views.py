@@ -1,0 +1,82 @@
+"""Pages of the 12345 exchange: upload a work-order export, watch it import, download the replies."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from minqing.accounts.scope import scope_for
+from minqing.tickets.models import Category
+
+from .exchange import export_replies
+from .models import DEFAULT_COLUMNS, ImportJob, ImportMapping
+from .tasks import run_import
+
+MAX_BYTES = 50 * 1024 * 1024
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label="12345 工单文件（.xlsx 或 .csv）",
+                           error_messages={"required": "请选择要导入的文件。"})
+    mapping = forms.ModelChoiceField(queryset=ImportMapping.objects.all(), label="导入格式", empty_label=None)
+    default_category = forms.ModelChoiceField(
+        queryset=Category.objects.filter(parent__isnull=False, active=True).select_related("parent"),
+        label="没有“诉求分类”列或分类对不上时使用", error_messages={"required": "请选择默认分类。"})
+
+    def clean_file(self) -> object:
+        f = self.cleaned_data["file"]
+        if not f.name.lower().endswith((".xlsx", ".csv")):
+            raise forms.ValidationError("只支持 .xlsx 和 .csv 文件。")
+        if f.size > MAX_BYTES:
+            raise forms.ValidationError("文件不能超过 50 MB。")
+        return f
+
+
+def _district_only(request: HttpRequest) -> None:
+    if not scope_for(request.user).district:
+        raise Http404("只有区民情服务中心可以导入和导出 12345 工单。")
+
+
+@login_required
+def exchange(request: HttpRequest) -> HttpResponse:
+    _district_only(request)
+    ImportMapping.objects.get_or_create(name="12345 标准格式", defaults={"columns": DEFAULT_COLUMNS})
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            job = ImportJob.objects.create(file=form.cleaned_data["file"], mapping=form.cleaned_data["mapping"],
+                                           default_category=form.cleaned_data["default_category"],
+                                           created_by=request.user)
+            run_import.enqueue(job.pk)  # same database queue: the job and its task commit together
+        messages.success(request, "文件已上传，后台正在导入。")
+        return redirect("exchange_job", pk=job.pk)
+    return render(request, "api/exchange.html", {"form": form, "jobs": ImportJob.objects.all()[:20]})
+
+
+@login_required
+def job(request: HttpRequest, pk: int) -> HttpResponse:
+    _district_only(request)
+    item = get_object_or_404(ImportJob, pk=pk)
+    template = "api/_job.html" if request.headers.get("HX-Request") else "api/job.html"
+    return render(request, template, {"job": item})
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    _district_only(request)
+    end = timezone.now()
+    try:
+        days = max(1, min(int(request.GET.get("days", "7")), 366))
+    except ValueError:
+        days = 7
+    body = export_replies(end - dt.timedelta(days=days), end)
+    response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="12345-replies-{timezone.localdate():%Y%m%d}.xlsx"'
+    return response
