@@ -199,6 +199,9 @@ MINQING = {
     # confidence fills the category in.
     "DUPLICATE_WINDOW_DAYS": int(os.environ.get("MINQING_DUPLICATE_WINDOW_DAYS", "60")),
     "SUGGEST_FILL_CONFIDENCE": float(os.environ.get("MINQING_SUGGEST_FILL_CONFIDENCE", "0.6")),
+    # API rate limits per client (anonymous: per address; signed in: per user or token).
+    "API_ANON_RATE": os.environ.get("MINQING_API_ANON_RATE", "60/m"),
+    "API_AUTH_RATE": os.environ.get("MINQING_API_AUTH_RATE", "600/m"),
     # The sweep loop's pause between passes, in seconds.
     "SWEEP_INTERVAL": float(os.environ.get("MINQING_SWEEP_INTERVAL", "30")),
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest
@@ -59,7 +60,7 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
     auth=[BearerToken(), django_auth],
-    throttle=[AnonRateThrottle("60/m"), AuthRateThrottle("600/m")],
+    throttle=[AnonRateThrottle(settings.MINQING["API_ANON_RATE"]), AuthRateThrottle(settings.MINQING["API_AUTH_RATE"])],
 )
 router = Router()
 

@@ -9,7 +9,7 @@ from django.test import Client
 from openpyxl import Workbook, load_workbook
 
 from minqing.api.exchange import import_job
-from minqing.api.models import ImportJob
+from minqing.api.models import ImportJob, ImportMapping
 from minqing.tickets import actions
 from minqing.tickets.models import Ticket
 
@@ -27,9 +27,13 @@ def xlsx(rows: list[list[object]], header: list[str] = HEADER) -> SimpleUploaded
     return SimpleUploadedFile("orders.xlsx", out.getvalue())
 
 
+def standard() -> int:
+    return ImportMapping.objects.get(name="12345 标准格式").pk
+
+
 def upload(c: Client, cast, file: SimpleUploadedFile) -> ImportJob:  # noqa: ANN001
     c.get("/exchange/")  # creates the standard mapping
-    r = c.post("/exchange/", {"file": file, "mapping": 1, "default_category": cast.category().pk})
+    r = c.post("/exchange/", {"file": file, "mapping": standard(), "default_category": cast.category().pk})
     assert r.status_code == 302, r.content.decode()[:500]
     job = ImportJob.objects.latest("id")
     return import_job(job)  # what the worker's task runs
@@ -66,7 +70,7 @@ def test_a_bad_file_imports_nothing(cast) -> None:
     job = upload(c, cast, xlsx([["GD-9", "瓜州路社区路灯坏了"]], header=["编号", "内容"]))
     assert job.status == "failed" and "缺少必需的列" in job.error and Ticket.objects.count() == 0
     c.get("/exchange/")
-    r = c.post("/exchange/", {"file": SimpleUploadedFile("x.pdf", b"%PDF"), "mapping": 1,
+    r = c.post("/exchange/", {"file": SimpleUploadedFile("x.pdf", b"%PDF"), "mapping": standard(),
                               "default_category": cast.category().pk})
     assert "只支持 .xlsx 和 .csv" in r.content.decode()
     broken = upload(c, cast, SimpleUploadedFile("orders.xlsx", b"not a workbook"))
