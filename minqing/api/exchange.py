@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Iterator
+from itertools import islice
 
 from django.db import transaction
 from django.utils import timezone
@@ -48,13 +49,16 @@ def read_rows(name: str, content: bytes) -> tuple[list[str], Iterator[list[str]]
         0, (sheet.max_row or 1) - 1)
 
 
-def _area(text: str) -> Area | None:
+def _places() -> list[Area]:
+    """Areas a 所属区域 text may name, most precise first (compound, grid, community)."""
+    rank = {AreaKind.COMPOUND: 0, AreaKind.GRID: 1, AreaKind.COMMUNITY: 2}
+    areas = Area.objects.filter(kind__in=rank).exclude(name="").order_by("-code")
+    return sorted(areas, key=lambda a: rank[a.kind])
+
+
+def _area(text: str, places: list[Area]) -> Area | None:
     text = str(text or "")
-    for kind in (AreaKind.COMPOUND, AreaKind.GRID, AreaKind.COMMUNITY):
-        for area in Area.objects.filter(kind=kind).order_by("-code").only("id", "name", "kind", "parent_id"):
-            if area.name and area.name in text:
-                return area
-    return None
+    return next((area for area in places if area.name in text), None)
 
 
 def _when(value: object) -> dt.datetime | None:
@@ -90,19 +94,20 @@ def import_job(job: ImportJob) -> ImportJob:
     job.total = total
     report = []
     categories = {c.name: c for c in Category.objects.filter(parent__isnull=False, active=True).select_related("parent")}
-    for line, row in enumerate(rows, start=2):
-        def cell(field: str, row: list = row) -> str:  # noqa: B023 - bound per row
-            i = position.get(field)
-            return "" if i is None or i >= len(row) else str(row[i]).strip()
+    places = _places()
+    lines = ((line, row) for line, row in enumerate(rows, start=2) if any(str(v).strip() for v in row))
+    while chunk := list(islice(lines, BATCH)):
+        with transaction.atomic():  # a batch commits together; each row still has its own savepoint
+            for line, row in chunk:
+                def cell(field: str, row: list = row) -> str:
+                    i = position.get(field)
+                    return "" if i is None or i >= len(row) else str(row[i]).strip()
 
-        number = cell("external_number")
-        if not any(str(v).strip() for v in row):
-            continue
-        outcome = _one(job, number, cell, row, position, categories)
-        report.append({"line": line, "number": number, **outcome})
-        setattr(job, outcome["result"], getattr(job, outcome["result"]) + 1)
-        job.done += 1
-        if job.done % BATCH == 0:
+                number = cell("external_number")
+                outcome = _one(job, number, cell, row, position, categories, places)
+                report.append({"line": line, "number": number, **outcome})
+                setattr(job, outcome["result"], getattr(job, outcome["result"]) + 1)
+                job.done += 1
             job.save(update_fields=["done", "created", "updated", "rejected", "total"])
     job.report, job.status, job.finished_at = report, "done", timezone.now()
     job.total = max(job.total, job.done)
@@ -110,7 +115,8 @@ def import_job(job: ImportJob) -> ImportJob:
     return job
 
 
-def _one(job: ImportJob, number: str, cell, row: list, position: dict, categories: dict) -> dict:  # noqa: ANN001
+def _one(job: ImportJob, number: str, cell, row: list, position: dict, categories: dict,  # noqa: ANN001
+         places: list[Area]) -> dict:
     if not number:
         return {"result": "rejected", "reason": "缺少工单编号"}
     try:
@@ -121,7 +127,7 @@ def _one(job: ImportJob, number: str, cell, row: list, position: dict, categorie
                 actions.ticket_set_external_due(ticket=existing, due=due)
                 return {"result": "updated", "reason": f"已存在（{existing.number}），更新了办理时限"}
             return {"result": "updated", "reason": f"已存在（{existing.number}），没有变化"}
-        area = _area(cell("area"))
+        area = _area(cell("area"), places)
         if area is None:
             return {"result": "rejected", "reason": f"所属区域“{cell('area')}”找不到对应的社区或小区"}
         category = categories.get(cell("category")) or job.default_category
