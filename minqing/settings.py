@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "minqing.accounts",
     "minqing.notifications",
     "minqing.tickets",
+    "minqing.meetings",
     "minqing.triage",
     "minqing.api",
 ]

@@ -8,6 +8,7 @@ from django.urls import path
 from minqing.api import open311 as o311
 from minqing.api import views as ex
 from minqing.api.api import api
+from minqing.meetings import views as mt
 from minqing.notifications import views as n
 from minqing.tickets import resident_views as r
 from minqing.tickets import views as t
@@ -46,6 +47,16 @@ urlpatterns = [
     path("triage/duplicates/<str:number>/", tr.duplicates, name="triage_duplicates"),
     path("triage/hotspots/", tr.hotspots, name="hotspots"),
     path("triage/accuracy/", tr.accuracy, name="triage_accuracy"),
+    path("meetings/", mt.meeting_list, name="meeting_list"),
+    path("meetings/new/", mt.meeting_new, name="meeting_new"),
+    path("meetings/stats/", mt.meeting_stats, name="meeting_stats"),
+    path("meetings/<int:pk>/", mt.meeting_detail, name="meeting_detail"),
+    path("meetings/<int:pk>/<str:action>/", mt.meeting_do, name="meeting_do"),
+    path("meetings/resolutions/<int:pk>/done/", mt.resolution_done, name="resolution_done"),
+    path("meetings/files/<int:pk>/", mt.minutes_file, name="minutes_file"),
+    path("meetings/for-request/<str:number>/", mt.ticket_panel, name="meeting_ticket_panel"),
+    path("r/notices/", mt.notice_index, name="notice_index"),
+    path("r/notices/<str:code>/", mt.notice_board, name="notice_board"),
     path("r/", r.home, name="resident_home"),
     path("r/new/", r.new, name="resident_new"),
     path("r/done/", r.done, name="resident_done"),

@@ -48,6 +48,7 @@ from .models import (
 )
 from .workflow import (
     FINAL_STATUSES,
+    NOTE_EVENTS,
     OPEN_STATUSES,
     RESOLVE_CLOCK,
     TRANSITIONS,
@@ -643,6 +644,18 @@ def ticket_add_progress(
             ticket=current, action="progress", from_status=current.status, to_status=current.status,
             actor=actor, actor_unit=current.handling_unit, at=_now(), note=note, photos=photos, stored=stored,
         )
+
+
+def ticket_note(*, ticket: Ticket, actor: User, action: str, note: str, data: dict | None = None,
+                actor_unit: Unit | None = None) -> TicketEvent:
+    """A note in a request's timeline from elsewhere in the system (议事: put on an agenda, a resolution).
+    The caller has checked that the person may see the request."""
+    if action not in NOTE_EVENTS or action == "create":
+        raise ValueError(action)
+    with transaction.atomic():
+        current = Ticket.objects.get(pk=ticket.pk)
+        return _record(ticket=current, action=action, from_status=current.status, to_status=current.status,
+                       actor=actor, actor_unit=actor_unit, at=_now(), note=note, data=data)
 
 
 def ticket_escalate(*, ticket: Ticket, actor: User, note: str, expected_version: int | None = None) -> Ticket:

@@ -28,6 +28,7 @@ class Channel(models.TextChoices):
     TALK_HALL = "talk_hall", "说事厅"
     ONLINE = "online", "网上提交"
     HOTLINE_12345 = "12345", "12345工单"
+    MEETING = "meeting", "议事协商"
 
 
 class TicketType(models.TextChoices):

@@ -116,6 +116,8 @@ NOTE_EVENTS = {
     "extension_approve": "同意延期",
     "extension_refuse": "不同意延期",
     "external_due": "12345办理时限调整",
+    "agenda": "提交议事",
+    "meeting_resolution": "议事决议",
 }
 
 

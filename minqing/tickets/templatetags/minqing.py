@@ -58,3 +58,17 @@ def iso_local(value: str | None) -> str:
     except ValueError:
         return value
     return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+
+
+@register.filter
+def masked_phone(value: str | None) -> str:
+    from minqing.lib.masking import mask_phone
+
+    return mask_phone(value) if value else ""
+
+
+@register.filter
+def masked_name(value: str | None) -> str:
+    from minqing.lib.masking import mask_name
+
+    return mask_name(value) if value else ""
