@@ -43,6 +43,7 @@ from .models import (
     ParticipantKind,
     PassBasis,
     Resolution,
+    rules,
 )
 
 # Kinds that concern one compound or building, and so must be placed on one.
@@ -91,10 +92,9 @@ def _bump(meeting: Meeting, **changes: object) -> None:
 
 
 def rule_for(kind: str) -> MeetingRule:
-    rule = MeetingRule.objects.filter(kind=kind).first()
-    if rule is None:
+    if kind not in Kind.values:
         raise ActionError("请选择会议类型。", field="kind")
-    return rule
+    return MeetingRule.objects.filter(kind=kind).first() or next(r for r in rules() if r.kind == kind)
 
 
 def _convener(rule: MeetingRule, area: Area) -> tuple[Unit, Area | None, Area]:

@@ -68,6 +68,31 @@ class MeetingRule(models.Model):
         return {p.strip() for p in self.participants.split(",") if p.strip()}
 
 
+# What each kind starts with; admins may change them (系统管理 → 会议规则). 居民会议 follows the
+# 城市居民委员会组织法: more than half of those entitled must attend, and a decision needs more than
+# half of those present. Joint meetings need more than half of their member units.
+#   kind: (level, notice days, quorum, pass basis, participants, publish days)
+DEFAULT_RULES = {
+    Kind.BUILDING: (Level.COMMUNITY, 1, "0", PassBasis.CAST, "resident,unit,grid_worker,party_member,staff", 5),
+    Kind.COMPOUND: (Level.COMMUNITY, 2, "0", PassBasis.CAST, "resident,unit,grid_worker,party_member,staff", 5),
+    Kind.TALK: (Level.COMMUNITY, 0, "0", PassBasis.CAST, "resident,grid_worker,party_member,staff", 5),
+    Kind.COMMUNITY_JOINT: (Level.COMMUNITY, 3, "0.50", PassBasis.CAST, "unit,staff,party_member", 5),
+    Kind.STREET_JOINT: (Level.STREET, 3, "0.50", PassBasis.CAST, "unit,staff", 5),
+    Kind.RESIDENTS: (Level.COMMUNITY, 7, "0.50", PassBasis.PRESENT, "resident,staff", 7),
+}
+
+
+def rules() -> list[MeetingRule]:
+    """Every kind's rule, creating the defaults for kinds that have none yet."""
+    have = {r.kind: r for r in MeetingRule.objects.all()}
+    for kind, (level, notice, quorum, basis, participants, publish) in DEFAULT_RULES.items():
+        if kind not in have:
+            have[kind], _ = MeetingRule.objects.get_or_create(kind=kind, defaults={
+                "level": level, "notice_days": notice, "quorum": Decimal(quorum), "pass_basis": basis,
+                "participants": participants, "publish_days": publish})
+    return [have[k] for k in Kind.values]
+
+
 class MeetingStatus(models.TextChoices):
     PLANNED = "planned", "筹备中"
     HELD = "held", "已召开"

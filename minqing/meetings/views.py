@@ -24,7 +24,7 @@ from minqing.tickets.actions import ActionError
 
 from . import actions, queries
 from . import forms as f
-from .models import Kind, Meeting, MeetingStatus, MinutesAttachment, Resolution
+from .models import Kind, Meeting, MeetingStatus, MinutesAttachment, Resolution, rules
 
 
 def _staff(request: HttpRequest) -> Scope:
@@ -73,7 +73,7 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, "会议已登记。下一步：安排议程、添加参会人、发出通知。")
             return redirect("meeting_detail", pk=meeting.pk)
     return render(request, "meetings/new.html", {"form": form,
-                                                 "rules": actions.MeetingRule.objects.all()})
+                                                 "rules": rules()})
 
 
 @login_required

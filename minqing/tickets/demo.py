@@ -227,7 +227,7 @@ def generate_tickets(*, count: int, seed: int, now: dt.datetime, days: int = 150
             dup_of = recent.get(community.pk) if rng.random() < 0.05 else None
             category = sims[dup_of].f["category"] if dup_of is not None else rng.choice(categories)
             urgency = Urgency.URGENT if rng.random() < 0.08 else Urgency.NORMAL
-            channel = rng.choices(Channel.values, [25, 8, 30, 12, 15, 10])[0]
+            channel = rng.choices(Channel.values, [25, 8, 30, 12, 15, 10, 0])[0]  # 议事协商: the meetings demo
             text = rng.choice(demo_data.TEXTS.get(category.code, ["{c}的问题反映好几次了，一直没人管，请尽快处理。"]))
             text = text.format(c=compound.name, b=rng.randint(1, 24))
             anonymous = rng.random() < 0.08

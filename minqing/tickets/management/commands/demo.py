@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import time
+from importlib import import_module
 
+from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -45,6 +47,18 @@ class Command(BaseCommand):
 
         made = demo.generate_tickets(count=opts["requests"], seed=opts["seed"], now=now, days=opts["days"],
                                      progress=progress)
+        # Apps built on the requests (meetings, …) add their own demo data: each may offer demo.build(now=, seed=).
+        for config in apps.get_app_configs():
+            if config.name.startswith("minqing.") and config.name != "minqing.tickets":
+                try:
+                    module = import_module(f"{config.name}.demo")
+                except ModuleNotFoundError as exc:
+                    if exc.name != f"{config.name}.demo":
+                        raise
+                    continue
+                with transaction.atomic():
+                    n = module.build(now=now, seed=opts["seed"])
+                self.stdout.write(f"  {config.verbose_name}：{n} 条演示记录")
         self.stdout.write(self.style.SUCCESS(f"演示区已载入：{made} 条事项，用时 {time.monotonic() - started:.1f} 秒。"))
         self._print_accounts()
 
