@@ -104,6 +104,11 @@ def _one(*, actor: User, kind: str, community: Area | None, street: Area, when: 
     return m
 
 
+def local(day: dt.datetime) -> dt.datetime:
+    """15:00 Beijing time on that day: meetings happen in the afternoon."""
+    return timezone.localtime(day).replace(hour=15, minute=0, second=0, microsecond=0)
+
+
 def build(*, now: dt.datetime, seed: int = 7) -> int:
     """Returns the number of meetings made."""
     rng = random.Random(seed)
@@ -121,12 +126,11 @@ def build(*, now: dt.datetime, seed: int = 7) -> int:
         for kind in kinds:
             past, upcoming = TOPICS[kind]
             for days_ago in (rng.randint(30, 90), rng.randint(1, 4)):
-                when = (now - dt.timedelta(days=days_ago)).replace(hour=15, minute=0, second=0, microsecond=0)
+                when = local(now - dt.timedelta(days=days_ago))
                 made.append(_one(actor=actor, kind=kind, community=community, street=street, when=when, rng=rng,
                                  topic=past, now=now))
             rule = actions.rule_for(kind)
-            when = (now + dt.timedelta(days=rule.notice_days + rng.randint(2, 6))).replace(hour=15, minute=0, second=0,
-                                                                                         microsecond=0)
+            when = local(now + dt.timedelta(days=rule.notice_days + rng.randint(2, 6)))
             made.append(_one(actor=actor, kind=kind, community=community, street=street, when=when, rng=rng,
                              topic=upcoming, now=now))
     made[0].exemplary = True

@@ -301,5 +301,7 @@ def notice_index(request: HttpRequest) -> HttpResponse:
 @require_GET
 def notice_board(request: HttpRequest, code: str) -> HttpResponse:
     community = get_object_or_404(Area, code=code, kind=AreaKind.COMMUNITY)
-    meetings = list(queries.on_notice(community).prefetch_related("agenda", "motions", "resolutions__owner"))
+    meetings = list(queries.on_notice(community).prefetch_related(
+        "agenda__ticket__category", "agenda__ticket__compound", "agenda__ticket__community", "motions",
+        "resolutions__owner"))
     return render(request, "meetings/notice.html", {"community": community, "meetings": meetings})
