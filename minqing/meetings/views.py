@@ -95,10 +95,10 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if manage:
         ctx.update({
-            "agenda_form": f.AgendaForm(), "participant_form": f.ParticipantForm(),
+            "agenda_form": f.AgendaForm(), "participant_form": f.ParticipantForm(prefix="p"),
             "attendance_form": f.AttendanceForm(meeting=meeting),
-            "motion_form": f.MotionForm(meeting=meeting), "resolution_form": f.ResolutionForm(meeting=meeting),
-            "minutes_form": f.MinutesForm(initial={"text": draft.text if draft else (minutes[-1].text if minutes else "")}),
+            "motion_form": f.MotionForm(meeting=meeting, prefix="motion"), "resolution_form": f.ResolutionForm(meeting=meeting, prefix="resolution"),
+            "minutes_form": f.MinutesForm(prefix="minutes", initial={"text": draft.text if draft else (minutes[-1].text if minutes else "")}),
         })
     return render(request, "meetings/detail.html", ctx)
 
@@ -110,7 +110,7 @@ def _agenda(request: HttpRequest, m: Meeting) -> str:
 
 
 def _participant(request: HttpRequest, m: Meeting) -> str:
-    cd = _valid(f.ParticipantForm(request.POST))
+    cd = _valid(f.ParticipantForm(request.POST, prefix="p"))
     p = actions.participant_add(meeting=m, actor=request.user, kind=cd["kind"], name=cd["name"], phone=cd["phone"],
                                 unit=cd["unit"])
     return f"已添加参会人：{p.name}。"
@@ -139,7 +139,7 @@ def _discussion(request: HttpRequest, m: Meeting) -> str:
 
 
 def _motion(request: HttpRequest, m: Meeting) -> str:
-    cd = _valid(f.MotionForm(request.POST, meeting=m))
+    cd = _valid(f.MotionForm(request.POST, meeting=m, prefix="motion"))
     motion = actions.motion_record(meeting=m, actor=request.user, text=cd["text"], votes_for=cd["votes_for"],
                                    votes_against=cd["votes_against"], votes_abstain=cd["votes_abstain"],
                                    agenda_item=cd["agenda_item"])
@@ -147,7 +147,7 @@ def _motion(request: HttpRequest, m: Meeting) -> str:
 
 
 def _resolution(request: HttpRequest, m: Meeting) -> str:
-    cd = _valid(f.ResolutionForm(request.POST, meeting=m))
+    cd = _valid(f.ResolutionForm(request.POST, meeting=m, prefix="resolution"))
     r = actions.resolution_add(meeting=m, actor=request.user, text=cd["text"], owner=cd["owner"], due_date=cd["due_date"],
                                motion=cd["motion"], agenda_item=cd["agenda_item"],
                                new_request_category=cd["new_request_category"])
@@ -155,7 +155,7 @@ def _resolution(request: HttpRequest, m: Meeting) -> str:
 
 
 def _minutes(request: HttpRequest, m: Meeting) -> str:
-    cd = _valid(f.MinutesForm(request.POST))
+    cd = _valid(f.MinutesForm(request.POST, prefix="minutes"))
     saved = actions.minutes_save(meeting=m, actor=request.user, text=cd["text"], correction_note=cd["correction_note"],
                                  files=request.FILES.getlist("files"))
     return f"纪要第 {saved.number} 版已保存（草稿，发布后不可修改）。"
