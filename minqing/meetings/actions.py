@@ -66,7 +66,7 @@ def _record(meeting: Meeting, action: str, actor: User | None, note: str = "", *
 
 def _lock(meeting: Meeting, actor: User, *, statuses: set[str] | None = None) -> Meeting:
     """The meeting row, locked for this transaction, after checking the person runs it."""
-    current = Meeting.objects.select_for_update().select_related("convener", "community", "street", "area").get(
+    current = Meeting.objects.select_for_update(of=("self",)).select_related("convener", "community", "street", "area").get(
         pk=meeting.pk)
     if not queries.can_manage(scope_for(actor), current):
         raise Forbidden(f"只有召集单位（{current.convener}）可以办理这次会议的事项。")
@@ -85,7 +85,9 @@ def _status_message(meeting: Meeting) -> str:
 
 
 def _bump(meeting: Meeting, **changes: object) -> None:
-    Meeting.objects.filter(pk=meeting.pk).update(version=meeting.version + 1, **changes)
+    """Write the changes and a new version, guarded by the version read under the row lock."""
+    if not Meeting.objects.filter(pk=meeting.pk, version=meeting.version).update(version=meeting.version + 1, **changes):
+        raise ticket_actions.Conflict("这次会议刚被他人修改过，请刷新页面后再试。")
     for k, v in changes.items():
         setattr(meeting, k, v)
     meeting.version += 1
@@ -418,7 +420,7 @@ def resolution_complete(*, resolution: Resolution, actor: User | None, note: str
     """The owner (or the convener) reports the resolution done; `actor=None` when the linked request was resolved."""
     note = _text(note, field="note", label="完成情况", max_length=1000)
     with transaction.atomic():
-        current = Resolution.objects.select_for_update().select_related("meeting").get(pk=resolution.pk)
+        current = Resolution.objects.select_for_update(of=("self",)).select_related("meeting").get(pk=resolution.pk)
         if actor is not None and not queries.can_complete(scope_for(actor), current):
             if current.done_at is not None:
                 raise ActionError("该决议已经完成。")
