@@ -18,6 +18,9 @@ from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 from pydantic import Field
 
 from minqing.accounts.scope import scope_for
+from minqing.meetings import queries as meeting_queries
+from minqing.meetings.models import Kind as MeetingKind
+from minqing.meetings.models import Meeting, MeetingStatus
 from minqing.org.models import Area, Unit
 from minqing.tickets import actions, deadlines, queries
 from minqing.tickets.models import Category, Ticket
@@ -32,6 +35,8 @@ from .schemas import (
     CreatedOut,
     ErrorOut,
     Id,
+    MeetingDetail,
+    MeetingPage,
     RequestDetail,
     RequestIn,
     RequestPage,
@@ -288,6 +293,52 @@ def areas(request: HttpRequest, kind: str | None = None) -> list[Area]:
 @router.get("/units", response=list[UnitOut], summary="单位")
 def units(request: HttpRequest) -> list[Unit]:
     return list(Unit.objects.filter(active=True).order_by("kind", "name"))
+
+
+def _meeting(m: Meeting) -> dict:
+    return {
+        "id": m.pk, "kind": m.kind, "kind_label": m.get_kind_display(), "topic": m.topic, "starts_at": m.starts_at,
+        "place": m.place, "area": m.area.name, "community": m.community.name if m.community_id else None,
+        "street": m.street.name, "convener": m.convener.name, "status": m.status, "status_label": m.get_status_display(),
+        "entitled": m.entitled, "present": m.present, "quorum_met": m.quorum_met,
+    }
+
+
+@router.get("/meetings", response={200: MeetingPage, **ERRORS}, summary="议事会议列表（按范围）")
+def list_meetings(request: HttpRequest, kind: str | None = None, status: str | None = None,
+                  page: Annotated[int, Field(ge=1, le=100_000)] = 1) -> dict:
+    _need(request, "read")
+    qs = meeting_queries.visible_meetings(scope_for(request.user)).order_by("-starts_at", "-id")
+    if kind is not None:
+        if kind not in MeetingKind.values:
+            raise actions.ActionError(f"会议类型只能是：{'、'.join(MeetingKind.values)}", field="kind")
+        qs = qs.filter(kind=kind)
+    if status is not None:
+        if status not in MeetingStatus.values:
+            raise actions.ActionError(f"会议状态只能是：{'、'.join(MeetingStatus.values)}", field="status")
+        qs = qs.filter(status=status)
+    pages = Paginator(qs, 50)
+    current = pages.get_page(page)
+    return {"count": pages.count, "page": current.number, "pages": pages.num_pages,
+            "results": [_meeting(m) for m in current]}
+
+
+@router.get("/meetings/{meeting_id}", response={200: MeetingDetail, **ERRORS}, summary="议事会议详情：议程、表决、决议")
+def get_meeting(request: HttpRequest, meeting_id: Id) -> dict:
+    _need(request, "read")
+    m = meeting_queries.visible_meetings(scope_for(request.user)).filter(pk=meeting_id).first()
+    if m is None:
+        raise Http404("找不到该会议，或它不在您的工作范围内。")
+    return {
+        **_meeting(m),
+        "agenda": [{"position": i.position, "source": i.source, "title": i.title, "discussion": i.discussion,
+                    "request": i.ticket.number if i.ticket_id else None} for i in m.agenda.select_related("ticket")],
+        "motions": [{"text": x.text, "votes_for": x.votes_for, "votes_against": x.votes_against,
+                     "votes_abstain": x.votes_abstain, "passed": x.passed} for x in m.motions.all()],
+        "resolutions": [{"text": r.text, "owner": r.owner.name, "due_date": r.due_date, "done_at": r.done_at,
+                         "state": r.state, "request": r.ticket.number if r.ticket_id else None}
+                        for r in m.resolutions.select_related("owner", "ticket")],
+    }
 
 
 api.add_router("/v1", router)

@@ -140,3 +140,59 @@ class ActionIn(Schema):
     solved: bool | None = None
     satisfaction: Text = ""
     expected_version: Count | None = Field(None, description="客户端看到的版本号；不一致时返回 409")
+
+
+class AgendaOut(Schema):
+    position: int
+    source: str
+    title: str
+    request: str | None = Field(None, description="关联事项编号")
+    discussion: str
+
+
+class MotionOut(Schema):
+    text: str
+    votes_for: int
+    votes_against: int
+    votes_abstain: int
+    passed: bool
+
+
+class ResolutionOut(Schema):
+    text: str
+    owner: str
+    due_date: dt.date
+    request: str | None = None
+    done_at: dt.datetime | None = None
+    state: str = Field(description="落实中、已超期、按期完成、超期完成")
+
+
+class MeetingOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    topic: str
+    starts_at: dt.datetime
+    place: str
+    area: str
+    community: str | None = None
+    street: str
+    convener: str
+    status: str
+    status_label: str
+    entitled: int
+    present: int
+    quorum_met: bool | None = None
+
+
+class MeetingDetail(MeetingOut):
+    agenda: list[AgendaOut]
+    motions: list[MotionOut]
+    resolutions: list[ResolutionOut]
+
+
+class MeetingPage(Schema):
+    count: int
+    page: int
+    pages: int
+    results: list[MeetingOut]
