@@ -21,7 +21,7 @@ from .models import ImportJob
 
 REQUIRED = ["external_number", "text", "area"]
 TYPES = {label: value for value, label in TicketType.choices}
-BATCH = 50
+BATCH = 500
 
 
 class BadFile(ValueError):
@@ -95,16 +95,28 @@ def import_job(job: ImportJob) -> ImportJob:
     report = []
     categories = {c.name: c for c in Category.objects.filter(parent__isnull=False, active=True).select_related("parent")}
     places = _places()
+    cache = actions.IntakeCache()
+    seen: dict[str, int] = {}  # work-order number → line, within this file
     lines = ((line, row) for line, row in enumerate(rows, start=2) if any(str(v).strip() for v in row))
     while chunk := list(islice(lines, BATCH)):
-        with transaction.atomic():  # a batch commits together; each row still has its own savepoint
-            for line, row in chunk:
-                def cell(field: str, row: list = row) -> str:
-                    i = position.get(field)
-                    return "" if i is None or i >= len(row) else str(row[i]).strip()
-
-                number = cell("external_number")
-                outcome = _one(job, number, cell, row, position, categories, places)
+        outcomes: dict[int, dict] = {}
+        creates: list[tuple[int, dict]] = []
+        with transaction.atomic():  # a batch commits together
+            numbers = [_cell(row, position, "external_number") for _, row in chunk]
+            existing = {t.external_number: t for t in Ticket.objects.filter(external_number__in=[n for n in numbers if n])}
+            for (line, row), number in zip(chunk, numbers, strict=True):
+                outcome, create = _plan(job, line, row, number, position, categories, places, existing, seen)
+                if create is None:
+                    outcomes[line] = outcome
+                else:
+                    creates.append((line, create))
+            made = actions.ticket_create_many(actor=job.created_by, rows=[c for _, c in creates], cache=cache)
+            for (line, _), result in zip(creates, made, strict=True):
+                outcomes[line] = ({"result": "rejected", "reason": result.message}
+                                  if isinstance(result, actions.ActionError)
+                                  else {"result": "created", "reason": f"已登记为 {result.number}"})
+            for (line, _), number in zip(chunk, numbers, strict=True):
+                outcome = outcomes[line]
                 report.append({"line": line, "number": number, **outcome})
                 setattr(job, outcome["result"], getattr(job, outcome["result"]) + 1)
                 job.done += 1
@@ -115,32 +127,40 @@ def import_job(job: ImportJob) -> ImportJob:
     return job
 
 
-def _one(job: ImportJob, number: str, cell, row: list, position: dict, categories: dict,  # noqa: ANN001
-         places: list[Area]) -> dict:
+def _cell(row: list, position: dict, field: str) -> str:
+    i = position.get(field)
+    return "" if i is None or i >= len(row) else str(row[i]).strip()
+
+
+def _plan(job: ImportJob, line: int, row: list, number: str, position: dict, categories: dict,  # noqa: PLR0913
+          places: list[Area], existing: dict[str, Ticket], seen: dict[str, int]) -> tuple[dict, dict | None]:
+    """What one row means: an outcome already decided (updated or rejected), or the fields of a new request."""
     if not number:
-        return {"result": "rejected", "reason": "缺少工单编号"}
+        return {"result": "rejected", "reason": "缺少工单编号"}, None
+    if number in seen:
+        return {"result": "rejected", "reason": f"与第 {seen[number]} 行的工单编号重复"}, None
+    seen[number] = line
     try:
         due = _when(row[position["due"]] if "due" in position and position["due"] < len(row) else "")
-        existing = Ticket.objects.filter(external_number=number).first()
-        if existing is not None:
-            if due and due != existing.external_due_at:
-                actions.ticket_set_external_due(ticket=existing, due=due)
-                return {"result": "updated", "reason": f"已存在（{existing.number}），更新了办理时限"}
-            return {"result": "updated", "reason": f"已存在（{existing.number}），没有变化"}
-        area = _area(cell("area"), places)
-        if area is None:
-            return {"result": "rejected", "reason": f"所属区域“{cell('area')}”找不到对应的社区或小区"}
-        category = categories.get(cell("category")) or job.default_category
-        with transaction.atomic():
-            ticket, _ = actions.ticket_create(
-                actor=job.created_by, channel=Channel.HOTLINE_12345, type=TYPES.get(cell("type"), TicketType.HELP),
-                category=category, title="", text=cell("text"), area=area, anonymous=not cell("reporter_phone"),
-                reporter_name=cell("reporter_name") or "12345来电人", reporter_phone=cell("reporter_phone"),
-                external_number=number, external_due_at=due,
-            )
-        return {"result": "created", "reason": f"已登记为 {ticket.number}"}
+        found = existing.get(number)
+        if found is not None:
+            if due and due != found.external_due_at:
+                actions.ticket_set_external_due(ticket=found, due=due)
+                return {"result": "updated", "reason": f"已存在（{found.number}），更新了办理时限"}, None
+            return {"result": "updated", "reason": f"已存在（{found.number}），没有变化"}, None
     except (actions.ActionError, ValueError) as exc:
-        return {"result": "rejected", "reason": getattr(exc, "message", str(exc))}
+        return {"result": "rejected", "reason": getattr(exc, "message", str(exc))}, None
+    area = _area(_cell(row, position, "area"), places)
+    if area is None:
+        return {"result": "rejected", "reason": f"所属区域“{_cell(row, position, 'area')}”找不到对应的社区或小区"}, None
+    phone = _cell(row, position, "reporter_phone")
+    return {}, {
+        "channel": Channel.HOTLINE_12345, "type": TYPES.get(_cell(row, position, "type"), TicketType.HELP),
+        "category": categories.get(_cell(row, position, "category")) or job.default_category, "title": "",
+        "text": _cell(row, position, "text"), "area": area, "anonymous": not phone,
+        "reporter_name": _cell(row, position, "reporter_name") or "12345来电人", "reporter_phone": phone,
+        "external_number": number, "external_due_at": due,
+    }
 
 
 def export_replies(start: dt.datetime, end: dt.datetime) -> bytes:

@@ -4,21 +4,35 @@ from __future__ import annotations
 
 import json
 
-from django.db.models.signals import post_save
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from minqing.notifications.actions import message_queue
 from minqing.notifications.models import Channel
 from minqing.tickets.models import TicketEvent
 
+HOOKS_KEY = "minqing:webhooks"
+
+
+def _active_hooks() -> list:
+    """The active webhooks, cached for 10 s: every status change asks, and they rarely change. A change
+    made in this process clears the cache at once; other processes see it within 10 s."""
+    from .models import Webhook
+
+    return cache.get_or_set(HOOKS_KEY, lambda: list(Webhook.objects.filter(active=True)), 10)
+
+
+@receiver([post_save, post_delete], sender="api.Webhook")
+def forget_hooks(**kwargs: object) -> None:
+    cache.delete(HOOKS_KEY)
+
 
 @receiver(post_save, sender=TicketEvent)
 def tell_subscribers(sender: type, instance: TicketEvent, created: bool, **kwargs: object) -> None:
     if not created or instance.from_status == instance.to_status:
         return
-    from .models import Webhook
-
-    hooks = list(Webhook.objects.filter(active=True))
+    hooks = _active_hooks()
     if not hooks:
         return
     ticket = instance.ticket

@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.db.models.signals import post_save
 from django.utils import timezone
 
 from minqing.accounts.models import User
@@ -281,16 +282,17 @@ def _apply(
 
 
 # --- numbers and tracking codes --------------------------------------------------------------
-def _next_number(day: dt.date) -> str:
-    """The day's next number. The counter row's write lock serialises concurrent intake."""
-    if not TicketCounter.objects.filter(day=day).update(last=F("last") + 1):
+def _next_numbers(day: dt.date, count: int = 1) -> list[str]:
+    """The day's next `count` numbers. The counter row's write lock serialises concurrent intake."""
+    if not TicketCounter.objects.filter(day=day).update(last=F("last") + count):
         try:
             with transaction.atomic():
-                TicketCounter.objects.create(day=day, last=1)
+                TicketCounter.objects.create(day=day, last=count)
         except IntegrityError:  # another intake created the row first
-            TicketCounter.objects.filter(day=day).update(last=F("last") + 1)
+            TicketCounter.objects.filter(day=day).update(last=F("last") + count)
     last = TicketCounter.objects.get(day=day).last
-    return f"{settings.MINQING['NUMBER_PREFIX']}-{day:%Y%m%d}-{last:05d}"
+    prefix = settings.MINQING["NUMBER_PREFIX"]
+    return [f"{prefix}-{day:%Y%m%d}-{n:05d}" for n in range(last - count + 1, last + 1)]
 
 
 def tracking_hash(number: str, code: str) -> str:
@@ -299,9 +301,10 @@ def tracking_hash(number: str, code: str) -> str:
 
 
 # --- intake ----------------------------------------------------------------------------------
-def urgency_hits(text: str) -> list[str]:
+def urgency_hits(text: str, words: list[str] | None = None) -> list[str]:
     """The active safety words found in a text, in the order they appear."""
-    words = UrgencyWord.objects.filter(active=True).values_list("word", flat=True)
+    if words is None:
+        words = list(UrgencyWord.objects.filter(active=True).values_list("word", flat=True))
     found = [(text.find(w), w) for w in words if w and w in text]
     return [w for _, w in sorted(found)]
 
@@ -341,26 +344,52 @@ def _may_record_in(scope: Scope, loc: dict[str, Area | None]) -> bool:
     )
 
 
-def ticket_create(
-    *,
-    actor: User | None,
-    channel: str,
-    type: str,  # noqa: A002 - the domain's own word
-    category: Category,
-    title: str,
-    text: str,
-    area: Area,
-    address: str = "",
-    urgency: str = Urgency.NORMAL,
-    anonymous: bool = False,
-    reporter_name: str = "",
-    reporter_phone: str = "",
-    photos: list[attachments.PreparedImage] | None = None,
-    reporter_user: User | None = None,
-    external_number: str | None = None,
-    external_due_at: dt.datetime | None = None,
-) -> tuple[Ticket, str]:
-    """Register a new request (待受理). Returns it and, for anonymous reporters, a tracking code."""
+class IntakeCache:
+    """Reference data read once for a batch of intakes (an import), not once per row."""
+
+    def __init__(self) -> None:
+        self.words = list(UrgencyWord.objects.filter(active=True).values_list("word", flat=True))
+        self.locations: dict[int, dict[str, Area | None]] = {}
+        self.categories: dict[tuple[int, int], ActionError | None] = {}
+        self.offices: dict[int, Unit | None] = {}
+        self.policies: dict[tuple[int, str], deadlines.Policy] = {}
+
+    def location(self, area: Area) -> dict[str, Area | None]:
+        if area.pk not in self.locations:
+            self.locations[area.pk] = _location(area)
+        return self.locations[area.pk]
+
+    def check_category(self, category: Category, street: Area) -> None:
+        key = (category.pk, street.pk)
+        if key not in self.categories:
+            try:
+                _check_category(category, street)
+                self.categories[key] = None
+            except ActionError as exc:
+                self.categories[key] = exc
+        if self.categories[key] is not None:
+            raise self.categories[key]
+
+    def office(self, community: Area) -> Unit | None:
+        if community.pk not in self.offices:
+            self.offices[community.pk] = Unit.objects.filter(
+                kind=UnitKind.COMMUNITY_OFFICE, area=community, active=True).first()
+        return self.offices[community.pk]
+
+    def policy(self, category: Category, urgency: str) -> deadlines.Policy:
+        key = (category.pk, urgency)
+        if key not in self.policies:
+            self.policies[key] = deadlines.policy_for(category=category, urgency=urgency)
+        return self.policies[key]
+
+
+def _intake(
+    *, actor: User | None, cache: IntakeCache, channel: str, type: str, category: Category, title: str,  # noqa: A002
+    text: str, area: Area, address: str = "", urgency: str = Urgency.NORMAL, anonymous: bool = False,
+    reporter_name: str = "", reporter_phone: str = "", reporter_user: User | None = None,
+    external_number: str | None = None, external_due_at: dt.datetime | None = None, now: dt.datetime,
+) -> tuple[Ticket, dict[str, Any], str]:
+    """Check one intake and build its unsaved request, its `create` event's fields and its tracking code."""
     if channel not in Channel.values:
         raise ActionError("请选择来源渠道。", field="channel")
     if type not in TicketType.values:
@@ -372,8 +401,8 @@ def ticket_create(
         raise ActionError("诉求内容太短，请写清楚什么地方、什么问题（至少 5 个字）。", field="text")
     title = _text(title, field="title", label="标题", max_length=100, required=False) or text[:30]
     address = _text(address, field="address", label="详细地址", max_length=200, required=False)
-    loc = _location(area)
-    _check_category(category, loc["street"])
+    loc = cache.location(area)
+    cache.check_category(category, loc["street"])
 
     if actor is not None:  # staff recording; residents come in through the public form with actor=None
         scope = scope_for(actor)
@@ -394,61 +423,93 @@ def ticket_create(
         except ValueError as exc:
             raise ActionError(str(exc), field="reporter_phone") from exc
 
-    office = Unit.objects.filter(kind=UnitKind.COMMUNITY_OFFICE, area=loc["community"], active=True).first()
+    office = cache.office(loc["community"])
     if office is None:
         raise ActionError(f"{loc['community'].name}尚未设置社区居委会，请联系管理员。", field="area")
 
     # Safety words put a request at the top of the queue whatever the reporter chose.
-    hits = urgency_hits(text)
+    hits = urgency_hits(text, cache.words)
     if hits:
         urgency = Urgency.URGENT
-    now = _now()
-    policy = deadlines.policy_for(category=category, urgency=urgency)
+    policy = cache.policy(category, urgency)
     clock = _clock_fields("response", now, policy.response_minutes)
+    ticket = Ticket(
+        channel=channel, type=type, category=category, title=title, text=text, urgency=urgency, address=address,
+        anonymous=anonymous, reporter_name=reporter_name, reporter_phone=reporter_phone, reporter_user=reporter_user,
+        urgent_words="、".join(hits)[:200], external_number=external_number or None, external_due_at=external_due_at,
+        status=Status.RECEIVED, handling_unit=office, created_by=actor, created_at=now, updated_at=now,
+        next_check_at=deadlines.next_check(before={}, changes=clock, status=Status.RECEIVED, now=now),
+        **loc, **clock,
+    )
+    event = {"action": "create", "from_status": "", "to_status": Status.RECEIVED, "actor": actor,
+             "actor_unit": None, "at": now, "to_unit": office, "note": "",
+             "data": {"channel": channel, **_clock_data(clock), **({"urgent_words": hits} if hits else {})}}
+    return ticket, event, code
+
+
+def _number(ticket: Ticket, number: str, code: str) -> None:
+    ticket.number = number
+    ticket.tracking_code_hash = tracking_hash(number, code) if code else ""
+
+
+def ticket_create(
+    *,
+    actor: User | None,
+    photos: list[attachments.PreparedImage] | None = None,
+    **fields: Any,
+) -> tuple[Ticket, str]:
+    """Register a new request (待受理). Returns it and, for anonymous reporters, a tracking code.
+
+    Fields: channel, type, category, title, text, area, and optionally address, urgency, anonymous,
+    reporter_name, reporter_phone, reporter_user, external_number, external_due_at."""
+    now = _now()
+    ticket, event, code = _intake(actor=actor, cache=IntakeCache(), now=now, **fields)
     with _atomic_with_files() as stored:
-        number = _next_number(timezone.localdate(now))
-        ticket = Ticket.objects.create(
-            number=number,
-            channel=channel,
-            type=type,
-            category=category,
-            title=title,
-            text=text,
-            urgency=urgency,
-            address=address,
-            anonymous=anonymous,
-            reporter_name=reporter_name,
-            reporter_phone=reporter_phone,
-            reporter_user=reporter_user,
-            tracking_code_hash=tracking_hash(number, code) if code else "",
-            urgent_words="、".join(hits)[:200],
-            external_number=external_number or None,
-            external_due_at=external_due_at,
-            status=Status.RECEIVED,
-            handling_unit=office,
-            created_by=actor,
-            created_at=now,
-            updated_at=now,
-            next_check_at=deadlines.next_check(before={}, changes=clock, status=Status.RECEIVED, now=now),
-            **loc,
-            **clock,
-        )
-        _record(
-            ticket=ticket,
-            action="create",
-            from_status="",
-            to_status=Status.RECEIVED,
-            actor=actor,
-            actor_unit=None,
-            at=now,
-            to_unit=office,
-            note="",
-            data={"channel": channel, **_clock_data(clock), **({"urgent_words": hits} if hits else {})},
-            photos=photos,
-            stored=stored,
-        )
+        _number(ticket, _next_numbers(timezone.localdate(now))[0], code)
+        ticket.save(force_insert=True)
+        _record(ticket=ticket, photos=photos, stored=stored, **event)
         announce(name="create", before=None, after=ticket, actor=actor)
     return ticket, code
+
+
+def ticket_create_many(*, actor: User, rows: list[dict[str, Any]], cache: IntakeCache) -> list[Ticket | ActionError]:
+    """Register many requests at once (a 12345 import): each row checked as ticket_create checks it, the
+    good ones written together with bulk inserts, and each office told once with the count rather than
+    once per request. Returns, per row, the request or the reason it was refused."""
+    now = _now()
+    results: list[Ticket | ActionError] = []
+    good: list[tuple[Ticket, dict[str, Any], str]] = []
+    for row in rows:
+        try:
+            built = _intake(actor=actor, cache=cache, now=now, **row)
+        except ActionError as exc:
+            results.append(exc)
+            continue
+        good.append(built)
+        results.append(built[0])
+    if not good:
+        return results
+    with transaction.atomic():
+        for (ticket, _, code), number in zip(good, _next_numbers(timezone.localdate(now), len(good)), strict=True):
+            _number(ticket, number, code)
+        tickets = Ticket.objects.bulk_create([t for t, _, _ in good])
+        events = TicketEvent.objects.bulk_create([
+            TicketEvent(ticket=t, created_at=e["at"], actor_label=_actor_label(actor),
+                        **{k: v for k, v in e.items() if k != "at"}) for t, e, _ in good])
+        # bulk_create sends no post_save; send it for the events so that whoever follows status changes
+        # (webhooks, meetings) sees these requests as it sees one registered at a time. (The request's own
+        # post_save only records whether a suggestion shown in the form was taken; imports show none.)
+        for event in events:
+            post_save.send(sender=TicketEvent, instance=event, created=True, update_fields=None, raw=False,
+                           using=event._state.db)
+        from .announce import tell_count
+
+        by_office: dict[int, list[Ticket]] = {}
+        for t in tickets:
+            by_office.setdefault(t.handling_unit_id, []).append(t)
+        for group in by_office.values():
+            tell_count(group, actor=actor)
+    return results
 
 
 # --- triage ----------------------------------------------------------------------------------

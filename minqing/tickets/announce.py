@@ -84,3 +84,13 @@ def announce(*, name: str, before: Ticket | None, after: Ticket, actor: User | N
     if name in REPORTER_SMS:
         template, text = REPORTER_SMS[name]
         sms_reporters(after, template, text)
+
+
+def tell_count(tickets: list[Ticket], *, actor: User | None) -> int:
+    """One notice for many new requests at the same unit (an import), not one per request."""
+    if len(tickets) == 1:
+        return tell([tickets[0].handling_unit], tickets[0], STAFF_NOTICES["create"][1], kind="create", actor=actor)
+    people = [u for u in unit_staff([tickets[0].handling_unit]) if actor is None or u.pk != actor.pk]
+    more = "等" if len(tickets) > 5 else ""
+    return notify(recipients=people, kind="create", title=f"{STAFF_NOTICES['create'][1]} {len(tickets)} 件（批量导入）",
+                  body="、".join(t.number for t in tickets[:5]) + more, url=reverse("queue", args=["received"]))
