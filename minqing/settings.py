@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "minqing.notifications",
     "minqing.tickets",
     "minqing.meetings",
+    "minqing.partnership",
     "minqing.triage",
     "minqing.api",
 ]

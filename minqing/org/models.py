@@ -114,3 +114,53 @@ class Unit(models.Model):
             district = street.parent_id
             return Unit.objects.filter(kind=UnitKind.DISTRICT_CENTER, area_id=district, active=True).first()
         return Unit.objects.filter(kind=UnitKind.STREET_OFFICE, area=street, active=True).first()
+
+
+class PartyOrgKind(models.TextChoices):
+    COMMITTEE = "committee", "党委"
+    GENERAL_BRANCH = "general_branch", "党总支"
+    BRANCH = "branch", "党支部"
+    JOINT_BRANCH = "joint_branch", "联合党支部"
+    NONE = "none", "未建立党组织"
+
+
+class PartyOrganisation(models.Model):
+    """A unit's party organisation (党组织), the node the red matrix links."""
+
+    unit = models.OneToOneField(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="party")
+    kind = models.CharField("党组织类型", max_length=16, choices=PartyOrgKind.choices, default=PartyOrgKind.BRANCH)
+    name = models.CharField("党组织名称", max_length=120, blank=True)
+    secretary = models.CharField("书记", max_length=50, blank=True)
+    members = models.PositiveIntegerField("党员人数", default=0)
+
+    class Meta:
+        verbose_name = "党组织"
+        verbose_name_plural = "党组织"
+
+    def __str__(self) -> str:
+        return self.name or f"{self.unit}{self.get_kind_display()}"
+
+
+class Seat(models.Model):
+    """A unit's seat on a street 大工委 or a community 大党委 for a term, with its duty list (责任清单)."""
+
+    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="seats")
+    committee = models.ForeignKey(Area, verbose_name="所在委员会", on_delete=models.PROTECT, related_name="seats",
+                                  help_text="街道（大工委）或社区（大党委）")
+    term = models.CharField("届次", max_length=20, help_text="例如 2024-2026")
+    member = models.CharField("兼职委员", max_length=50, blank=True, help_text="担任兼职委员的单位负责人")
+    duties = models.TextField("责任清单", blank=True)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "红色矩阵席位"
+        verbose_name_plural = "红色矩阵席位"
+        ordering = ["committee", "term", "unit"]
+        constraints = [models.UniqueConstraint(fields=["unit", "committee", "term"], name="seat_once_per_term")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} @ {self.committee}（{self.term}）"
+
+    @property
+    def committee_label(self) -> str:
+        return f"{self.committee.name}{'大工委' if self.committee.kind == AreaKind.STREET else '大党委'}"
