@@ -10,6 +10,7 @@ from minqing.api import views as ex
 from minqing.api.api import api
 from minqing.meetings import views as mt
 from minqing.notifications import views as n
+from minqing.partnership import views as pt
 from minqing.tickets import resident_views as r
 from minqing.tickets import views as t
 from minqing.triage import views as tr
@@ -55,6 +56,30 @@ urlpatterns = [
     path("meetings/resolutions/<int:pk>/done/", mt.resolution_done, name="resolution_done"),
     path("meetings/files/<int:pk>/", mt.minutes_file, name="minutes_file"),
     path("meetings/for-request/<str:number>/", mt.ticket_panel, name="meeting_ticket_panel"),
+    path("lists/needs/", pt.need_list, name="need_list"),
+    path("lists/needs/new/", pt.need_new, name="need_new"),
+    path("lists/needs/from-requests/", pt.needs_from_hotspots, name="needs_from_hotspots"),
+    path("lists/needs/<int:pk>/", pt.need_detail, name="need_detail"),
+    path("lists/needs/<int:pk>/<str:action>/", pt.need_act, name="need_act"),
+    path("lists/resources/", pt.resource_list, name="resource_list"),
+    path("lists/resources/new/", pt.resource_new, name="resource_new"),
+    path("lists/projects/", pt.project_list, name="project_list"),
+    path("lists/projects/<int:pk>/", pt.project_detail, name="project_detail"),
+    path("lists/projects/<int:pk>/<str:action>/", pt.project_act, name="project_act"),
+    path("lists/matrix/", pt.matrix, name="matrix"),
+    path("lists/seats/new/", pt.seat_new, name="seat_new"),
+    path("lists/units/import/", pt.unit_import, name="unit_import"),
+    path("lists/units/template.xlsx", pt.unit_template, name="unit_template"),
+    path("lists/agreements/", pt.agreement_list, name="agreement_list"),
+    path("lists/agreements/<int:pk>/", pt.agreement_detail, name="agreement_detail"),
+    path("lists/agreements/<int:pk>/docx/", pt.agreement_docx, name="agreement_docx"),
+    path("lists/agreements/<int:pk>/scan/", pt.agreement_scan, name="agreement_scan"),
+    path("lists/wishes/", pt.wish_list, name="wish_list"),
+    path("lists/wishes/<int:pk>/<str:action>/", pt.wish_act, name="wish_act"),
+    path("lists/members/", pt.member_list, name="member_list"),
+    path("lists/members/record.xlsx", pt.member_export, name="member_export"),
+    path("lists/stats/", pt.stats, name="list_stats"),
+    path("r/wishes/<str:code>/", pt.wish_wall, name="wish_wall"),
     path("r/notices/", mt.notice_index, name="notice_index"),
     path("r/notices/<str:code>/", mt.notice_board, name="notice_board"),
     path("r/", r.home, name="resident_home"),

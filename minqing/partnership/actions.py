@@ -214,6 +214,8 @@ def project_volunteer(*, actor: User, need: Need, unit: Unit, resource: Resource
     scope = _scope(actor)
     if unit.pk not in scope.unit_ids:
         raise Forbidden(f"您不是{unit}的工作人员。", field="unit")
+    if unit.is_coordinating:
+        raise ActionError("揭榜由驻区单位、社会组织、物业等承接单位进行；社区和街道请用“发起对接”。", field="unit")
     if not queries.needs_for(scope).filter(pk=need.pk).exists():
         raise Forbidden("该需求不在您能看到的范围内。")
     if resource is not None and resource.unit_id != unit.pk:

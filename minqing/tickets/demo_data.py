@@ -148,5 +148,6 @@ ACCOUNTS = [
     ("wuye", "陈立", "partner_contact", "东方物业"),
     ("duban", "孙卫东", "district_supervisor", "七里河区民情服务中心"),
     ("jumin", "杨永红", "resident", None),
+    ("yanglao", "马丽娟", "partner_contact", "江子为民养老公司"),
 ]
 DEMO_PASSWORD = "Minqing@2026"  # noqa: S105 - printed for the demo; real deployments create their own
