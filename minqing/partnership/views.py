@@ -66,7 +66,7 @@ def need_list(request: HttpRequest) -> HttpResponse:
     if status in NeedStatus.values:
         qs = qs.filter(status=status)
     return render(request, "partnership/needs.html", {
-        "page": _page(request, qs.annotate(n_projects=Count("projects"))), "status": status,
+        "page": _page(request, qs.annotate(n_projects=Count("projects")).order_by("-created_at", "-pk")), "status": status,
         "statuses": NeedStatus.choices, "may_create": bool(queries._communities(scope)),
         "communities": _my_communities(scope) if queries._communities(scope) else [],
     })
@@ -225,7 +225,7 @@ def project_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     try:
         p = actions.project_step(actor=request.user, project=project, action=action, note=request.POST.get("note", ""),
                                  hours=hours, rating=rating, expected_version=parse_id(request.POST.get("version")))
-        messages.success(request, f"项目已{p.get_state_display()}。")
+        messages.success(request, f"项目状态：{p.get_state_display()}。")
     except ActionError as exc:
         messages.error(request, exc.message)
     return redirect("project_detail", pk=pk)
@@ -437,7 +437,8 @@ def member_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, "党员已报到。")
             return redirect("member_list")
     members = PartyMember.objects.filter(community__in=communities).select_related("employer", "community").annotate(
-        fulfilled=Count("wishes", filter=Q(wishes__state__in=[WishState.FULFILLED, WishState.CONFIRMED])))
+        fulfilled=Count("wishes", filter=Q(wishes__state__in=[WishState.FULFILLED, WishState.CONFIRMED]))
+    ).order_by("community__code", "name")
     today = timezone.localdate()
     return render(request, "partnership/members.html", {
         "page": _page(request, members), "form": form if communities.exists() else None,
