@@ -4,6 +4,7 @@ transaction with the meeting row locked, and recorded as a MeetingEvent."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from decimal import Decimal
 
@@ -18,7 +19,7 @@ from minqing.accounts.scope import scope_for
 from minqing.lib.validation import normalize_phone
 from minqing.notifications.actions import message_queue, notify
 from minqing.notifications.models import Channel as MessageChannel
-from minqing.org.models import Area, AreaKind, Unit, UnitKind
+from minqing.org.models import Area, AreaKind, Seat, Unit, UnitKind
 from minqing.tickets import actions as ticket_actions
 from minqing.tickets import attachments
 from minqing.tickets import queries as ticket_queries
@@ -230,15 +231,31 @@ def participant_add(
     return p
 
 
+def member_units(meeting: Meeting) -> list[Unit]:
+    """Who sits at a joint meeting: the units holding a seat on that committee (社区大党委 or 街道大工委)
+    for a term covering the meeting's year; without registered seats, the units located there."""
+    committee = meeting.community_id or meeting.street_id
+    year = timezone.localtime(meeting.starts_at).year
+    seats = [s for s in Seat.objects.filter(committee_id=committee, unit__active=True).select_related("unit")
+             if _term_covers(s.term, year)]
+    if seats:
+        return [s.unit for s in seats]
+    area_ids = [meeting.community_id] if meeting.community_id else [
+        *Area.objects.filter(parent=meeting.street_id).values_list("pk", flat=True), meeting.street_id]
+    return list(Unit.objects.filter(active=True, area_id__in=area_ids).exclude(pk=meeting.convener_id)
+                .exclude(kind__in=[UnitKind.COMMUNITY_OFFICE, UnitKind.STREET_OFFICE]))
+
+
+def _term_covers(term: str, year: int) -> bool:
+    years = [int(y) for y in re.findall(r"\d{4}", term)]
+    return not years or min(years) <= year <= max(years)
+
+
 def invite_units(*, meeting: Meeting, actor: User) -> int:
-    """Joint meetings invite the member units: the units located in the community (or street)."""
+    """Joint meetings invite their member units (see member_units)."""
     current = Meeting.objects.get(pk=meeting.pk)
-    area_ids = [current.community_id] if current.community_id else list(
-        Area.objects.filter(parent=current.street_id).values_list("pk", flat=True)) + [current.street_id]
-    units = Unit.objects.filter(active=True, area_id__in=area_ids).exclude(pk=current.convener_id).exclude(
-        kind__in=[UnitKind.COMMUNITY_OFFICE, UnitKind.STREET_OFFICE])
     added = 0
-    for unit in units:
+    for unit in member_units(current):
         if not current.participants.filter(unit=unit).exists():
             participant_add(meeting=current, actor=actor, kind=ParticipantKind.UNIT, unit=unit)
             added += 1

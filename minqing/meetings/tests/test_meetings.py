@@ -284,3 +284,14 @@ def test_meeting_form_answers_in_chinese_and_keeps_input(cast, frozen) -> None: 
                                   "place": "居民说事厅", "area": cast.community_a.pk, "chair": "王桂芳", "entitled": "300"})
     assert r.status_code == 302 and Meeting.objects.get().entitled == 300
     assert Participant.objects.count() == 0
+
+
+def test_joint_meetings_invite_the_units_holding_a_seat(cast, frozen) -> None:  # noqa: ANN001
+    from minqing.partnership import actions as lists
+
+    street = cast.community_a.parent
+    lists.seat_create(actor=cast.jiedao, unit=cast.unit("区住建局"), committee=street, term="2025-2027")
+    lists.seat_create(actor=cast.jiedao, unit=cast.unit("区卫健局"), committee=street, term="2020-2022")  # expired
+    m = plan(cast, kind="street_joint", actor=cast.jiedao, area=street, entitled=5, days=4)
+    assert actions.invite_units(meeting=m, actor=cast.jiedao) == 1
+    assert list(m.participants.values_list("name", flat=True)) == ["区住建局"]
