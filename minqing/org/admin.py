@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import Area, Unit
+from .models import Area, PartyOrganisation, Seat, Unit
 
 
 @admin.register(Area)
@@ -13,9 +13,33 @@ class AreaAdmin(admin.ModelAdmin):
     autocomplete_fields = ["parent"]
 
 
+class PartyInline(admin.StackedInline):
+    model = PartyOrganisation
+    extra = 0
+
+
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "area", "contact_name", "active"]
     list_filter = ["kind", "active"]
     search_fields = ["name"]
     autocomplete_fields = ["area"]
+    inlines = [PartyInline]
+
+
+@admin.register(PartyOrganisation)
+class PartyOrganisationAdmin(admin.ModelAdmin):
+    list_display = ["unit", "kind", "secretary", "members"]
+    list_filter = ["kind"]
+    search_fields = ["unit__name", "secretary"]
+    autocomplete_fields = ["unit"]
+
+
+@admin.register(Seat)
+class SeatAdmin(admin.ModelAdmin):
+    """Seats are added on the 红色矩阵 page (one per unit, committee and term); here they can be corrected."""
+
+    list_display = ["unit", "committee", "term", "member"]
+    list_filter = ["term"]
+    search_fields = ["unit__name", "committee__name"]
+    autocomplete_fields = ["unit", "committee"]

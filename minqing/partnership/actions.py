@@ -148,6 +148,54 @@ def resource_create(
     return r
 
 
+def resource_update(*, actor: User, resource: Resource, **fields: object) -> Resource:
+    """The unit edits its own offer. Capacity cannot drop below what projects already use."""
+    if resource.unit_id not in _scope(actor).unit_ids:
+        raise Forbidden("只有提供单位可以修改自己的资源。")
+    with transaction.atomic():
+        locked = Resource.objects.select_for_update().get(pk=resource.pk)
+        used = locked.capacity - queries.remaining(locked)
+        capacity = fields.get("capacity", locked.capacity)
+        if capacity is None or capacity < max(used, 1):
+            raise ActionError(f"已有项目占用 {used} {locked.unit_label}，可提供数量不能少于 {max(used, 1)}。", field="capacity")
+        areas = fields.pop("areas", None)
+        for name in ["kind", "title", "brand", "capacity", "unit_label", "available_from", "available_until",
+                     "description", "active"]:
+            if name in fields:
+                setattr(locked, name, fields[name])
+        if locked.kind not in ResourceKind.values or locked.brand not in Brand.values:
+            raise ActionError("请选择资源类型和服务品牌。", field="kind")
+        if locked.available_until is not None and locked.available_until < locked.available_from:
+            raise ActionError("可用结束日期不能早于开始日期。", field="available_until")
+        locked.title = _text(locked.title, field="title", label="资源", max_length=120)
+        locked.save()
+        if areas is not None:
+            if not areas:
+                raise ActionError("请选择服务范围（全区、街道或社区）。", field="areas")
+            locked.areas.set(areas)
+    return locked
+
+
+def need_update(*, actor: User, need: Need, **fields: object) -> Need:
+    """The community edits its own need while no project has started on it."""
+    if not queries.may_edit_need(_scope(actor), need):
+        raise Forbidden("只有需求所在社区可以修改需求。")
+    for name in ["title", "brand", "description", "households", "source", "priority"]:
+        if name in fields:
+            setattr(need, name, fields[name])
+    if need.brand not in Brand.values or need.source not in NeedSource.values or need.priority not in Priority.values:
+        raise ActionError("请选择服务品牌、来源和优先级。", field="brand")
+    need.title = _text(need.title, field="title", label="需求", max_length=120)
+    need.description = _text(need.description, field="description", label="具体情况", max_length=2000, required=False)
+    if "area" in fields:
+        area = fields["area"]
+        if _community(area).pk != need.community_id:
+            raise ActionError("需求不能改到别的社区。", field="area")
+        need.area = area
+    need.save()
+    return need
+
+
 # --- projects ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Step:

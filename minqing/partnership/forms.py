@@ -46,6 +46,7 @@ class ResourceForm(forms.Form):
         label="服务范围", error_messages=_req("服务范围"), widget=forms.SelectMultiple(attrs={"size": 6}),
         queryset=Area.objects.filter(kind__in=[AreaKind.DISTRICT, AreaKind.STREET, AreaKind.COMMUNITY]).order_by("code"))
     description = forms.CharField(label="说明", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    active = forms.BooleanField(label="有效（取消勾选即下架，不再推荐）", required=False, initial=True)
 
     def __init__(self, *args: object, units: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

@@ -169,7 +169,7 @@ def need_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def resource_list(request: HttpRequest) -> HttpResponse:
     scope = _staff(request)
     qs = queries.resources_for(scope).prefetch_related("areas")
-    rows = [(r, queries.remaining(r)) for r in _page(request, qs)]
+    rows = [(r, queries.remaining(r), r.unit_id in scope.unit_ids) for r in _page(request, qs.order_by("-created_at"))]
     return render(request, "partnership/resources.html", {"rows": rows, "may_create": bool(scope.unit_ids)})
 
 
@@ -181,13 +181,54 @@ def resource_new(request: HttpRequest) -> HttpResponse:
                           initial={"available_from": timezone.localdate(), "unit": units.first()})
     if request.method == "POST" and form.is_valid():
         try:
-            actions.resource_create(actor=request.user, **{**form.cleaned_data, "areas": list(form.cleaned_data["areas"])})
+            data = {k: v for k, v in form.cleaned_data.items() if k != "active"}
+            actions.resource_create(actor=request.user, **{**data, "areas": list(data["areas"])})
         except ActionError as exc:
             _err(form, exc)
         else:
             messages.success(request, "资源已登记，社区和街道对接需求时会看到它。")
             return redirect("resource_list")
     return render(request, "partnership/form.html", {"form": form, "title": "登记资源", "back": "resource_list"})
+
+
+@login_required
+def resource_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = _staff(request)
+    r = get_object_or_404(Resource.objects.filter(unit_id__in=scope.unit_ids), pk=pk)
+    units = Unit.objects.filter(pk=r.unit_id)
+    initial = {"unit": r.unit, "kind": r.kind, "title": r.title, "brand": r.brand, "capacity": r.capacity,
+               "unit_label": r.unit_label, "available_from": r.available_from, "available_until": r.available_until,
+               "areas": list(r.areas.all()), "description": r.description, "active": r.active}
+    form = f.ResourceForm(request.POST or None, units=units, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "unit"}
+        data["areas"] = list(data["areas"])
+        try:
+            actions.resource_update(actor=request.user, resource=r, **data)
+        except ActionError as exc:
+            _err(form, exc)
+        else:
+            messages.success(request, "资源已更新。")
+            return redirect("resource_list")
+    return render(request, "partnership/form.html", {"form": form, "title": f"修改资源：{r.title}", "back": "resource_list"})
+
+
+@login_required
+def need_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = _staff(request)
+    n = get_object_or_404(queries.needs_for(scope), pk=pk)
+    initial = {"area": n.area, "title": n.title, "brand": n.brand, "description": n.description,
+               "households": n.households, "source": n.source, "priority": n.priority}
+    form = f.NeedForm(request.POST or None, areas=_my_areas(scope), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.need_update(actor=request.user, need=n, **form.cleaned_data)
+        except ActionError as exc:
+            _err(form, exc)
+        else:
+            messages.success(request, "需求已更新。")
+            return redirect("need_detail", pk=n.pk)
+    return render(request, "partnership/form.html", {"form": form, "title": f"修改需求：{n.title}", "back": "need_list"})
 
 
 # --- projects --------------------------------------------------------------------------------------

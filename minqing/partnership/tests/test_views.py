@@ -13,7 +13,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from minqing.org.models import Unit
-from minqing.partnership import actions
+from minqing.partnership import actions, queries
 from minqing.partnership.models import Need, Project
 from minqing.partnership.tests.test_lists import need, resource, xlsx
 
@@ -112,3 +112,25 @@ def test_agreement_document_and_service_record_export(cast) -> None:  # noqa: AN
     assert [c.value for c in sheet[2]][:4] == ["赵党员", "区住建局", "瓜州路社区", "修轮椅"]
     bad = client(cast.shequ).get("/lists/members/record.xlsx?quarter=2026Q5", follow=True).content.decode()
     assert "季度格式不对" in bad
+
+
+def test_units_edit_their_own_offers_and_communities_their_own_needs(cast) -> None:  # noqa: ANN001
+    r = resource(cast, capacity=5)
+    n = need(cast, brand="housing")
+    actions.project_propose(actor=cast.shequ, need=n, resource=r, quantity=4)
+    form = {"unit": r.unit_id, "kind": "services", "title": "上门维修（工作日）", "brand": "housing", "capacity": "3",
+            "unit_label": "次", "available_from": "2026-01-01", "areas": [cast.community_a.pk], "active": "on"}
+    page = client(cast.wuye).post(f"/lists/resources/{r.pk}/edit/", form).content.decode()
+    assert "不能少于 4" in page
+    assert client(cast.wuye).post(f"/lists/resources/{r.pk}/edit/", {**form, "capacity": "8"}).status_code == 302
+    r.refresh_from_db()
+    assert (r.title, r.capacity, r.active) == ("上门维修（工作日）", 8, True)
+    client(cast.wuye).post(f"/lists/resources/{r.pk}/edit/", {**form, "capacity": "8", "active": ""})
+    r.refresh_from_db()
+    assert not r.active and r not in [p.resource for p in queries.proposals(need(cast, brand="housing"))]
+    assert client(cast.shequ).get(f"/lists/resources/{r.pk}/edit/").status_code == 404
+    edit = {"area": cast.compound_a.pk, "title": "楼道灯坏了（3号楼）", "brand": "housing", "households": "48",
+            "source": "visit", "priority": "high"}
+    assert client(cast.shequ).post(f"/lists/needs/{n.pk}/edit/", edit).status_code == 302
+    assert Need.objects.get().title == "楼道灯坏了（3号楼）"
+    assert client(cast.shequ_b).post(f"/lists/needs/{n.pk}/edit/", edit).status_code == 404
