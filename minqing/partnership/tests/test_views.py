@@ -132,5 +132,5 @@ def test_units_edit_their_own_offers_and_communities_their_own_needs(cast) -> No
     edit = {"area": cast.compound_a.pk, "title": "楼道灯坏了（3号楼）", "brand": "housing", "households": "48",
             "source": "visit", "priority": "high"}
     assert client(cast.shequ).post(f"/lists/needs/{n.pk}/edit/", edit).status_code == 302
-    assert Need.objects.get().title == "楼道灯坏了（3号楼）"
+    assert Need.objects.get(pk=n.pk).title == "楼道灯坏了（3号楼）"
     assert client(cast.shequ_b).post(f"/lists/needs/{n.pk}/edit/", edit).status_code == 404
