@@ -217,6 +217,8 @@ def resource_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def need_edit(request: HttpRequest, pk: int) -> HttpResponse:
     scope = _staff(request)
     n = get_object_or_404(queries.needs_for(scope), pk=pk)
+    if not queries.may_edit_need(scope, n):
+        raise Http404("只有需求所在社区可以修改需求。")
     initial = {"area": n.area, "title": n.title, "brand": n.brand, "description": n.description,
                "households": n.households, "source": n.source, "priority": n.priority}
     form = f.NeedForm(request.POST or None, areas=_my_areas(scope), initial=initial)

@@ -1,0 +1,286 @@
+"""Who may open what: every URL of the site × every role, generated from the URL configuration.
+
+A new URL without a rule here fails the suite. GET rules say which roles get the page (200, or a
+redirect that is not to the login page); everyone else must be refused (404, 403, 405 or the login page).
+POST-only URLs are posted to by every role that must be refused, and nothing may change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+from django.core.files.base import ContentFile
+from django.test import Client
+from django.urls import URLResolver, get_resolver
+from django.utils import timezone
+
+from minqing.api.models import ImportJob, ImportMapping
+from minqing.conftest import Cast, image_file
+from minqing.meetings import actions as meetings
+from minqing.meetings.models import MeetingEvent
+from minqing.notifications.models import Notification
+from minqing.partnership import actions as lists
+from minqing.partnership.models import ProjectEvent
+from minqing.tickets import actions as tickets
+from minqing.tickets.attachments import prepare_images
+from minqing.tickets.models import TicketEvent
+
+ROLES = ["jumin", "wangge", "shequ", "shequ_b", "jiedao_b", "bumen", "wuye", "duban", "admin", "anon"]
+EVERYONE = set(ROLES)
+SIGNED_IN = EVERYONE - {"anon"}
+STAFF = {"wangge", "shequ", "shequ_b", "jiedao_b", "bumen", "wuye", "duban"}
+
+
+@dataclass
+class World:
+    cast: Cast
+    ids: dict[str, object]
+
+
+def walk(patterns: list, prefix: str = "") -> list[tuple[str, str]]:
+    out = []
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            out += walk(p.url_patterns, prefix + str(p.pattern))
+        else:
+            out.append((prefix + str(p.pattern), p.name))
+    return out
+
+
+def site_urls() -> list[tuple[str, str]]:
+    """Every route of the site but Django's admin (which checks is_staff itself)."""
+    return [(route, name) for route, name in walk(get_resolver().url_patterns) if not route.startswith("admin/")]
+
+
+def build(cast: Cast) -> World:
+    photo = prepare_images([image_file()])
+    t, _ = tickets.ticket_create(actor=cast.wangge, channel="visit", type="help", category=cast.category(),
+                                 title="", text="3号楼前面的路灯坏了快一个月了", area=cast.compound_a,
+                                 reporter_name="王大爷", reporter_phone="13912345678", photos=photo)
+    t = tickets.ticket_accept(ticket=t, actor=cast.shequ)
+    t = tickets.ticket_dispatch(ticket=t, actor=cast.shequ, unit=cast.unit("东方物业"))
+    t = tickets.ticket_sign(ticket=t, actor=cast.wuye)
+    order = tickets.supervision_issue(ticket=t, actor=cast.duban, unit=cast.unit("东方物业"), text="请尽快修复")
+    ext = tickets.extension_request(ticket=t, actor=cast.wuye, new_due=timezone.localdate() + dt.timedelta(days=20),
+                                    reason="需要采购灯具")
+    m = meetings.meeting_create(actor=cast.shequ, kind="talk", topic="路灯", place="居民说事厅", area=cast.community_a,
+                                starts_at=timezone.now() - dt.timedelta(hours=1), chair="王桂芳")
+    meetings.meeting_record_attendance(meeting=m, actor=cast.shequ, attended=[], others=10)
+    r = meetings.resolution_add(meeting=m, actor=cast.shequ, text="换路灯", owner=cast.unit("东方物业"),
+                                due_date=timezone.localdate() + dt.timedelta(days=5))
+    minutes = meetings.minutes_save(meeting=m, actor=cast.shequ, text="纪要", files=[image_file("签到.jpg")])
+    need = lists.need_create(actor=cast.shequ, area=cast.community_a, title="楼道灯", brand="housing")
+    res = lists.resource_create(actor=cast.wuye, unit=cast.unit("东方物业"), kind="services", title="维修",
+                                brand="housing", capacity=5, areas=[cast.community_a], available_from=dt.date(2026, 1, 1))
+    project = lists.project_propose(actor=cast.shequ, need=need, resource=res, quantity=1)
+    agreement = lists.agreement_draft(actor=cast.shequ, community=cast.community_a, unit=cast.unit("东方物业"),
+                                      community_duties="场地", unit_duties="维修", starts_on=dt.date(2026, 1, 1),
+                                      ends_on=dt.date(2027, 1, 1), community_signatory="王桂芳", unit_signatory="陈立")
+    agreement = lists.agreement_sign(actor=cast.shequ, agreement=agreement,
+                                     scan=ContentFile(b"%PDF-1.4 x", name="scan.pdf"))
+    wish = lists.wish_publish(actor=cast.shequ, area=cast.community_a, resident_name="刘奶奶", text="收音机")
+    mapping = ImportMapping.objects.create(name="标准", columns={})
+    job = ImportJob.objects.create(mapping=mapping, default_category=cast.category(), created_by=cast.duban,
+                                   file=ContentFile(b"x", name="a.csv"))
+    note = Notification.objects.filter(recipient=cast.shequ).first()
+    return World(cast, {
+        "number": t.number, "attachment": t.attachments.first().pk, "order": order.pk,
+        "extension": ext.pk, "meeting": m.pk, "resolution": r.pk, "minutes_file": minutes.attachments.first().pk,
+        "need": need.pk, "resource": res.pk, "project": project.pk, "agreement": agreement.pk, "wish": wish.pk,
+        "job": job.pk, "notification": note.pk, "community": cast.community_a.code,
+    })
+
+
+# URL name → (method, path arguments). POST marks URLs that only accept POST (they change something).
+ARGS = {
+    "healthz": ("GET", {}), "workbench": ("GET", {}), "login": ("GET", {}), "logout": ("POST", {}),
+    "ticket_list": ("GET", {}), "ticket_new": ("GET", {}), "queue": ("GET", {"name": "received"}),
+    "queue_bulk": ("POST", {"name": "received"}), "ticket_detail": ("GET", {"number": "{number}"}),
+    "ticket_act": ("GET", {"number": "{number}", "action": "progress"}), "attachment": ("GET", {"pk": "{attachment}"}),
+    "supervision": ("GET", {}), "order_reply": ("POST", {"pk": "{order}"}),
+    "extension_decide": ("POST", {"pk": "{extension}"}), "area_options": ("GET", {}),
+    "inbox": ("GET", {}), "notification_open": ("POST", {"pk": "{notification}"}),
+    "notifications_read_all": ("POST", {}), "notification_preferences": ("POST", {}),
+    "triage_suggest": ("POST", {}), "triage_duplicates": ("GET", {"number": "{number}"}), "hotspots": ("GET", {}),
+    "triage_accuracy": ("GET", {}),
+    "meeting_list": ("GET", {}), "meeting_new": ("GET", {}), "meeting_stats": ("GET", {}),
+    "meeting_detail": ("GET", {"pk": "{meeting}"}), "meeting_do": ("POST", {"pk": "{meeting}", "action": "agenda"}),
+    "resolution_done": ("POST", {"pk": "{resolution}"}), "minutes_file": ("GET", {"pk": "{minutes_file}"}),
+    "meeting_ticket_panel": ("GET", {"number": "{number}"}),
+    "need_list": ("GET", {}), "need_new": ("GET", {}), "needs_from_hotspots": ("POST", {}),
+    "need_detail": ("GET", {"pk": "{need}"}), "need_edit": ("GET", {"pk": "{need}"}),
+    "need_act": ("POST", {"pk": "{need}", "action": "close"}), "resource_list": ("GET", {}),
+    "resource_new": ("GET", {}), "resource_edit": ("GET", {"pk": "{resource}"}), "project_list": ("GET", {}),
+    "project_detail": ("GET", {"pk": "{project}"}), "project_act": ("POST", {"pk": "{project}", "action": "claim"}),
+    "matrix": ("GET", {}), "seat_new": ("POST", {}), "unit_import": ("GET", {}), "unit_template": ("GET", {}),
+    "agreement_list": ("GET", {}), "agreement_detail": ("GET", {"pk": "{agreement}"}),
+    "agreement_docx": ("GET", {"pk": "{agreement}"}), "agreement_scan": ("GET", {"pk": "{agreement}"}),
+    "wish_list": ("GET", {}), "wish_act": ("POST", {"pk": "{wish}", "action": "fulfil"}),
+    "member_list": ("GET", {}), "member_export": ("GET", {}), "list_stats": ("GET", {}),
+    "wish_wall": ("GET", {"code": "{community}"}), "notice_index": ("GET", {}),
+    "notice_board": ("GET", {"code": "{community}"}),
+    "resident_home": ("GET", {}), "resident_new": ("GET", {}), "resident_done": ("GET", {}),
+    "resident_track": ("GET", {}), "resident_mine": ("GET", {}), "resident_ticket": ("GET", {"number": "{number}"}),
+    "resident_rate": ("POST", {"number": "{number}"}),
+    "openapi-json": ("GET", {}), "openapi-view": ("GET", {}), "api-root": ("GET", {}),
+    "list_requests": ("GET", {}), "create_request": ("POST", {}), "get_request": ("GET", {"number": "{number}"}),
+    "act": ("POST", {"number": "{number}", "action": "accept"}), "categories": ("GET", {}), "areas": ("GET", {}),
+    "units": ("GET", {}), "list_meetings": ("GET", {}), "get_meeting": ("GET", {"meeting_id": "{meeting}"}),
+    "exchange": ("GET", {}), "exchange_job": ("GET", {"pk": "{job}"}), "exchange_export": ("GET", {}),
+    "open311_discovery": ("GET", {"fmt": "json"}), "open311_services": ("GET", {"fmt": "json"}),
+    "open311_service": ("GET", {"code": "WY01", "fmt": "json"}), "open311_requests": ("GET", {"fmt": "json"}),
+    "open311_request": ("GET", {"number": "{number}", "fmt": "json"}),
+    "open311_token": ("GET", {"token": "x", "fmt": "json"}), "open311_updates": ("GET", {"fmt": "json"}),
+}
+
+
+def path_for(route: str, args: dict, ids: dict) -> str:
+    path = "/" + route
+    for key, value in args.items():
+        path = path.replace(f"<str:{key}>", str(value).format(**ids)).replace(f"<int:{key}>", str(value).format(**ids))
+        path = path.replace(f"<{key}>", str(value).format(**ids))
+    return path
+
+
+def client_for(cast: Cast, role: str) -> Client:
+    c = Client()
+    if role != "anon":
+        c.force_login(getattr(cast, role))
+    return c
+
+
+def allowed(response) -> bool:  # noqa: ANN001
+    if response.status_code == 200:
+        return True
+    return response.status_code in {301, 302} and "/login/" not in response.get("Location", "")
+
+
+# Observed and reviewed: the status each role gets, in the order of ROLES
+#                  jumin wangge shequ shequ_b jiedao_b bumen wuye duban admin anon
+EXPECTED = {
+    "healthz": "200 200 200 200 200 200 200 200 200 200",
+    "workbench": "302 200 200 200 200 200 200 200 200 302",
+    "login": "200 200 200 200 200 200 200 200 200 200",
+    "logout": "302 302 302 302 302 302 302 302 302 302",
+    "ticket_list": "404 200 200 200 200 200 200 200 200 302",
+    "ticket_new": "404 200 200 200 200 200 200 200 200 302",
+    "queue": "404 200 200 200 200 200 200 200 200 302",
+    "queue_bulk": "404 302 302 302 302 302 302 302 302 302",
+    "ticket_detail": "404 200 200 404 404 404 200 200 200 302",
+    "ticket_act": "404 302 302 404 404 404 200 302 302 302",
+    "attachment": "403 200 200 403 403 403 200 200 403 403",
+    "supervision": "404 200 200 200 200 200 200 200 200 302",
+    "order_reply": "404 302 302 404 404 404 302 302 302 302",
+    "extension_decide": "404 302 302 404 404 404 302 302 302 302",
+    "area_options": "200 200 200 200 200 200 200 200 200 200",
+    "inbox": "200 200 200 200 200 200 200 200 200 302",
+    "notification_open": "404 404 302 404 404 404 404 404 404 302",
+    "notifications_read_all": "302 302 302 302 302 302 302 302 302 302",
+    "notification_preferences": "302 302 302 302 302 302 302 302 302 302",
+    "triage_suggest": "404 200 200 200 200 200 200 200 200 302",
+    "triage_duplicates": "404 200 200 404 404 404 200 200 200 302",
+    "hotspots": "404 200 200 200 200 200 200 200 200 302",
+    "triage_accuracy": "302 302 302 302 302 302 302 302 200 302",
+    "meeting_list": "404 200 200 200 200 200 200 200 404 302",
+    "meeting_new": "404 200 200 200 200 200 200 200 404 302",
+    "meeting_stats": "404 200 200 200 200 200 200 200 404 302",
+    "meeting_detail": "404 200 200 404 404 404 200 200 404 302",
+    "meeting_do": "404 302 302 404 404 404 302 302 404 302",
+    "resolution_done": "404 302 302 404 404 404 302 302 404 302",
+    "minutes_file": "404 200 200 404 404 404 200 200 404 302",
+    "meeting_ticket_panel": "404 200 200 404 404 404 200 200 404 302",
+    "need_list": "404 200 200 200 200 200 200 200 404 302",
+    "need_new": "404 200 200 200 200 200 200 200 404 302",
+    "needs_from_hotspots": "404 404 404 404 404 404 404 404 404 302",
+    "need_detail": "404 200 200 404 404 200 200 200 404 302",
+    "need_edit": "404 200 200 404 404 404 404 404 404 302",
+    "need_act": "404 302 302 404 404 302 302 302 404 302",
+    "resource_list": "404 200 200 200 200 200 200 200 404 302",
+    "resource_new": "404 200 200 200 200 200 200 200 404 302",
+    "resource_edit": "404 404 404 404 404 404 200 404 404 302",
+    "project_list": "404 200 200 200 200 200 200 200 404 302",
+    "project_detail": "404 200 200 404 404 200 200 200 404 302",
+    "project_act": "404 302 302 404 404 302 302 302 404 302",
+    "matrix": "404 200 200 200 200 200 200 200 404 302",
+    "seat_new": "404 302 302 302 302 302 302 302 404 302",
+    "unit_import": "404 404 200 200 200 404 404 200 404 302",
+    "unit_template": "404 200 200 200 200 200 200 200 404 302",
+    "agreement_list": "404 200 200 200 200 200 200 200 404 302",
+    "agreement_detail": "404 200 200 404 404 404 200 200 404 302",
+    "agreement_docx": "404 200 200 404 404 404 200 200 404 302",
+    "agreement_scan": "404 200 200 404 404 404 200 200 404 302",
+    "wish_list": "404 200 200 200 200 200 200 200 404 302",
+    "wish_act": "404 302 302 404 404 404 404 302 404 302",
+    "member_list": "404 200 200 200 200 200 200 200 404 302",
+    "member_export": "404 302 302 302 302 302 302 302 404 302",
+    "list_stats": "404 200 200 200 200 200 200 200 404 302",
+    "wish_wall": "200 200 200 200 200 200 200 200 200 200",
+    "notice_index": "200 200 200 200 200 200 200 200 200 200",
+    "notice_board": "200 200 200 200 200 200 200 200 200 200",
+    "resident_home": "200 200 200 200 200 200 200 200 200 200",
+    "resident_new": "200 200 200 200 200 200 200 200 200 200",
+    "resident_done": "302 302 302 302 302 302 302 302 302 302",
+    "resident_track": "200 200 200 200 200 200 200 200 200 200",
+    "resident_mine": "200 200 200 200 200 200 200 200 200 302",
+    "resident_ticket": "404 404 404 404 404 404 404 404 404 404",
+    "resident_rate": "404 404 404 404 404 404 404 404 404 404",
+    "openapi-json": "200 200 200 200 200 200 200 200 200 200",
+    "openapi-view": "200 200 200 200 200 200 200 200 200 200",
+    "list_requests": "200 200 200 200 200 200 200 200 200 401",
+    "create_request": "400 400 400 400 400 400 400 400 400 401",
+    "get_request": "404 200 200 404 404 404 200 200 200 401",
+    "act": "400 400 400 400 400 400 400 400 400 401",
+    "categories": "200 200 200 200 200 200 200 200 200 401",
+    "areas": "200 200 200 200 200 200 200 200 200 401",
+    "units": "200 200 200 200 200 200 200 200 200 401",
+    "list_meetings": "200 200 200 200 200 200 200 200 200 401",
+    "get_meeting": "404 200 200 404 404 404 200 200 404 401",
+    "api-root": "404 404 404 404 404 404 404 404 404 404",
+    "exchange": "404 404 404 404 404 404 404 200 404 302",
+    "exchange_job": "404 404 404 404 404 404 404 200 404 302",
+    "exchange_export": "404 404 404 404 404 404 404 200 404 302",
+    "open311_discovery": "200 200 200 200 200 200 200 200 200 200",
+    "open311_services": "200 200 200 200 200 200 200 200 200 200",
+    "open311_service": "200 200 200 200 200 200 200 200 200 200",
+    "open311_requests": "200 200 200 200 200 200 200 200 200 200",
+    "open311_request": "200 200 200 200 200 200 200 200 200 200",
+    "open311_token": "404 404 404 404 404 404 404 404 404 404",
+    "open311_updates": "200 200 200 200 200 200 200 200 200 200",
+}
+
+
+REFUSED = {401, 403, 404, 405}
+
+
+def counts() -> tuple[int, ...]:
+    return (TicketEvent.objects.count(), MeetingEvent.objects.count(), ProjectEvent.objects.count(),
+            Notification.objects.filter(read_at__isnull=False).count())
+
+
+def test_every_url_has_an_access_rule() -> None:
+    missing = sorted({name for _, name in site_urls()} - set(ARGS))
+    assert not missing, f"新的网址没有访问规则，请在 ARGS 和 EXPECTED 里补上：{missing}"
+    assert set(ARGS) == set(EXPECTED)
+
+
+@pytest.mark.django_db
+def test_each_role_gets_exactly_what_the_matrix_says(cast) -> None:  # noqa: ANN001
+    world = build(cast)
+    clients = {role: client_for(cast, role) for role in ROLES}
+    wrong = []
+    for route, name in site_urls():
+        method, args = ARGS[name]
+        path = path_for(route, args, world.ids)
+        for role, expected in zip(ROLES, EXPECTED[name].split(), strict=True):
+            before = counts()
+            r = clients[role].get(path) if method == "GET" else clients[role].post(path, {})
+            to_login = r.status_code == 302 and "/login/" in r.get("Location", "")
+            if str(r.status_code) != expected:
+                wrong.append(f"{name} {role}: {r.status_code}，应为 {expected}")
+            if method == "POST" and (r.status_code in REFUSED or to_login) and counts() != before:
+                wrong.append(f"{name} {role}: 被拒绝却改了数据")
+        if name == "logout":  # logging out ends the sessions; sign everyone in again
+            clients = {role: client_for(cast, role) for role in ROLES}
+    assert not wrong, "\n".join(wrong)
