@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "minqing.partnership",
     "minqing.triage",
     "minqing.api",
+    "minqing.ops",
 ]
 
 MIDDLEWARE = [
