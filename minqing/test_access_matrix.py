@@ -95,7 +95,8 @@ def build(cast: Cast) -> World:
 
 # URL name → (method, path arguments). POST marks URLs that only accept POST (they change something).
 ARGS = {
-    "healthz": ("GET", {}), "workbench": ("GET", {}), "login": ("GET", {}), "logout": ("POST", {}),
+    "healthz": ("GET", {}), "readyz": ("GET", {}), "metrics": ("GET", {}),  # metrics: loopback or token
+    "workbench": ("GET", {}), "login": ("GET", {}), "logout": ("POST", {}),
     "ticket_list": ("GET", {}), "ticket_new": ("GET", {}), "queue": ("GET", {"name": "received"}),
     "queue_bulk": ("POST", {"name": "received"}), "ticket_detail": ("GET", {"number": "{number}"}),
     "ticket_act": ("GET", {"number": "{number}", "action": "progress"}), "attachment": ("GET", {"pk": "{attachment}"}),
@@ -161,6 +162,8 @@ def allowed(response) -> bool:  # noqa: ANN001
 #                  jumin wangge shequ shequ_b jiedao_b bumen wuye duban admin anon
 EXPECTED = {
     "healthz": "200 200 200 200 200 200 200 200 200 200",
+    "readyz": "200 200 200 200 200 200 200 200 200 200",
+    "metrics": "200 200 200 200 200 200 200 200 200 200",
     "workbench": "302 200 200 200 200 200 200 200 200 302",
     "login": "200 200 200 200 200 200 200 200 200 200",
     "logout": "302 302 302 302 302 302 302 302 302 302",

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
 from minqing.api import open311 as o311
@@ -10,6 +9,7 @@ from minqing.api import views as ex
 from minqing.api.api import api
 from minqing.meetings import views as mt
 from minqing.notifications import views as n
+from minqing.ops import views as ops
 from minqing.partnership import views as pt
 from minqing.tickets import resident_views as r
 from minqing.tickets import views as t
@@ -19,13 +19,10 @@ admin.site.site_header = "民情流水线 · 系统管理"
 admin.site.site_title = "民情流水线"
 admin.site.index_title = "系统管理"
 
-def healthz(request: HttpRequest) -> HttpResponse:
-    """Liveness for load balancers (and the framework's ceiling in bench/api_bench.sh)."""
-    return HttpResponse("ok", content_type="text/plain")
-
-
 urlpatterns = [
-    path("healthz", healthz, name="healthz"),
+    path("healthz", ops.healthz, name="healthz"),
+    path("readyz", ops.readyz, name="readyz"),
+    path("metrics", ops.metrics, name="metrics"),
     path("", t.workbench, name="workbench"),
     path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,0 +1,35 @@
+"""Health, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from django.test import Client
+
+from minqing.tickets.models import Ticket
+
+
+def test_metrics_count_the_pipeline_and_are_not_public(cast, monkeypatch) -> None:  # noqa: ANN001
+    cast.new_ticket()
+    cast.new_ticket()
+    body = Client().get("/metrics").content.decode()
+    assert 'minqing_requests{status="received"} 2.0' in body
+    assert "minqing_requests_overdue 0.0" in body and "minqing_outbox_messages" in body
+    assert 'minqing_tasks{state="ready"}' in body and "process_" in body or "python_info" in body
+    assert Client(REMOTE_ADDR="10.1.2.3").get("/metrics").status_code == 403
+    monkeypatch.setenv("MINQING_METRICS_TOKEN", "s3cret-token")
+    assert Client().get("/metrics").status_code == 403  # with a token set, loopback alone is not enough
+    ok = Client(REMOTE_ADDR="10.1.2.3").get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-token")
+    assert ok.status_code == 200 and Ticket.objects.count() == 2
+
+
+def test_readiness_reports_a_database_that_does_not_answer(db, monkeypatch) -> None:  # noqa: ANN001
+    assert Client().get("/readyz").status_code == 200
+
+    def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise OSError("connection refused")
+
+    from django.db import connection
+
+    with monkeypatch.context() as patch:
+        patch.setattr(connection, "cursor", broken)
+        r = Client().get("/readyz")
+    assert r.status_code == 503 and b"database unavailable" in r.content
