@@ -216,6 +216,8 @@ MINQING = {
     "ATTACHMENT_MAX_COUNT": int(os.environ.get("MINQING_ATTACHMENT_MAX_COUNT", "9")),
     "ATTACHMENT_MAX_PIXELS": int(os.environ.get("MINQING_ATTACHMENT_MAX_PIXELS", str(40_000_000))),
     "TEXT_MAX_LENGTH": int(os.environ.get("MINQING_TEXT_MAX_LENGTH", "2000")),
+    # Reporters' personal data is erased this many days after a request is finished (manage.py retention).
+    "RETENTION_DAYS": int(os.environ.get("MINQING_RETENTION_DAYS", "730")),
     "NUMBER_PREFIX": os.environ.get("MINQING_NUMBER_PREFIX", "MQ"),
     # Callbacks are due this many working days after a request is resolved.
     "CALLBACK_DAYS": float(os.environ.get("MINQING_CALLBACK_DAYS", "3")),

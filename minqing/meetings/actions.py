@@ -526,3 +526,18 @@ def meeting_mark_exemplary(*, meeting: Meeting, actor: User, exemplary: bool = T
         _bump(current, exemplary=exemplary)
         _record(current, "exemplary", actor, "评为优秀案例" if exemplary else "取消优秀案例")
     return current
+
+
+def participants_erase(*, before: dt.datetime) -> int:
+    """Past the retention period, residents at finished meetings keep a masked name and no phone."""
+    from minqing.lib.masking import mask_name
+
+    erased = 0
+    old = Participant.objects.filter(meeting__starts_at__lt=before,
+                                     meeting__status__in=[MeetingStatus.ARCHIVED, MeetingStatus.CANCELLED])
+    with transaction.atomic():
+        for p in old.filter(kind=ParticipantKind.RESIDENT).exclude(phone="", name__contains="*"):
+            Participant.objects.filter(pk=p.pk).update(name=mask_name(p.name), phone="")
+            erased += 1
+        erased += old.exclude(kind=ParticipantKind.RESIDENT).exclude(phone="").update(phone="")
+    return erased

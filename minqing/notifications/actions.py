@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -100,3 +101,17 @@ def notification_read(*, user: User, notification_id: int | None = None) -> int:
     if notification_id is not None:
         qs = qs.filter(pk=notification_id)
     return qs.update(read_at=timezone.now())
+
+
+def messages_erase(*, before: dt.datetime) -> int:
+    """Past the retention period, sent or failed messages keep only a masked address and no text."""
+    from minqing.lib.masking import mask_phone
+
+    erased = 0
+    with transaction.atomic():
+        for m in OutboundMessage.objects.filter(created_at__lt=before).exclude(status=MessageStatus.QUEUED).exclude(
+                body="").only("pk", "to", "channel"):
+            to = mask_phone(m.to) if m.channel == Channel.SMS else m.to.split("@")[-1]
+            OutboundMessage.objects.filter(pk=m.pk).update(to=to, body="", params={})
+            erased += 1
+    return erased

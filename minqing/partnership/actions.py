@@ -577,3 +577,16 @@ def wish_confirm(*, actor: User, wish: Wish) -> Wish:
     if wish.state != WishState.FULFILLED:
         raise ActionError(f"心愿现在是“{wish.get_state_display()}”，实现后才能由居民确认。")
     return _wish_move(wish, WishState.FULFILLED, state=WishState.CONFIRMED, confirmed_at=timezone.now())
+
+
+def wishes_erase(*, before: dt.datetime) -> int:
+    """Past the retention period, confirmed wishes keep a masked resident name and no phone."""
+    from minqing.lib.masking import mask_name
+
+    erased = 0
+    with transaction.atomic():
+        for w in Wish.objects.filter(state=WishState.CONFIRMED, confirmed_at__lt=before).exclude(
+                resident_phone="", resident_name__contains="*"):
+            Wish.objects.filter(pk=w.pk).update(resident_name=mask_name(w.resident_name), resident_phone="")
+            erased += 1
+    return erased

@@ -1054,3 +1054,26 @@ def ticket_set_external_due(*, ticket: Ticket, due: dt.datetime) -> TicketEvent:
         return _record(ticket=current, action="external_due", from_status=current.status, to_status=current.status,
                        actor=None, actor_unit=None, at=_now(), actor_label="12345平台",
                        note="12345平台调整了办理时限", data={"from": _iso(old), "to": _iso(due)})
+
+
+# --- retention -------------------------------------------------------------------------------
+def tickets_erase_personal_data(*, before: dt.datetime, batch: int = 1000) -> int:
+    """Erase reporters' personal data (name, phone, account link, address detail, coordinates, tracking
+    code) from finished requests last changed before `before`; categories, places, dates, ratings and
+    the event log stay, so every figure is unchanged. Each request gets an `erase` event. Returns the count."""
+    done = 0
+    while True:
+        with transaction.atomic():
+            ids = list(Ticket.objects.filter(status__in=FINAL_STATUSES, updated_at__lt=before,
+                                             personal_data_erased_at=None).values_list("pk", "status")[:batch])
+            if not ids:
+                return done
+            now = _now()
+            Ticket.objects.filter(pk__in=[pk for pk, _ in ids], personal_data_erased_at=None).update(
+                reporter_name="", reporter_phone="", reporter_user=None, address="", latitude=None, longitude=None,
+                tracking_code_hash="", personal_data_erased_at=now)
+            TicketEvent.objects.bulk_create([
+                TicketEvent(ticket_id=pk, action="erase", from_status=status, to_status=status, actor=None,
+                            actor_label="系统", note=f"结案超过保存期限，反映人个人信息已删除（{before:%Y-%m-%d} 前）",
+                            created_at=now) for pk, status in ids])
+            done += len(ids)

@@ -216,6 +216,8 @@ class Ticket(models.Model):
         related_name="reported_tickets",
     )
     tracking_code_hash = models.CharField("查询码摘要", max_length=64, blank=True)
+    personal_data_erased_at = models.DateTimeField("个人信息删除时间", null=True, blank=True,
+                                                   help_text="结案后超过保存期限，反映人姓名、电话、地址已删除")
 
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.RECEIVED)
     handling_unit = models.ForeignKey(Unit, verbose_name="当前办理单位", on_delete=models.PROTECT, related_name="+")

@@ -118,6 +118,7 @@ NOTE_EVENTS = {
     "external_due": "12345办理时限调整",
     "agenda": "提交议事",
     "meeting_resolution": "议事决议",
+    "erase": "个人信息按期删除",
 }
 
 
