@@ -9,6 +9,7 @@ from .models import (
     DeadlinePolicy,
     EscalationRule,
     ExtensionRequest,
+    PersonalDataView,
     SupervisionOrder,
     Ticket,
     TicketEvent,
@@ -109,3 +110,22 @@ class UrgencyWordAdmin(admin.ModelAdmin):
     list_display = ["word", "active"]
     list_editable = ["active"]
     search_fields = ["word"]
+
+
+@admin.register(PersonalDataView)
+class PersonalDataViewAdmin(admin.ModelAdmin):
+    """Who saw whose full phone number. Read-only: the record cannot be changed or deleted here."""
+
+    list_display = ["viewed_at", "viewer", "ticket", "via"]
+    list_filter = ["via"]
+    search_fields = ["ticket__number", "viewer__username", "viewer__full_name"]
+    date_hierarchy = "viewed_at"
+
+    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False

@@ -485,3 +485,21 @@ DEFAULT_URGENCY_WORDS = [
     "被困", "困在电梯", "电梯困人", "晕倒", "昏迷", "受伤", "流血", "自杀", "轻生", "跳楼", "走失", "失踪", "井盖丢失",
     "没有井盖", "水管爆裂", "爆管", "有毒", "中毒", "危险",
 ]
+
+
+class PersonalDataView(models.Model):
+    """Every time someone is shown a reporter's full phone number: who, when, which request, where."""
+
+    ticket = models.ForeignKey(Ticket, verbose_name="事项", on_delete=models.PROTECT, related_name="data_views")
+    viewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="查看人", on_delete=models.PROTECT,
+                               related_name="+")
+    via = models.CharField("途径", max_length=20)
+    viewed_at = models.DateTimeField("查看时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "个人信息查看记录"
+        verbose_name_plural = "个人信息查看记录"
+        ordering = ["-viewed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.viewer} {self.ticket_id} {self.via}"

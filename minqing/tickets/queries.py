@@ -13,7 +13,7 @@ from minqing.accounts.scope import Scope
 from minqing.lib.masking import mask_name, mask_phone
 
 from .actions import tracking_hash
-from .models import Ticket, TicketEvent
+from .models import PersonalDataView, Ticket, TicketEvent
 from .workflow import OPEN_STATUSES, RESOLVE_CLOCK, RESPONSE_CLOCK, Status
 
 
@@ -58,10 +58,14 @@ class Reporter:
     masked: bool
 
 
-def reporter_for(scope: Scope, ticket: Ticket) -> Reporter:
+def reporter_for(scope: Scope, ticket: Ticket, *, via: str = "") -> Reporter:
+    """The reporter as this viewer may see them. With `via`, showing a full phone number is recorded
+    (PersonalDataView), so that supervisors can see who looked at whose number."""
     if ticket.anonymous:
         return Reporter(name="匿名", phone="", masked=False)
     if handles(scope, ticket):
+        if via and ticket.reporter_phone and scope.user is not None:
+            PersonalDataView.objects.create(ticket=ticket, viewer=scope.user, via=via)
         return Reporter(name=ticket.reporter_name, phone=ticket.reporter_phone, masked=False)
     return Reporter(name=mask_name(ticket.reporter_name), phone=mask_phone(ticket.reporter_phone), masked=True)
 

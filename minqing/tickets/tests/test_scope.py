@@ -72,3 +72,25 @@ def test_queues_hold_what_waits_for_each_role(cast, tickets) -> None:
     assert queries.queue_counts(scope_for(cast.bumen))["assigned"] == 1
     assert queries.queue_counts(scope_for(cast.shequ_b))["received"] == 1
     assert queries.queue_counts(scope_for(cast.wuye)) == dict.fromkeys(queries.QUEUES, 0)
+
+
+def test_every_full_phone_number_shown_is_recorded_for_supervisors(cast) -> None:  # noqa: ANN001
+    from django.test import Client
+
+    from minqing.tickets.models import PersonalDataView
+
+    t = cast.new_ticket()
+    staff = Client()
+    staff.force_login(cast.shequ)
+    assert t.reporter_phone in staff.get(f"/tickets/{t.number}/").content.decode()
+    staff.get(f"/api/v1/requests/{t.number}")
+    street = Client()
+    street.force_login(cast.jiedao)  # oversight sees the number masked: nothing to record
+    assert t.reporter_phone not in street.get(f"/tickets/{t.number}/").content.decode()
+    views = list(PersonalDataView.objects.filter(ticket=t).values_list("viewer__username", "via"))
+    assert sorted(views) == [("shequ", "事项页面"), ("shequ", "接口")]
+    supervisor = Client()
+    supervisor.force_login(cast.duban)
+    page = supervisor.get(f"/tickets/{t.number}/").content.decode()
+    assert "反映人电话查看记录" in page and "李秀兰" in page
+    assert "反映人电话查看记录" not in staff.get(f"/tickets/{t.number}/").content.decode()
