@@ -98,6 +98,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+# A read replica (PostgreSQL streaming replica) for dashboards, statistics and exports. Everything
+# else, and every write, stays on the primary. Tests mirror it onto the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = {
+        **dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"],
+                                conn_max_age=int(os.environ.get("MINQING_DB_CONN_MAX_AGE", "0"))),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["minqing.lib.db.PrimaryOnly"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

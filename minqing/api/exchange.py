@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
+from minqing.lib.db import reporting
 from minqing.org.models import Area, AreaKind
 from minqing.tickets import actions
 from minqing.tickets.models import Category, Channel, Ticket, TicketType
@@ -169,7 +170,7 @@ def export_replies(start: dt.datetime, end: dt.datetime) -> bytes:
     sheet = book.active
     sheet.title = "办理回复"
     sheet.append(["工单编号", "本系统编号", "办结状态", "办理结果", "回复时间", "办理单位"])
-    rows = (Ticket.objects.exclude(external_number=None).filter(updated_at__gte=start, updated_at__lt=end)
+    rows = (Ticket.objects.using(reporting()).exclude(external_number=None).filter(updated_at__gte=start, updated_at__lt=end)
             .select_related("handling_unit").order_by("updated_at"))
     for t in rows:
         replied = t.resolved_at or t.closed_at

@@ -64,7 +64,7 @@ def figures(meetings: QuerySet[Meeting], *, today: dt.date | None = None) -> dic
     today = today or timezone.localdate()
     held = meetings.filter(status__in=[MeetingStatus.HELD, MeetingStatus.ARCHIVED])
     by_kind = dict(held.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))
-    resolutions = Resolution.objects.filter(meeting__in=held)
+    resolutions = Resolution.objects.using(meetings.db).filter(meeting__in=held)
     done = resolutions.exclude(done_at=None)
     on_time = sum(1 for r in done.only("done_at", "due_date") if r.on_time)
     due = done.count() + resolutions.filter(done_at=None, due_date__lt=today).count()

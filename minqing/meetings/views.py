@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from minqing.accounts.scope import Scope, scope_for
+from minqing.lib.db import reporting
 from minqing.lib.validation import parse_id
 from minqing.org.models import Area, AreaKind
 from minqing.tickets import queries as ticket_queries
@@ -277,7 +278,7 @@ def meeting_stats(request: HttpRequest) -> HttpResponse:
     except ValueError:
         messages.error(request, "日期格式不对，例如 2026-01-01。")
         start, end = dt.date(today.year, 1, 1), today
-    qs = queries.visible_meetings(scope).filter(starts_at__date__gte=start, starts_at__date__lte=end)
+    qs = queries.visible_meetings(scope).using(reporting()).filter(starts_at__date__gte=start, starts_at__date__lte=end)
     rows = []
     for area in Area.objects.filter(kind__in=[AreaKind.STREET, AreaKind.COMMUNITY]).order_by("code"):
         sub = qs.filter(**({"street": area} if area.kind == AreaKind.STREET else {"community": area}))

@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from minqing.accounts.scope import Scope
+from minqing.lib.db import reporting
 from minqing.org.models import Area, AreaKind, Unit
 
 from .models import Agreement, Need, NeedStatus, Project, ProjectState, Resource, Wish, WishState
@@ -154,10 +155,11 @@ def figures(*, areas: list[int] | None, start: dt.date, end: dt.date) -> dict:
     def within(qs: QuerySet, field: str = "created_at") -> QuerySet:
         return qs.filter(**{f"{field}__date__gte": start, f"{field}__date__lte": end})
 
-    needs = within(Need.objects.all())
-    projects = within(Project.objects.all())
-    wishes = within(Wish.objects.all())
-    resources = within(Resource.objects.all())
+    db = reporting()  # statistics may read from the replica
+    needs = within(Need.objects.using(db).all())
+    projects = within(Project.objects.using(db).all())
+    wishes = within(Wish.objects.using(db).all())
+    resources = within(Resource.objects.using(db).all())
     if areas is not None:
         needs = needs.filter(community_id__in=areas)
         projects = projects.filter(need__community_id__in=areas)
