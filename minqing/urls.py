@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from minqing.accounts import views as accounts
 from minqing.api import open311 as o311
 from minqing.api import views as ex
 from minqing.api.api import api
@@ -24,7 +25,8 @@ urlpatterns = [
     path("readyz", ops.readyz, name="readyz"),
     path("metrics", ops.metrics, name="metrics"),
     path("", t.workbench, name="workbench"),
-    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    path("login/", accounts.LoginView.as_view(), name="login"),
+    path("account/second-factor/", accounts.second_factor, name="second_factor"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("tickets/", t.ticket_list, name="ticket_list"),
     path("tickets/new/", t.ticket_new, name="ticket_new"),
