@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from minqing.accounts.models import User
 from minqing.accounts.scope import Scope, scope_for
+from minqing.lib.crypto import lookup_hash
 from minqing.lib.validation import normalize_phone
 from minqing.org.models import COORDINATING_KINDS, Area, AreaKind, Unit, UnitKind
 
@@ -435,7 +436,8 @@ def _intake(
     clock = _clock_fields("response", now, policy.response_minutes)
     ticket = Ticket(
         channel=channel, type=type, category=category, title=title, text=text, urgency=urgency, address=address,
-        anonymous=anonymous, reporter_name=reporter_name, reporter_phone=reporter_phone, reporter_user=reporter_user,
+        anonymous=anonymous, reporter_name=reporter_name, reporter_phone=reporter_phone,
+        reporter_phone_hash=lookup_hash(reporter_phone), reporter_user=reporter_user,
         urgent_words="、".join(hits)[:200], external_number=external_number or None, external_due_at=external_due_at,
         status=Status.RECEIVED, handling_unit=office, created_by=actor, created_at=now, updated_at=now,
         next_check_at=deadlines.next_check(before={}, changes=clock, status=Status.RECEIVED, now=now),
@@ -1070,7 +1072,7 @@ def tickets_erase_personal_data(*, before: dt.datetime, batch: int = 1000) -> in
                 return done
             now = _now()
             Ticket.objects.filter(pk__in=[pk for pk, _ in ids], personal_data_erased_at=None).update(
-                reporter_name="", reporter_phone="", reporter_user=None, address="", latitude=None, longitude=None,
+                reporter_name="", reporter_phone="", reporter_phone_hash="", reporter_user=None, address="", latitude=None, longitude=None,
                 tracking_code_hash="", personal_data_erased_at=now)
             TicketEvent.objects.bulk_create([
                 TicketEvent(ticket_id=pk, action="erase", from_status=status, to_status=status, actor=None,

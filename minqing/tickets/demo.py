@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from minqing.accounts.models import RoleAssignment, User
+from minqing.lib.crypto import lookup_hash
 from minqing.org.models import Area, AreaKind, Unit, UnitKind
 
 from . import demo_data
@@ -247,6 +248,7 @@ def generate_tickets(*, count: int, seed: int, now: dt.datetime, days: int = 150
                 "status": "", "handling_unit": office, "complexity": Complexity.NORMAL, "created_at": created, "updated_at": created,
                 "created_by": grid_workers.get(grid.pk) if channel == Channel.VISIT else None,
             }
+            fields["reporter_phone_hash"] = lookup_hash(fields["reporter_phone"])
             sim = Sim(now=now, rng=rng, fields=fields, policy=policies[(category.pk, urgency)], actors=actor_for)
             _simulate(sim, office=office, street_office=street_office_of[community.parent_id], center=center,
                       departments=departments, partners=partners_by_area[community.pk] + partners_by_area[community.parent_id],

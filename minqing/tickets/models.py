@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from minqing.lib.crypto import EncryptedTextField
 from minqing.org.models import Area, Unit
 
 from .workflow import Status, event_label
@@ -206,7 +207,9 @@ class Ticket(models.Model):
 
     anonymous = models.BooleanField("匿名", default=False)
     reporter_name = models.CharField("反映人", max_length=50, blank=True)
-    reporter_phone = models.CharField("联系电话", max_length=20, blank=True, db_index=True)
+    reporter_phone = EncryptedTextField("联系电话", blank=True, help_text="加密保存（minqing/lib/crypto.py）")
+    reporter_phone_hash = models.CharField("联系电话检索摘要", max_length=64, blank=True, db_index=True,
+                                           help_text="按号码精确查找用的带密钥摘要")
     reporter_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="反映人账号",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hmac
 from dataclasses import dataclass
@@ -10,7 +11,9 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from minqing.accounts.scope import Scope
+from minqing.lib.crypto import lookup_hash
 from minqing.lib.masking import mask_name, mask_phone
+from minqing.lib.validation import normalize_phone
 
 from .actions import tracking_hash
 from .models import PersonalDataView, Ticket, TicketEvent
@@ -178,9 +181,10 @@ def search(scope: Scope, filters: dict, *, now: dt.datetime | None = None) -> Qu
         qs = qs.filter(status__in=OPEN_STATUSES)
     text = (filters.get("q") or "").strip()
     if text:
-        qs = qs.filter(
-            Q(number__icontains=text) | Q(title__icontains=text) | Q(text__icontains=text) | Q(address__icontains=text)
-        )
+        rule = Q(number__icontains=text) | Q(title__icontains=text) | Q(text__icontains=text) | Q(address__icontains=text)
+        with contextlib.suppress(ValueError):  # a phone number is found exactly, through its keyed hash
+            rule |= Q(reporter_phone_hash=lookup_hash(normalize_phone(text)))
+        qs = qs.filter(rule)
     return qs.order_by(SORTS.get(filters.get("sort") or "", "-created_at"), "-id")
 
 
