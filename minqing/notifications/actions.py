@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -48,9 +48,16 @@ def message_queue(*, channel: str, to: str, template: str, params: dict, body: s
     """
     from .tasks import deliver
 
-    message = OutboundMessage.objects.create(channel=channel, to=to, template=template, params=params, body=body)
+    message = OutboundMessage.objects.create(channel=channel, to=to, template=template, params=params, body=body,
+                                             next_try_at=timezone.now())
     deliver.enqueue(message.pk)
     return message
+
+
+# A worker holds a message it is sending for this long; if it dies meanwhile, the message is due again.
+LEASE = dt.timedelta(minutes=10)
+# A queued message whose attempt is this much overdue lost its task (a worker killed at the wrong moment).
+STALE = dt.timedelta(minutes=10)
 
 
 def _backoff(attempt: int) -> dt.timedelta:
@@ -65,8 +72,8 @@ def message_deliver(*, message_id: int) -> str:
     if message is None or message.status != MessageStatus.QUEUED:
         return "skipped"
     # Claim this attempt: a second worker holding the same task finds attempts moved on and stops.
-    if not OutboundMessage.objects.filter(pk=message.pk, status=MessageStatus.QUEUED,
-                                          attempts=message.attempts).update(attempts=F("attempts") + 1):
+    if not OutboundMessage.objects.filter(pk=message.pk, status=MessageStatus.QUEUED, attempts=message.attempts).update(
+            attempts=F("attempts") + 1, next_try_at=timezone.now() + LEASE):
         return "skipped"
     attempt = message.attempts + 1
     try:
@@ -84,15 +91,33 @@ def message_deliver(*, message_id: int) -> str:
     except (DeliveryError, OSError, ValueError) as exc:
         DeliveryAttempt.objects.create(message=message, ok=False, backend=locals().get("name", "?"), detail=str(exc))
         if attempt >= MAX_ATTEMPTS:
-            OutboundMessage.objects.filter(pk=message.pk).update(status=MessageStatus.FAILED, last_error=str(exc))
+            OutboundMessage.objects.filter(pk=message.pk).update(status=MessageStatus.FAILED, last_error=str(exc),
+                                                                 next_try_at=None)
             return "failed"
-        OutboundMessage.objects.filter(pk=message.pk).update(last_error=str(exc))
-        deliver.using(run_after=timezone.now() + _backoff(attempt)).enqueue(message.pk)
+        later = timezone.now() + _backoff(attempt)
+        OutboundMessage.objects.filter(pk=message.pk).update(last_error=str(exc), next_try_at=later)
+        deliver.using(run_after=later).enqueue(message.pk)
         return "retry"
     DeliveryAttempt.objects.create(message=message, ok=True, backend=name, detail=str(detail)[:500])
     OutboundMessage.objects.filter(pk=message.pk).update(status=MessageStatus.SENT, sent_at=timezone.now(),
-                                                         last_error="")
+                                                         last_error="", next_try_at=None)
     return "sent"
+
+
+def messages_requeue_stale(*, now: dt.datetime) -> int:
+    """Queue again the messages whose attempt is long overdue: their task was lost with a worker killed
+    between taking the task and finishing it. Run by the sweep; safe with several sweeps (SKIP LOCKED)."""
+    from .tasks import deliver
+
+    with transaction.atomic():
+        stale = OutboundMessage.objects.filter(status=MessageStatus.QUEUED, next_try_at__lte=now - STALE)
+        if connection.features.has_select_for_update_skip_locked:
+            stale = stale.select_for_update(skip_locked=True)
+        ids = list(stale.values_list("pk", flat=True)[:500])
+        OutboundMessage.objects.filter(pk__in=ids).update(next_try_at=now)
+        for pk in ids:
+            deliver.enqueue(pk)
+    return len(ids)
 
 
 def notification_read(*, user: User, notification_id: int | None = None) -> int:

@@ -65,6 +65,8 @@ class OutboundMessage(models.Model):
     status = models.CharField("状态", max_length=8, choices=MessageStatus.choices, default=MessageStatus.QUEUED,
                               db_index=True)
     attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
+    next_try_at = models.DateTimeField("应尝试时间", null=True, blank=True, db_index=True,
+                                       help_text="待发送时下一次尝试的时间；过了很久仍未发出，巡检会重新排队")
     last_error = models.TextField("最近错误", blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
+from minqing.notifications.actions import messages_requeue_stale
+
 from . import deadlines
 from .actions import supervision_mark_overdue, ticket_mark_overdue
 from .announce import community_office, sms_reporters, tell
@@ -32,6 +34,7 @@ class SweepResult:
     callbacks: int = 0
     orders_overdue: int = 0
     skipped: int = 0  # claimed by another sweep or changed by an action meanwhile
+    requeued: int = 0  # messages whose delivery task was lost with a killed worker
     details: list[str] = field(default_factory=list)
 
 
@@ -48,6 +51,7 @@ def sweep_once(*, now: dt.datetime | None = None, batch: int = BATCH) -> SweepRe
         pass
     while _order_batch(now, batch, result):
         pass
+    result.requeued = messages_requeue_stale(now=now)
     return result
 
 

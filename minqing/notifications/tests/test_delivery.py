@@ -134,3 +134,37 @@ def test_inbox_shows_unread_count_and_marks_read(cast) -> None:
     other = Client()
     other.force_login(cast.zhujian)
     assert other.post(reverse("notification_open", args=[note.pk])).status_code == 404
+
+
+def test_a_message_whose_worker_died_mid_send_is_queued_again_by_the_sweep(cast, settings) -> None:  # noqa: ANN001
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    from minqing.notifications import actions as outbox
+    from minqing.notifications.models import OutboundMessage
+    from minqing.tickets.sweep import sweep_once
+
+    m = outbox.message_queue(channel="sms", to="13912345678", template="t", params={}, body="您反映的问题已受理")
+
+    class Dies:
+        def send(self, **kwargs: object) -> str:
+            raise KeyboardInterrupt("worker killed")  # not an error the delivery handles: the process is gone
+
+    original = outbox.sms_backend
+    outbox.sms_backend = lambda: Dies()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            outbox.message_deliver(message_id=m.pk)
+    finally:
+        outbox.sms_backend = original
+    m.refresh_from_db()
+    assert (m.status, m.attempts) == ("queued", 1) and m.next_try_at > timezone.now()  # held by the dead worker
+    assert sweep_once().requeued == 0  # not yet: the lease has not run out
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=25)):
+        assert sweep_once().requeued == 1
+        assert sweep_once().requeued == 0  # queued once, not on every pass
+        assert outbox.message_deliver(message_id=m.pk) == "sent"
+    m.refresh_from_db()
+    assert m.status == "sent" and m.next_try_at is None and OutboundMessage.objects.count() == 1

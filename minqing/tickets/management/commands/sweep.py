@@ -30,11 +30,11 @@ class Command(BaseCommand):
         while True:
             started = time.monotonic()
             result = sweep_once(batch=int(opts["batch"]))
-            if result.checked or result.orders_overdue or opts["verbosity"] > 1 or not opts["loop"]:
+            if result.checked or result.orders_overdue or result.requeued or opts["verbosity"] > 1 or not opts["loop"]:
                 self.stdout.write(
                     f"巡检：检查 {result.checked} 件，预警 {result.warnings}，超期上报 {result.escalations}，"
                     f"回访提醒 {result.callbacks}，督办单超期 {result.orders_overdue}，"
-                    f"跳过 {result.skipped}（{time.monotonic() - started:.2f} 秒）"
+                    f"跳过 {result.skipped}，消息重新排队 {result.requeued}（{time.monotonic() - started:.2f} 秒）"
                 )
             if not opts["loop"] or stopping:
                 return
