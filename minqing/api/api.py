@@ -7,7 +7,7 @@ from typing import Annotated
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import NinjaAPI, Query, Router, Schema
@@ -21,7 +21,7 @@ from minqing.accounts.scope import scope_for
 from minqing.meetings import queries as meeting_queries
 from minqing.meetings.models import Kind as MeetingKind
 from minqing.meetings.models import Meeting, MeetingStatus
-from minqing.org.models import Area, Unit
+from minqing.org.models import Area, AreaKind, Unit
 from minqing.tickets import actions, deadlines, queries
 from minqing.tickets.models import Category, Ticket
 from minqing.tickets.workflow import Status as TicketStatus
@@ -80,6 +80,14 @@ def _error(request: HttpRequest, status: int, code: str, message: str, field: st
 def _action_error(request: HttpRequest, exc: actions.ActionError):  # noqa: ANN202
     status = {"forbidden": 403, "conflict": 409}.get(exc.code, 422)
     return _error(request, status, exc.code, exc.message, exc.field)
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def _database_down(request: HttpRequest, exc: Exception):  # noqa: ANN202
+    from minqing.ops.middleware import unavailable
+
+    return unavailable(request)
 
 
 @api.exception_handler(ValidationError)
@@ -284,9 +292,11 @@ def categories(request: HttpRequest) -> list[dict]:
             for c in Category.objects.filter(parent__isnull=False, active=True).select_related("parent", "default_unit")]
 
 
-@router.get("/areas", response=list[AreaOut], summary="区域（区、街道、社区、网格、小区）")
+@router.get("/areas", response={200: list[AreaOut], **ERRORS}, summary="区域（区、街道、社区、网格、小区）")
 def areas(request: HttpRequest, kind: str | None = None) -> list[Area]:
     qs = Area.objects.order_by("code")
+    if kind and kind not in AreaKind.values:
+        raise actions.ActionError(f"区域层级只能是：{'、'.join(AreaKind.values)}", field="kind")
     return list(qs.filter(kind=kind) if kind else qs)
 
 

@@ -42,7 +42,8 @@ def _run(tool: str, args: list[str], env: dict[str, str]) -> None:
         raise BackupError(f"找不到 {tool}：请安装 PostgreSQL 客户端（Debian：postgresql-client）。")
     done = subprocess.run([path, *args], env={**os.environ, **env}, capture_output=True, text=True, check=False)  # noqa: S603
     if done.returncode:
-        raise BackupError(f"{tool} 失败：{done.stderr.strip()}")
+        hint = "（有其他连接占用数据库：请先停止网站、后台任务和巡检）" if "lock timeout" in done.stderr else ""
+        raise BackupError(f"{tool} 失败{hint}：{done.stderr.strip()[-500:]}")
 
 
 def backup(target: Path) -> dict:
@@ -93,8 +94,10 @@ def restore(source: Path) -> dict:
         else:
             connections.close_all()
             args, env = _pg_env()
+            # Never wait forever on a table another connection still holds: stop the site first.
             _run("pg_restore", [*args, "--clean", "--if-exists", "--no-owner", "--single-transaction",
-                                "--dbname", connection.settings_dict["NAME"], str(work / "db.dump")], env)
+                                "--dbname", connection.settings_dict["NAME"], str(work / "db.dump")],
+                 {**env, "PGOPTIONS": "-c lock_timeout=30s"})
         media = Path(settings.MEDIA_ROOT)
         if media.exists():
             shutil.rmtree(media)

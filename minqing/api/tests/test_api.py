@@ -156,3 +156,8 @@ def test_webhooks_get_signed_status_changes_through_the_worker_outbox(cast) -> N
     assert all(p["request"] == t.number for p in payloads)
     for _, signature, raw in got:
         assert signature == "sha256=" + hmac.new(b"s3cret", raw, hashlib.sha256).hexdigest()
+
+
+def test_an_unknown_area_level_is_a_clear_error(cast, token) -> None:  # noqa: ANN001
+    r = Client().get("/api/v1/areas?kind=planet", **bearer(token))
+    assert r.status_code == 422 and "区域层级只能是" in r.json()["message"]

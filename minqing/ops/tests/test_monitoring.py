@@ -33,3 +33,11 @@ def test_readiness_reports_a_database_that_does_not_answer(db, monkeypatch) -> N
         patch.setattr(connection, "cursor", broken)
         r = Client().get("/readyz")
     assert r.status_code == 503 and b"database unavailable" in r.content
+
+
+def test_a_nul_character_in_the_address_is_refused_before_any_view(cast) -> None:  # noqa: ANN001
+    r = Client().get("/open311/v2/requests.json", {"service_request_id": "MQ\x00"})
+    assert r.status_code == 400 and "空字符" in r.json()["message"]
+    assert Client().get("/api/v1/areas", {"kind": "g\x00"}).status_code == 400
+    assert Client().get("/r/track/", {"n": "a\x00b"}).status_code == 400
+    assert Client().get("/open311/v2/requests.json", {"service_request_id": "MQ"}).status_code == 200
