@@ -76,10 +76,12 @@ def main() -> None:
             if ok:
                 number = r.json()["request"]["number"]
                 with lock:
-                    if key in created and created[key] != number:
-                        outcomes[("duplicate", False)] += 1
+                    if key in created:
+                        if created[key] != number:
+                            outcomes[("duplicate", False)] += 1
+                    else:
+                        registered.append(number)
                     created[key] = number
-                    registered.append(number)
 
     def queue_page() -> None:
         t0 = time.perf_counter()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import uuid
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
@@ -49,7 +48,6 @@ from .models import (
 
 # Kinds that concern one compound or building, and so must be placed on one.
 COMPOUND_KINDS = {Kind.BUILDING, Kind.COMPOUND}
-PDF_MAX_BYTES = 10 * 1024 * 1024
 
 
 def _text(value: str, *, field: str, label: str, max_length: int, required: bool = True) -> str:
@@ -478,20 +476,10 @@ def minutes_save(*, meeting: Meeting, actor: User, text: str, files: list | None
 
 
 def _prepare_file(f: UploadedFile) -> tuple[str, ContentFile, str]:
-    """Photos are re-encoded (EXIF and GPS dropped); PDFs must really be PDFs."""
-    name = getattr(f, "name", "附件") or "附件"
-    if getattr(f, "size", 0) > PDF_MAX_BYTES:
-        raise ActionError(f"“{name}”超过 {PDF_MAX_BYTES // 1024 // 1024} MB。", field="files")
-    if name.lower().endswith(".pdf"):
-        raw = f.read()
-        if not raw.startswith(b"%PDF-"):
-            raise ActionError(f"“{name}”不是有效的 PDF 文件。", field="files")
-        return name, ContentFile(raw, name=f"{uuid.uuid4().hex}.pdf"), "application/pdf"
     try:
-        image = attachments.prepare_images([f])[0]
+        return attachments.prepare_document(f)
     except attachments.UploadError as exc:
-        raise ActionError(f"{exc}（纪要附件只支持照片和 PDF）", field="files") from exc
-    return name, ContentFile(image.content, name=f"{uuid.uuid4().hex}.{image.extension}"), image.content_type
+        raise ActionError(str(exc), field="files") from exc
 
 
 def minutes_publish(*, minutes: Minutes, actor: User) -> Minutes:

@@ -17,6 +17,7 @@ from minqing.accounts.scope import Scope, scope_for
 from minqing.lib.validation import normalize_phone
 from minqing.notifications.actions import notify
 from minqing.org.models import Area, AreaKind, PartyOrganisation, PartyOrgKind, Seat, Unit, UnitKind
+from minqing.tickets import attachments
 from minqing.tickets.actions import ActionError, Conflict, Forbidden, _text
 from minqing.tickets.announce import unit_staff
 from minqing.tickets.models import Brand, Category, Ticket
@@ -495,15 +496,18 @@ def agreement_sign(*, actor: User, agreement: Agreement, scan: object) -> Agreem
     if scan is None:
         raise ActionError("请上传签字盖章后的扫描件（PDF 或照片）。", field="scan")
     name = getattr(scan, "name", "").lower()
-    head = scan.read(5)
-    scan.seek(0)
-    if not (name.endswith(".pdf") and head.startswith(b"%PDF-")) and not name.endswith((".jpg", ".jpeg", ".png")):
+    if not name.endswith((".pdf", ".jpg", ".jpeg", ".png")):
         raise ActionError("扫描件只支持 PDF、JPG、PNG。", field="scan")
+    try:
+        _, content, _ = attachments.prepare_document(scan)  # photos re-encoded without EXIF; PDFs checked
+    except attachments.UploadError as exc:
+        raise ActionError(f"{exc}（扫描件只支持 PDF、JPG、PNG）", field="scan") from exc
     with transaction.atomic():
         current = Agreement.objects.select_for_update().get(pk=agreement.pk)
         if current.signed_at is not None:
             raise ActionError("协议已签订，不能修改；如需变更，请起草新版本。")
-        current.scan.save(f"agreement-{current.pk}-v{current.number}{name[name.rfind('.'):]}", scan, save=False)
+        extension = content.name[content.name.rfind("."):]
+        current.scan.save(f"agreement-{current.pk}-v{current.number}{extension}", content, save=False)
         Agreement.objects.filter(pk=current.pk, signed_at=None).update(scan=current.scan.name, signed_at=timezone.now())
     return Agreement.objects.get(pk=current.pk)
 

@@ -86,3 +86,24 @@ def store(image: PreparedImage) -> str:
 def discard(names: list[str]) -> None:
     for name in names:
         default_storage.delete(name)
+
+
+DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+
+
+def prepare_document(f: object) -> tuple[str, ContentFile, str]:
+    """A photo or a scan for the record (minutes, signed sheets, agreements): photos are re-encoded like
+    request photos (EXIF and GPS dropped); a PDF must really be a PDF. Returns name, content, content type."""
+    name = getattr(f, "name", "附件") or "附件"
+    if (getattr(f, "size", 0) or 0) > DOCUMENT_MAX_BYTES:
+        raise UploadError(f"“{name}”超过 {DOCUMENT_MAX_BYTES // 1024 // 1024} MB。")
+    if name.lower().endswith(".pdf"):
+        raw = f.read()
+        if not raw.startswith(b"%PDF-"):
+            raise UploadError(f"“{name}”不是有效的 PDF 文件。")
+        return name, ContentFile(raw, name=f"{uuid.uuid4().hex}.pdf"), "application/pdf"
+    try:
+        image = prepare_images([f])[0]
+    except UploadError as exc:
+        raise UploadError(f"{exc}（只支持照片和 PDF）") from exc
+    return name, ContentFile(image.content, name=f"{uuid.uuid4().hex}.{image.extension}"), image.content_type

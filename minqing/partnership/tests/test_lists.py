@@ -238,3 +238,18 @@ def test_figures_count_what_the_district_reports(cast) -> None:  # noqa: ANN001
     assert fig["by_state"]["done"] == 1 and fig["wishes_fulfilled"] == 1 and fig["hours"] == Decimal("7.5")
     assert queries.figures(areas=[cast.community_b.pk], start=today, end=today)["needs"] == 0
     assert Project.objects.count() == 1
+
+
+def test_a_photographed_agreement_is_stored_without_its_location(cast) -> None:  # noqa: ANN001
+    from PIL import Image
+
+    from minqing.conftest import image_file
+
+    exif = Image.Exif()
+    exif[0x8825] = {2: (36.0, 3.0, 0.0)}  # GPS latitude
+    a = actions.agreement_draft(actor=cast.shequ, community=cast.community_a, unit=cast.unit("东方物业"),
+                                community_duties="场地", unit_duties="维修", starts_on=TODAY,
+                                ends_on=TODAY + dt.timedelta(days=30), community_signatory="王桂芳", unit_signatory="陈立")
+    a = actions.agreement_sign(actor=cast.shequ, agreement=a, scan=image_file("协议.jpg", exif=exif.tobytes()))
+    with a.scan.open("rb") as f:
+        assert not Image.open(f).getexif()
