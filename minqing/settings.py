@@ -232,6 +232,8 @@ MINQING = {
     "TEXT_MAX_LENGTH": int(os.environ.get("MINQING_TEXT_MAX_LENGTH", "2000")),
     # Reporters' personal data is erased this many days after a request is finished (manage.py retention).
     "RETENTION_DAYS": int(os.environ.get("MINQING_RETENTION_DAYS", "730")),
+    # How long a task worker holds a message it is sending before the sweep may queue it again.
+    "OUTBOX_LEASE_SECONDS": int(os.environ.get("MINQING_OUTBOX_LEASE_SECONDS", "600")),
     "NUMBER_PREFIX": os.environ.get("MINQING_NUMBER_PREFIX", "MQ"),
     # Callbacks are due this many working days after a request is resolved.
     "CALLBACK_DAYS": float(os.environ.get("MINQING_CALLBACK_DAYS", "3")),

@@ -54,10 +54,9 @@ def message_queue(*, channel: str, to: str, template: str, params: dict, body: s
     return message
 
 
-# A worker holds a message it is sending for this long; if it dies meanwhile, the message is due again.
-LEASE = dt.timedelta(minutes=10)
-# A queued message whose attempt is this much overdue lost its task (a worker killed at the wrong moment).
-STALE = dt.timedelta(minutes=10)
+# A worker holds a message it is sending for LEASE; if it dies meanwhile, the message is due again, and a
+# queued message whose attempt is that much overdue lost its task (a worker killed at the wrong moment).
+LEASE = STALE = dt.timedelta(seconds=settings.MINQING["OUTBOX_LEASE_SECONDS"])
 
 
 def _backoff(attempt: int) -> dt.timedelta:
@@ -80,7 +79,8 @@ def message_deliver(*, message_id: int) -> str:
         if message.channel == Channel.SMS:
             backend = sms_backend()
             name = type(backend).__name__
-            detail = backend.send(to=message.to, template=message.template, params=message.params, body=message.body)
+            detail = backend.send(to=message.to, template=message.template, params=message.params, body=message.body,
+                                  reference=str(message.pk))
         elif message.channel == Channel.WEBHOOK:
             name = "webhook"
             detail = post_signed(url=message.to, body=message.body, secret=message.params.get("secret", ""))

@@ -25,8 +25,8 @@ class ConsoleSMSBackend:
     def __init__(self, **options: Any) -> None:
         self.options = options
 
-    def send(self, *, to: str, template: str, params: dict, body: str) -> str:
-        logger.info("SMS to %s [%s]: %s", to, template, body)
+    def send(self, *, to: str, template: str, params: dict, body: str, reference: str = "") -> str:
+        logger.info("SMS %s to %s [%s]: %s", reference, to, template, body)
         return "logged"
 
 
@@ -45,9 +45,11 @@ class HttpSMSBackend:
             raise ValueError("MINQING_SMS URL must be http(s)")
         self.url, self.key, self.template_ids, self.timeout = URL, KEY, TEMPLATE_IDS or {}, TIMEOUT
 
-    def send(self, *, to: str, template: str, params: dict, body: str) -> str:
+    def send(self, *, to: str, template: str, params: dict, body: str, reference: str = "") -> str:
+        # client_msg_id lets a gateway drop a repeat: a worker killed after sending but before recording
+        # it leaves the message to be sent again (at least once), with the same id.
         payload = json.dumps({"to": to, "template_id": self.template_ids.get(template, template), "params": params,
-                              "text": body}, ensure_ascii=False).encode()
+                              "text": body, "client_msg_id": reference}, ensure_ascii=False).encode()
         request = urllib.request.Request(  # noqa: S310 - scheme checked in __init__
             self.url, data=payload, method="POST",
             headers={"Content-Type": "application/json; charset=utf-8", "Authorization": f"Bearer {self.key}"},
