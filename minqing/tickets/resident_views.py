@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 from django.contrib import messages
@@ -36,6 +37,11 @@ def new(request: HttpRequest) -> HttpResponse:
              if re.fullmatch(r"\d{1,9}", group_id) else None)
     if request.method == "POST":
         form = ResidentTicketForm(request.POST, request.FILES)
+        key = f"submit:ip:{request.META.get('REMOTE_ADDR', '')}"
+        if cache.get(key, 0) >= SUBMIT_LIMIT:
+            form.add_error(None, f"提交太频繁：同一网络一小时内最多提交 {SUBMIT_LIMIT} 件，请稍后再试。"
+                                 "紧急情况请直接拨打 110 / 119 / 120。")
+            return render(request, "resident/new.html", {"form": form, "group": group}, status=429)
         if form.is_valid():
             cd = form.cleaned_data
             user = request.user if request.user.is_authenticated else None
@@ -51,6 +57,8 @@ def new(request: HttpRequest) -> HttpResponse:
             except actions.ActionError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
+                cache.add(key, 0, SUBMIT_WINDOW)
+                cache.incr(key)
                 _remember(request, ticket)
                 request.session["just_submitted"] = {"number": ticket.number, "code": code}
                 return redirect("resident_done")
@@ -68,6 +76,9 @@ def done(request: HttpRequest) -> HttpResponse:
     return render(request, "resident/done.html", info)
 
 
+# The public form: at most this many requests per network address per hour (a flood, not a resident).
+SUBMIT_LIMIT = int(os.environ.get("MINQING_RESIDENT_SUBMIT_LIMIT", "10"))
+SUBMIT_WINDOW = 60 * 60
 TRACK_WINDOW = 15 * 60
 TRACK_MAX_FAILURES = 10
 

@@ -162,3 +162,18 @@ def test_odd_parameters_get_pages_not_errors(cast) -> None:
     assert staff.get(reverse("ticket_list"), {"date_to": "9999-12-31", "area": "x"}).status_code == 200
     response = staff.post(reverse("queue_bulk", args=["registered"]), {"numbers": ["X"], "unit": "abc"}, follow=True)
     assert "请选择承办单位" in response.content.decode()
+
+
+def test_one_network_address_cannot_flood_the_public_form(cast, monkeypatch) -> None:  # noqa: ANN001
+    from minqing.tickets import resident_views
+
+    monkeypatch.setattr(resident_views, "SUBMIT_LIMIT", 3)
+    c = Client()
+    for i in range(3):
+        c.post(reverse("resident_new"), resident_form(cast, text=f"小区门口共享单车乱停第{i}回，盲道都堵了"))
+    r = c.post(reverse("resident_new"), resident_form(cast, text="小区门口共享单车乱停第4回，盲道都堵了"))
+    assert r.status_code == 429 and "提交太频繁" in r.content.decode() and "110" in r.content.decode()
+    assert Ticket.objects.count() == 3
+    other = Client(REMOTE_ADDR="10.9.8.7")  # another address is not affected
+    other.post(reverse("resident_new"), resident_form(cast, text="楼道里堆满杂物，消防通道不通"))
+    assert Ticket.objects.count() == 4
