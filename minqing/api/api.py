@@ -140,7 +140,7 @@ def _out(t: Ticket) -> dict:
 
 def _detail(request: HttpRequest, t: Ticket) -> dict:
     scope = scope_for(request.user)
-    reporter = queries.reporter_for(scope, t, via="接口")
+    reporter = actions.reporter_shown(scope=scope, ticket=t, via="接口")
     now = timezone.now()
     clocks = []
     for label, start, due in (("响应", t.response_started_at, t.response_due_at),

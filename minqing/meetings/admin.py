@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from minqing.tickets.admin import ReadOnlyAdmin
+
 from .models import Meeting, MeetingEvent, MeetingRule
 
 
@@ -9,25 +11,16 @@ class MeetingRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
-    """Read-only here: meetings change through the 议事 pages, where every change is recorded."""
+class MeetingAdmin(ReadOnlyAdmin):
+    """Meetings change through the 议事 pages, where every change is recorded."""
 
     list_display = ["starts_at", "kind", "topic", "community", "street", "status"]
     list_filter = ["kind", "status", "street"]
     search_fields = ["topic"]
 
-    def has_add_permission(self, request) -> bool:  # noqa: ANN001
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
-
 
 @admin.register(MeetingEvent)
-class MeetingEventAdmin(MeetingAdmin):
+class MeetingEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "meeting", "action", "actor_label", "note"]
     list_filter = ["action"]
     search_fields = ["note"]

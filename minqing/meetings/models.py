@@ -7,10 +7,10 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from minqing.lib.records import AppendOnly
 from minqing.org.models import Area, Unit
 from minqing.tickets.models import Ticket
 
@@ -152,8 +152,10 @@ EVENT_LABELS = {
 }
 
 
-class MeetingEvent(models.Model):
+class MeetingEvent(AppendOnly, models.Model):
     """Every change to a meeting: who, when, what, why. Written once, never changed."""
+
+    record_name = "会议记录"
 
     meeting = models.ForeignKey(Meeting, verbose_name="会议", on_delete=models.PROTECT, related_name="events")
     action = models.CharField("动作", max_length=24)
@@ -171,14 +173,6 @@ class MeetingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meeting_id} {self.action}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ValidationError("会议记录一经写入不可修改。")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # noqa: ANN201
-        raise ValidationError("会议记录不可删除。")
 
     @property
     def label(self) -> str:

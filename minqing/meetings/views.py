@@ -3,7 +3,6 @@ after the table, the panel on a request's page, and the public notice (公示) p
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from minqing.accounts.scope import Scope, scope_for
 from minqing.lib.db import reporting
-from minqing.lib.validation import parse_id
+from minqing.lib.validation import parse_id, parse_period
 from minqing.org.models import Area, AreaKind
 from minqing.tickets import queries as ticket_queries
 from minqing.tickets.actions import ActionError
@@ -272,12 +271,9 @@ def ticket_panel(request: HttpRequest, number: str) -> HttpResponse:
 def meeting_stats(request: HttpRequest) -> HttpResponse:
     scope = _staff(request)
     today = timezone.localdate()
-    try:
-        start = dt.date.fromisoformat(request.GET.get("start") or f"{today.year}-01-01")
-        end = dt.date.fromisoformat(request.GET.get("end") or today.isoformat())
-    except ValueError:
-        messages.error(request, "日期格式不对，例如 2026-01-01。")
-        start, end = dt.date(today.year, 1, 1), today
+    start, end, problem = parse_period(request.GET.get("start"), request.GET.get("end"), today=today)
+    if problem:
+        messages.error(request, problem)
     qs = queries.visible_meetings(scope).using(reporting()).filter(starts_at__date__gte=start, starts_at__date__lte=end)
     rows = []
     for area in Area.objects.filter(kind__in=[AreaKind.STREET, AreaKind.COMMUNITY]).order_by("code"):

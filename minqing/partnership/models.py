@@ -4,10 +4,10 @@ the service agreements between community and unit, and party members' micro-wish
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from minqing.lib.records import AppendOnly
 from minqing.org.models import Area, Unit
 from minqing.tickets.models import Brand
 
@@ -128,7 +128,9 @@ class Project(models.Model):
         return self.title
 
 
-class ProjectEvent(models.Model):
+class ProjectEvent(AppendOnly, models.Model):
+    record_name = "项目记录"
+
     project = models.ForeignKey(Project, verbose_name="项目", on_delete=models.PROTECT, related_name="events")
     action = models.CharField("动作", max_length=16)
     from_state = models.CharField("原状态", max_length=12, choices=ProjectState.choices, blank=True)
@@ -146,14 +148,6 @@ class ProjectEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.action}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ValidationError("项目记录一经写入不可修改。")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # noqa: ANN201
-        raise ValidationError("项目记录不可删除。")
 
 
 def agreement_path(instance: Agreement, filename: str) -> str:

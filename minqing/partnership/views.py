@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from urllib.parse import quote
 
@@ -20,7 +21,7 @@ from openpyxl import Workbook
 
 from minqing.accounts.scope import Scope, scope_for
 from minqing.lib.masking import mask_name
-from minqing.lib.validation import parse_id
+from minqing.lib.validation import parse_id, parse_period
 from minqing.meetings import actions as meeting_actions
 from minqing.meetings.models import AgendaSource, Meeting, MeetingStatus
 from minqing.org.models import COORDINATING_KINDS, Area, AreaKind, Seat, Unit
@@ -53,6 +54,18 @@ def _err(form: object, exc: ActionError) -> None:
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
+def _posted(request: HttpRequest, form: object, run: Callable[[dict], object]) -> object | None:
+    """When the form was posted and is valid, run the action with its data and return the result; a
+    refusal goes next to its field (the form keeps what was typed) and the result is None."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return run(form.cleaned_data)
+    except ActionError as exc:
+        _err(form, exc)
+        return None
+
+
 def _page(request: HttpRequest, qs: QuerySet) -> object:
     return Paginator(qs, 30).get_page(request.GET.get("page"))
 
@@ -76,14 +89,9 @@ def need_list(request: HttpRequest) -> HttpResponse:
 def need_new(request: HttpRequest) -> HttpResponse:
     scope = _staff(request)
     form = f.NeedForm(request.POST or None, areas=_my_areas(scope))
-    if request.method == "POST" and form.is_valid():
-        try:
-            need = actions.need_create(actor=request.user, **form.cleaned_data)
-        except ActionError as exc:
-            _err(form, exc)
-        else:
-            messages.success(request, "需求已登记，系统已推荐可对接的资源。")
-            return redirect("need_detail", pk=need.pk)
+    if need := _posted(request, form, lambda cd: actions.need_create(actor=request.user, **cd)):
+        messages.success(request, "需求已登记，系统已推荐可对接的资源。")
+        return redirect("need_detail", pk=need.pk)
     return render(request, "partnership/form.html", {"form": form, "title": "登记需求", "back": "need_list"})
 
 
@@ -179,15 +187,13 @@ def resource_new(request: HttpRequest) -> HttpResponse:
     units = Unit.objects.filter(pk__in=scope.unit_ids, active=True)
     form = f.ResourceForm(request.POST or None, units=units,
                           initial={"available_from": timezone.localdate(), "unit": units.first()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            data = {k: v for k, v in form.cleaned_data.items() if k != "active"}
-            actions.resource_create(actor=request.user, **{**data, "areas": list(data["areas"])})
-        except ActionError as exc:
-            _err(form, exc)
-        else:
-            messages.success(request, "资源已登记，社区和街道对接需求时会看到它。")
-            return redirect("resource_list")
+    def create(cd: dict) -> Resource:
+        data = {k: v for k, v in cd.items() if k != "active"}
+        return actions.resource_create(actor=request.user, **{**data, "areas": list(data["areas"])})
+
+    if _posted(request, form, create):
+        messages.success(request, "资源已登记，社区和街道对接需求时会看到它。")
+        return redirect("resource_list")
     return render(request, "partnership/form.html", {"form": form, "title": "登记资源", "back": "resource_list"})
 
 
@@ -200,16 +206,13 @@ def resource_edit(request: HttpRequest, pk: int) -> HttpResponse:
                "unit_label": r.unit_label, "available_from": r.available_from, "available_until": r.available_until,
                "areas": list(r.areas.all()), "description": r.description, "active": r.active}
     form = f.ResourceForm(request.POST or None, units=units, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "unit"}
-        data["areas"] = list(data["areas"])
-        try:
-            actions.resource_update(actor=request.user, resource=r, **data)
-        except ActionError as exc:
-            _err(form, exc)
-        else:
-            messages.success(request, "资源已更新。")
-            return redirect("resource_list")
+    def update(cd: dict) -> Resource:
+        data = {k: v for k, v in cd.items() if k != "unit"}
+        return actions.resource_update(actor=request.user, resource=r, **{**data, "areas": list(data["areas"])})
+
+    if _posted(request, form, update):
+        messages.success(request, "资源已更新。")
+        return redirect("resource_list")
     return render(request, "partnership/form.html", {"form": form, "title": f"修改资源：{r.title}", "back": "resource_list"})
 
 
@@ -222,14 +225,9 @@ def need_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {"area": n.area, "title": n.title, "brand": n.brand, "description": n.description,
                "households": n.households, "source": n.source, "priority": n.priority}
     form = f.NeedForm(request.POST or None, areas=_my_areas(scope), initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.need_update(actor=request.user, need=n, **form.cleaned_data)
-        except ActionError as exc:
-            _err(form, exc)
-        else:
-            messages.success(request, "需求已更新。")
-            return redirect("need_detail", pk=n.pk)
+    if _posted(request, form, lambda cd: actions.need_update(actor=request.user, need=n, **cd)):
+        messages.success(request, "需求已更新。")
+        return redirect("need_detail", pk=n.pk)
     return render(request, "partnership/form.html", {"form": form, "title": f"修改需求：{n.title}", "back": "need_list"})
 
 
@@ -373,14 +371,9 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
     communities = _my_communities(scope)
     form = f.AgreementForm(request.POST or None, communities=communities, initial={
         "starts_on": timezone.localdate(), "ends_on": timezone.localdate().replace(year=timezone.localdate().year + 1)})
-    if request.method == "POST" and form.is_valid():
-        try:
-            a = actions.agreement_draft(actor=request.user, **form.cleaned_data)
-        except ActionError as exc:
-            _err(form, exc)
-        else:
-            messages.success(request, f"协议第 {a.number} 版草稿已保存，可下载打印、签字盖章后上传扫描件。")
-            return redirect("agreement_detail", pk=a.pk)
+    if a := _posted(request, form, lambda cd: actions.agreement_draft(actor=request.user, **cd)):
+        messages.success(request, f"协议第 {a.number} 版草稿已保存，可下载打印、签字盖章后上传扫描件。")
+        return redirect("agreement_detail", pk=a.pk)
     return render(request, "partnership/agreements.html", {
         "page": _page(request, queries.agreements_for(scope)), "form": form if communities.exists() else None})
 
@@ -430,14 +423,9 @@ def wish_list(request: HttpRequest) -> HttpResponse:
     scope = _staff(request)
     areas = _my_areas(scope)
     form = f.WishForm(request.POST or None, areas=areas)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.wish_publish(actor=request.user, **form.cleaned_data)
-        except ActionError as exc:
-            _err(form, exc)
-        else:
-            messages.success(request, "心愿已发布到社区心愿墙。")
-            return redirect("wish_list")
+    if _posted(request, form, lambda cd: actions.wish_publish(actor=request.user, **cd)):
+        messages.success(request, "心愿已发布到社区心愿墙。")
+        return redirect("wish_list")
     return render(request, "partnership/wishes.html", {
         "page": _page(request, queries.wishes_for(scope)), "form": form if areas.exists() else None,
         "mine": set(queries._communities(scope))})
@@ -471,14 +459,9 @@ def member_list(request: HttpRequest) -> HttpResponse:
     scope = _staff(request)
     communities = _my_communities(scope)
     form = f.MemberForm(request.POST or None, communities=communities)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.member_register(actor=request.user, **form.cleaned_data)
-        except ActionError as exc:
-            _err(form, exc)
-        else:
-            messages.success(request, "党员已报到。")
-            return redirect("member_list")
+    if _posted(request, form, lambda cd: actions.member_register(actor=request.user, **cd)):
+        messages.success(request, "党员已报到。")
+        return redirect("member_list")
     members = PartyMember.objects.filter(community__in=communities).select_related("employer", "community").annotate(
         fulfilled=Count("wishes", filter=Q(wishes__state__in=[WishState.FULFILLED, WishState.CONFIRMED]))
     ).order_by("community__code", "name")
@@ -523,12 +506,9 @@ def member_export(request: HttpRequest) -> HttpResponse:
 def stats(request: HttpRequest) -> HttpResponse:
     scope = _staff(request)
     today = timezone.localdate()
-    try:
-        start = dt.date.fromisoformat(request.GET.get("start") or f"{today.year}-01-01")
-        end = dt.date.fromisoformat(request.GET.get("end") or today.isoformat())
-    except ValueError:
-        messages.error(request, "日期格式不对，例如 2026-01-01。")
-        start, end = dt.date(today.year, 1, 1), today
+    start, end, problem = parse_period(request.GET.get("start"), request.GET.get("end"), today=today)
+    if problem:
+        messages.error(request, problem)
     if scope.district:
         streets = Area.objects.filter(kind=AreaKind.STREET).order_by("code")
     else:

@@ -37,6 +37,7 @@ from .models import (
     ExtensionRequest,
     ExtensionStatus,
     Grade,
+    PersonalDataView,
     RejectReason,
     Satisfaction,
     SupervisionOrder,
@@ -1079,3 +1080,15 @@ def tickets_erase_personal_data(*, before: dt.datetime, batch: int = 1000) -> in
                             actor_label="系统", note=f"结案超过保存期限，反映人个人信息已删除（{before:%Y-%m-%d} 前）",
                             created_at=now) for pk, status in ids])
             done += len(ids)
+
+
+# --- personal data ---------------------------------------------------------------------------
+def reporter_shown(*, scope: Scope, ticket: Ticket, via: str):  # noqa: ANN201 - queries.Reporter
+    """The reporter as shown to this viewer; a full phone number shown is recorded (who, when, where),
+    so that supervisors can see who looked at whose number."""
+    from .queries import reporter_for
+
+    reporter = reporter_for(scope, ticket)
+    if not reporter.masked and reporter.phone and scope.user is not None:
+        PersonalDataView.objects.create(ticket=ticket, viewer=scope.user, via=via)
+    return reporter

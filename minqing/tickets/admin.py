@@ -113,19 +113,10 @@ class UrgencyWordAdmin(admin.ModelAdmin):
 
 
 @admin.register(PersonalDataView)
-class PersonalDataViewAdmin(admin.ModelAdmin):
-    """Who saw whose full phone number. Read-only: the record cannot be changed or deleted here."""
+class PersonalDataViewAdmin(ReadOnlyAdmin):
+    """Who saw whose full phone number."""
 
     list_display = ["viewed_at", "viewer", "ticket", "via"]
     list_filter = ["via"]
     search_fields = ["ticket__number", "viewer__username", "viewer__full_name"]
     date_hierarchy = "viewed_at"
-
-    def has_add_permission(self, request) -> bool:  # noqa: ANN001
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False

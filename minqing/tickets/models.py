@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from minqing.lib.crypto import EncryptedTextField
+from minqing.lib.records import AppendOnly
 from minqing.org.models import Area, Unit
 
 from .workflow import Status, event_label
@@ -296,8 +297,10 @@ class Ticket(models.Model):
         return " · ".join(parts)
 
 
-class TicketEvent(models.Model):
+class TicketEvent(AppendOnly, models.Model):
     """One step in a request's life. Written once, never changed or deleted."""
+
+    record_name = "办理记录"
 
     ticket = models.ForeignKey(Ticket, verbose_name="事项", on_delete=models.PROTECT, related_name="events")
     action = models.CharField("动作", max_length=24)
@@ -329,14 +332,6 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.label}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ValidationError("办理记录一经写入不可修改。")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # noqa: ANN201
-        raise ValidationError("办理记录不可删除。")
 
     @property
     def label(self) -> str:

@@ -16,7 +16,7 @@ from minqing.lib.masking import mask_name, mask_phone
 from minqing.lib.validation import normalize_phone
 
 from .actions import tracking_hash
-from .models import PersonalDataView, Ticket, TicketEvent
+from .models import Ticket, TicketEvent
 from .workflow import OPEN_STATUSES, RESOLVE_CLOCK, RESPONSE_CLOCK, Status
 
 
@@ -61,14 +61,11 @@ class Reporter:
     masked: bool
 
 
-def reporter_for(scope: Scope, ticket: Ticket, *, via: str = "") -> Reporter:
-    """The reporter as this viewer may see them. With `via`, showing a full phone number is recorded
-    (PersonalDataView), so that supervisors can see who looked at whose number."""
+def reporter_for(scope: Scope, ticket: Ticket) -> Reporter:
+    """The reporter as this viewer may see them (pages that show it record it: actions.reporter_shown)."""
     if ticket.anonymous:
         return Reporter(name="匿名", phone="", masked=False)
     if handles(scope, ticket):
-        if via and ticket.reporter_phone and scope.user is not None:
-            PersonalDataView.objects.create(ticket=ticket, viewer=scope.user, via=via)
         return Reporter(name=ticket.reporter_name, phone=ticket.reporter_phone, masked=False)
     return Reporter(name=mask_name(ticket.reporter_name), phone=mask_phone(ticket.reporter_phone), masked=True)
 

@@ -280,7 +280,7 @@ def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
         "tickets/detail.html",
         {
             "ticket": ticket,
-            "reporter": queries.reporter_for(scope, ticket, via="事项页面"),
+            "reporter": actions.reporter_shown(scope=scope, ticket=ticket, via="事项页面"),
             "data_views": ticket.data_views.select_related("viewer")[:20] if scope.district else None,
             "clocks": _clocks(ticket, now),
             "buttons": _buttons(scope, ticket),
@@ -407,7 +407,7 @@ def ticket_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
         request,
         "tickets/act.html",
         {"ticket": ticket, "form": form, "label": label, "action": action, "help": spec.help,
-         "reporter": queries.reporter_for(scope, ticket, via="办理页面")},
+         "reporter": actions.reporter_shown(scope=scope, ticket=ticket, via="办理页面")},
     )
 
 

@@ -20,6 +20,7 @@ from django.core.management import call_command
 from django.db import connection, connections
 
 from minqing.conftest import build_cast
+from minqing.ops.tests.servers import free_port, wait_ready
 from minqing.tickets.models import Ticket, TicketEvent
 
 pytestmark = [
@@ -86,20 +87,13 @@ def test_intake_through_a_database_outage_loses_nothing_and_duplicates_nothing(c
     proxy = Proxy((db["HOST"] or "127.0.0.1", int(db["PORT"] or 5432)))
     env = {**os.environ, "DATABASE_URL": f"postgres://{db['USER']}@127.0.0.1:{proxy.port}/{db['NAME']}",
            "MINQING_ALLOWED_HOSTS": "127.0.0.1", "MINQING_API_AUTH_RATE": "100000/m", "MINQING_DB_CONN_MAX_AGE": "0"}
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "minqing.wsgi", "--bind", f"127.0.0.1:{port}",  # noqa: S603
                                "--workers", "2", "--log-level", "warning"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
-            try:
-                if requests.get(f"{base}/readyz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:  # still starting
-                time.sleep(0.2)
+        wait_ready(base)
         keys = [uuid.uuid4().hex for _ in range(40)]
         statuses: dict[str, list[int]] = {k: [] for k in keys}
         body = {"category_id": cast.category().pk, "area_id": cast.compound_a.pk, "anonymous": True}

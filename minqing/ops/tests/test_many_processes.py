@@ -9,7 +9,6 @@ import datetime as dt
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -27,6 +26,7 @@ from django.utils import timezone
 
 from minqing.conftest import build_cast
 from minqing.notifications.models import DeliveryAttempt, MessageStatus, OutboundMessage
+from minqing.ops.tests.servers import free_port, wait_ready
 from minqing.tickets.models import Ticket, TicketEvent
 
 pytestmark = [
@@ -51,12 +51,6 @@ class SlowGateway(BaseHTTPRequestHandler):
 
     def log_message(self, *args: object) -> None:
         pass
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_two_servers_two_workers_two_sweeps_do_no_double_work(capsys) -> None:  # noqa: ANN001
@@ -87,12 +81,7 @@ def test_two_servers_two_workers_two_sweeps_do_no_double_work(capsys) -> None:  
     everyone = servers + workers + sweeps
     try:
         for p in ports:
-            for _ in range(150):
-                try:
-                    if requests.get(f"http://127.0.0.1:{p}/readyz", timeout=5).status_code == 200:
-                        break
-                except requests.RequestException:  # still starting
-                    time.sleep(0.2)
+            wait_ready(f"http://127.0.0.1:{p}")
         auth = {"Authorization": f"Bearer {token}"}
         numbers = []
         for i in range(30):
