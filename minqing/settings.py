@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "minqing.triage",
     "minqing.api",
     "minqing.ops",
+    "minqing.evaluation",
 ]
 
 MIDDLEWARE = [
@@ -248,4 +249,8 @@ MINQING = {
     "API_AUTH_RATE": os.environ.get("MINQING_API_AUTH_RATE", "600/m"),
     # The sweep loop's pause between passes, in seconds.
     "SWEEP_INTERVAL": float(os.environ.get("MINQING_SWEEP_INTERVAL", "30")),
+    # Evaluation (考核评价): how much a "基本满意" counts in 满意率, and the composite's weights for
+    # 响应率, 解决率 and 满意率 (Beijing's practice: 0.1, 0.5, 0.4).
+    "BASIC_SATISFIED_WEIGHT": float(os.environ.get("MINQING_BASIC_SATISFIED_WEIGHT", "0.9")),
+    "SCORE_WEIGHTS": tuple(float(w) for w in os.environ.get("MINQING_SCORE_WEIGHTS", "0.1,0.5,0.4").split(",")),
 }

@@ -1,0 +1,284 @@
+"""The one definition of every metric: which facts a request's event log produces.
+
+`ticket_facts` replays one request's events in order, keeping its clocks as the events set them
+(the due times are in each event's data), and says which facts each event produces. The signal
+(signals.py) calls it for each new event and keeps the facts and the monthly rollups current;
+`rebuild` and `verify` call it for every request. So the figures a dashboard shows and the figures
+a full recomputation gives come from the same lines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from minqing.tickets.models import Ticket, TicketEvent
+from minqing.tickets.workflow import Status
+
+from .models import COUNTER_NAMES, COUNTERS, Fact, FactKind, Rollup
+
+DIMS = ["street_id", "community_id", "grid_id", "category_id", "channel"]
+EVENT_FIELDS = ["id", "ticket_id", "action", "from_status", "to_unit_id", "data", "created_at"]
+
+
+@dataclass
+class Clock:
+    due: dt.datetime | None
+    counted: bool = False  # its outcome is already a fact (it went overdue)
+
+
+def _due(data: dict[str, Any], key: str) -> Clock | None:
+    value = data.get(key)
+    return Clock(dt.datetime.fromisoformat(value)) if value else None
+
+
+class _Replay:
+    """One request's clocks and holder as its events set them."""
+
+    def __init__(self, created_at: dt.datetime) -> None:
+        self.created_at = created_at
+        self.holder: int | None = None
+        self.response: Clock | None = None
+        self.resolve: Clock | None = None
+        self.out: list[dict[str, Any]] = []
+        self.event: dict[str, Any] = {}
+
+    def fact(self, kind: str, *, ok: bool | None = None, grade: str = "", minutes: float | None = None) -> None:
+        at = self.event["created_at"]
+        self.out.append({"event_id": self.event["id"], "kind": kind, "day": timezone.localdate(at),
+                         "unit_id": self.holder, "ok": ok, "grade": grade, "minutes": minutes})
+
+    def close(self, clock: Clock | None, kind: str) -> None:
+        """A clock stops: on time or late, unless the overdue sweep already counted it late."""
+        if clock is not None and not clock.counted and clock.due is not None:
+            self.fact(kind, ok=self.event["created_at"] <= clock.due)
+
+    def resolution(self) -> None:
+        self.fact(FactKind.RESOLVED, minutes=(self.event["created_at"] - self.created_at).total_seconds() / 60)
+
+    def step(self, e: dict[str, Any]) -> None:  # noqa: C901 - one branch per kind of event, as in workflow.py
+        self.event = e
+        action, data = e["action"], e["data"] or {}
+        if action == "create":
+            self.holder = e["to_unit_id"]
+            self.fact(FactKind.RECEIVED)
+            self.response = _due(data, "response_due_at")
+        elif action == "overdue":
+            for name in data.get("clocks", []):
+                clock = {"response": self.response, "resolve": self.resolve}.get(name)
+                if clock is not None and not clock.counted:
+                    self.fact(FactKind.RESPONSE if name == "response" else FactKind.DEADLINE, ok=False)
+                    clock.counted = True
+        elif action == "extension_approve":
+            self.fact(FactKind.EXTENSION)
+            if self.resolve is not None and data.get("new_due_at"):
+                self.resolve.due = dt.datetime.fromisoformat(data["new_due_at"])
+        elif action in {"accept", "reject", "merge", "resolve_on_spot"}:
+            if e["from_status"] == Status.RECEIVED:
+                self.close(self.response, FactKind.RESPONSE)
+                self.response = None
+                if action in {"accept", "resolve_on_spot"}:
+                    self.fact(FactKind.ACCEPTED)
+            if action == "reject":
+                self.fact(FactKind.REJECTED)
+            elif action == "merge":
+                self.fact(FactKind.MERGED)
+            elif action == "resolve_on_spot":  # 即办: solved there and then, within any deadline
+                self.fact(FactKind.DEADLINE, ok=True)
+                self.resolution()
+        elif action in {"sign", "return"}:
+            self.close(self.response, FactKind.RESPONSE)
+            self.response = None
+            if action == "return":  # handed back: the unit's resolve clock ends uncounted
+                self.fact(FactKind.RETURNED)
+                self.resolve = None
+        elif action in {"dispatch", "redispatch", "escalate"}:
+            # The clocks of the unit passing it on end uncounted; the new holder's clocks start.
+            self.holder = e["to_unit_id"] or self.holder
+            self.fact(FactKind.DISPATCHED)
+            self.response, self.resolve = _due(data, "response_due_at"), _due(data, "resolve_due_at")
+        elif action == "suspend":  # 缓办 is left out of 按期办结: the clock stops uncounted
+            self.resolve = None
+        elif action == "resume":
+            self.resolve = _due(data, "resolve_due_at")
+        elif action == "resolve":
+            self.close(self.resolve, FactKind.DEADLINE)
+            self.resolve = None
+            self.resolution()
+        elif action in {"close", "rework"} and data.get("contacted"):
+            self.fact(FactKind.CALLBACK, ok=bool(data.get("solved")), grade=data.get("satisfaction", ""))
+            if action == "rework":
+                self.resolve = _due(data, "resolve_due_at")
+        if e["to_unit_id"]:
+            self.holder = e["to_unit_id"]
+
+
+def ticket_facts(ticket: dict[str, Any], events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The facts of one request. `ticket` has created_at (and the DIMS, which the caller adds to each
+    fact); events are dicts with EVENT_FIELDS, in log order. Each fact is a dict with event_id, kind,
+    day, unit_id (the unit holding the request then), ok, grade and minutes."""
+    replay = _Replay(ticket["created_at"])
+    for e in events:
+        replay.step(e)
+    return replay.out
+
+
+# --- counters --------------------------------------------------------------------------------
+def deltas(fact: dict[str, Any]) -> dict[str, float]:
+    """What one fact adds to a rollup row: COUNTERS read in Python (aggregates() is the same in SQL)."""
+    out: dict[str, float] = {}
+    for name, kind, cond in COUNTERS:
+        if fact["kind"] != kind:
+            continue
+        if cond is None:
+            out[name] = 1
+        elif cond == "minutes":
+            out[name] = fact["minutes"] or 0.0
+        elif fact[cond[0]] == cond[1]:
+            out[name] = 1
+    return out
+
+
+def aggregates() -> dict[str, Any]:
+    """COUNTERS as SQL aggregates over facts."""
+    out: dict[str, Any] = {}
+    for name, kind, cond in COUNTERS:
+        if cond == "minutes":
+            out[name] = Sum("minutes", filter=Q(kind=kind), default=0.0)
+        elif cond is None:
+            out[name] = Count("id", filter=Q(kind=kind))
+        else:
+            out[name] = Count("id", filter=Q(kind=kind, **{cond[0]: cond[1]}))
+    return out
+
+
+def _month(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _key(ticket: dict[str, Any], fact: dict[str, Any]) -> tuple:
+    return (_month(fact["day"]), ticket["street_id"], ticket["community_id"], ticket["category_id"], fact["unit_id"])
+
+
+# --- keeping them current ----------------------------------------------------------------------
+def record_event(event: TicketEvent) -> int:
+    """Facts of a newly written event, and their rollups; in the event's transaction. Returns how many."""
+    ticket = Ticket.objects.values("created_at", *DIMS).get(pk=event.ticket_id)
+    events = TicketEvent.objects.filter(ticket_id=event.ticket_id, created_at__lte=event.created_at).order_by(
+        "created_at", "id").values(*EVENT_FIELDS)
+    mine = [f for f in ticket_facts(ticket, events) if f["event_id"] == event.pk]
+    if not mine:
+        return 0
+    Fact.objects.bulk_create([Fact(ticket_id=event.ticket_id, **f, **{d: ticket[d] for d in DIMS}) for f in mine])
+    sums: dict[tuple, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for f in mine:
+        for name, value in deltas(f).items():
+            sums[_key(ticket, f)][name] += value
+    for key in sorted(sums):  # one order everywhere: two transactions never wait on each other in a circle
+        _add(key, sums[key])
+    return len(mine)
+
+
+def _add(key: tuple, values: dict[str, float]) -> None:
+    where = dict(zip(["month", "street_id", "community_id", "category_id", "unit_id"], key, strict=True))
+    update = {name: F(name) + value for name, value in values.items()}
+    if Rollup.objects.filter(**where).update(**update):
+        return
+    try:
+        with transaction.atomic():
+            Rollup.objects.create(**where, **values)
+    except IntegrityError:  # another transaction created the row first
+        Rollup.objects.filter(**where).update(**update)
+
+
+# --- recomputing from the log ----------------------------------------------------------------
+def replay(ticket_ids: list[int] | None = None, chunk: int = 2000) -> Iterator[list[Fact]]:
+    """All facts, recomputed from the events, a chunk of requests at a time."""
+    tickets = Ticket.objects.order_by("pk")
+    if ticket_ids is not None:
+        tickets = tickets.filter(pk__in=ticket_ids)
+    last = 0
+    while True:
+        batch = {t["pk"]: t for t in tickets.filter(pk__gt=last).values("pk", "created_at", *DIMS)[:chunk]}
+        if not batch:
+            return
+        last = max(batch)
+        by_ticket: dict[int, list[dict]] = defaultdict(list)
+        for e in TicketEvent.objects.filter(ticket_id__in=list(batch)).order_by("ticket_id", "created_at", "id").values(
+                *EVENT_FIELDS).iterator(chunk_size=10000):
+            by_ticket[e["ticket_id"]].append(e)
+        facts = []
+        for pk, events in by_ticket.items():
+            t = batch[pk]
+            facts += [Fact(ticket_id=pk, **f, **{d: t[d] for d in DIMS}) for f in ticket_facts(t, events)]
+        yield facts
+
+
+def rollups_from_facts(facts: Any = None) -> list[Rollup]:
+    """Monthly rollup rows summed from the stored facts (or a queryset of them)."""
+    qs = (facts if facts is not None else Fact.objects.all()).annotate(month=TruncMonth("day"))
+    rows = qs.values("month", "street_id", "community_id", "category_id", "unit_id").order_by().annotate(**aggregates())
+    return [Rollup(**r) for r in rows]
+
+
+def rebuild() -> tuple[int, int]:
+    """Throw the derived data away and compute it again from the events. Returns (facts, rollup rows)."""
+    with transaction.atomic():
+        Rollup.objects.all().delete()
+        Fact.objects.all().delete()
+        n = 0
+        for facts in replay():
+            Fact.objects.bulk_create(facts, batch_size=5000)
+            n += len(facts)
+        rows = rollups_from_facts()
+        Rollup.objects.bulk_create(rows, batch_size=5000)
+    return n, len(rows)
+
+
+FACT_COMPARE = ["event_id", "kind", "day", "unit_id", *DIMS, "ok", "grade"]
+
+
+def _fact_key(f: Any) -> tuple:
+    get = (lambda k: f[k]) if isinstance(f, dict) else (lambda k: getattr(f, k))
+    minutes = get("minutes")
+    return (*(get(k) for k in FACT_COMPARE), None if minutes is None else round(minutes, 3))
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(float(a) - float(b)) <= 1e-6 * max(1.0, abs(float(a)))  # sums of minutes: float rounding
+
+
+def verify() -> list[str]:
+    """Recompute everything from the events and compare with what is stored. Returns the differences."""
+    problems: list[str] = []
+    for facts in replay():
+        ids = sorted({f.ticket_id for f in facts})
+        expected = sorted(_fact_key(f) for f in facts)
+        stored = sorted(_fact_key(f) for f in Fact.objects.filter(ticket_id__in=ids).values(*FACT_COMPARE, "minutes"))
+        if expected != stored:
+            missing = set(expected) - set(stored)
+            extra = set(stored) - set(expected)
+            problems.append(f"请求 {ids[0]}–{ids[-1]}：事实应有 {len(expected)} 条，实有 {len(stored)} 条；"
+                            f"缺少 {len(missing)} 条，多出 {len(extra)} 条" + (f"（例如缺少 {sorted(missing)[0]}）" if missing else "")
+                            + (f"（例如多出 {sorted(extra)[0]}）" if extra else ""))
+    # Facts of requests that no longer produce them (none should exist: tickets are never deleted).
+    expected_rows = {tuple(getattr(r, k) for k in ["month", "street_id", "community_id", "category_id", "unit_id"]):
+                     r for r in rollups_from_facts()}
+    stored_rows = {tuple(getattr(r, k) for k in ["month", "street_id", "community_id", "category_id", "unit_id"]):
+                   r for r in Rollup.objects.all()}
+    for key in sorted(set(expected_rows) | set(stored_rows)):
+        a, b = expected_rows.get(key), stored_rows.get(key)
+        diff = [name for name in COUNTER_NAMES if not _same(getattr(a, name, 0) if a else 0, getattr(b, name, 0) if b else 0)]
+        if diff:
+            problems.append(f"汇总 {key[0]:%Y-%m} 街道{key[1]} 社区{key[2]} 分类{key[3]} 单位{key[4]}："
+                            + "、".join(f"{n} 应为 {getattr(a, n, 0) if a else 0}，实为 {getattr(b, n, 0) if b else 0}"
+                                       for n in diff))
+    return problems

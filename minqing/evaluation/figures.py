@@ -1,0 +1,255 @@
+"""Figures for any period and scope, read from the monthly rollups plus the facts of partial months.
+
+A period's whole months come from Rollup rows; its first and last partial months, and any scope the
+rollups do not keep (a grid, a channel, daily series), come straight from the facts. Both hold the
+same counters (models.COUNTERS), so the sums are the same either way — tests/test_metrics.py checks it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, Sum
+from django.db.models.functions import TruncMonth
+
+from minqing.lib.db import reporting
+
+from .facts import aggregates
+from .models import COUNTER_NAMES, Fact, FactKind, Rollup
+
+# Scope filters a figure can be asked for, and the column each reads in facts and rollups.
+FILTERS = {
+    "street": "street_id", "community": "community_id", "grid": "grid_id", "unit": "unit_id",
+    "category": "category_id", "parent": "category__parent_id", "brand": "category__brand", "channel": "channel",
+}
+FACT_ONLY = {"grid", "channel"}  # the rollups do not keep these
+GROUPS = {
+    "street": "street_id", "community": "community_id", "grid": "grid_id", "unit": "unit_id",
+    "category": "category_id", "parent": "category__parent_id", "brand": "category__brand", "channel": "channel",
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date  # inclusive
+    kind: str = "custom"
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def label(self) -> str:
+        if self.kind == "year":
+            return f"{self.start.year}年"
+        if self.kind == "quarter":
+            return f"{self.start.year}年第{(self.start.month - 1) // 3 + 1}季度"
+        if self.kind == "month":
+            return f"{self.start.year}年{self.start.month}月"
+        if self.kind == "day":
+            return f"{self.start:%Y-%m-%d}"
+        return f"{self.start:%Y-%m-%d} 至 {self.end:%Y-%m-%d}"
+
+    def previous(self) -> Period:
+        """The period before, of the same kind (last month, last quarter, last year; else as many days)."""
+        if self.kind in {"month", "quarter", "year"}:
+            months = {"month": 1, "quarter": 3, "year": 12}[self.kind]
+            return period_of(self.kind, _add_months(self.start, -months))
+        return Period(self.start - dt.timedelta(days=self.days), self.start - dt.timedelta(days=1), self.kind)
+
+
+def _add_months(day: dt.date, n: int) -> dt.date:
+    m = day.year * 12 + day.month - 1 + n
+    return dt.date(m // 12, m % 12 + 1, 1)
+
+
+def period_of(kind: str, anchor: dt.date) -> Period:
+    """The day, week (Monday–Sunday), month, quarter or year containing `anchor`."""
+    if kind == "day":
+        return Period(anchor, anchor, kind)
+    if kind == "week":
+        start = anchor - dt.timedelta(days=anchor.weekday())
+        return Period(start, start + dt.timedelta(days=6), kind)
+    if kind == "month":
+        start = anchor.replace(day=1)
+    elif kind == "quarter":
+        start = dt.date(anchor.year, (anchor.month - 1) // 3 * 3 + 1, 1)
+    elif kind == "year":
+        start = dt.date(anchor.year, 1, 1)
+    else:
+        raise ValueError(kind)
+    months = {"month": 1, "quarter": 3, "year": 12}[kind]
+    return Period(start, _add_months(start, months) - dt.timedelta(days=1), kind)
+
+
+PERIOD_KINDS = {"day": "日", "week": "周", "month": "月", "quarter": "季度", "year": "年", "custom": "自定义"}
+
+
+def parse_period(params: Any, *, today: dt.date) -> tuple[Period, str]:
+    """A period from a query string: kind (day/week/month/quarter/year/custom) and a date, or start and
+    end for custom. This year by default. Returns the period and a Chinese message for bad input."""
+    kind = params.get("period") or "year"
+    if kind not in PERIOD_KINDS:
+        return period_of("year", today), "统计周期只能是日、周、月、季度、年或自定义。"
+    try:
+        if kind == "custom":
+            start = dt.date.fromisoformat(params.get("start") or f"{today.year}-01-01")
+            end = dt.date.fromisoformat(params.get("end") or today.isoformat())
+            if end < start:
+                return period_of("year", today), "结束日期不能早于开始日期。"
+            if (end - start).days > 366 * 20:
+                return period_of("year", today), "自定义周期不能超过二十年。"
+            return Period(start, end, "custom"), ""
+        anchor = dt.date.fromisoformat(params.get("date") or today.isoformat())
+    except ValueError:
+        return period_of("year", today), "日期格式不对，例如 2026-01-01。"
+    if not dt.date(2000, 1, 1) <= anchor <= dt.date(2100, 12, 31):
+        return period_of("year", today), "日期超出范围。"
+    return period_of(kind, anchor), ""
+
+
+def split(period: Period) -> tuple[list[dt.date], list[tuple[dt.date, dt.date]]]:
+    """The whole months inside a period, and the partial stretches at its ends."""
+    first_full = period.start if period.start.day == 1 else _add_months(period.start, 1)
+    after_end = period.end + dt.timedelta(days=1)
+    last_full_end = after_end.replace(day=1)  # the first day of the month after the last whole month
+    if first_full >= last_full_end:
+        return [], [(period.start, period.end)]
+    months = []
+    m = first_full
+    while m < last_full_end:
+        months.append(m)
+        m = _add_months(m, 1)
+    edges = []
+    if period.start < first_full:
+        edges.append((period.start, first_full - dt.timedelta(days=1)))
+    if last_full_end <= period.end:
+        edges.append((last_full_end, period.end))
+    return months, edges
+
+
+@dataclass
+class Figures:
+    """Counters for one scope and period, and the metrics computed from them."""
+
+    counters: dict[str, float] = field(default_factory=lambda: dict.fromkeys(COUNTER_NAMES, 0))
+    median_minutes: float | None = None
+
+    def __getattr__(self, name: str) -> float:
+        counters = self.__dict__.get("counters", {})
+        if name in counters:
+            return counters[name]
+        raise AttributeError(name)
+
+    def add(self, row: dict[str, Any]) -> None:
+        for name in COUNTER_NAMES:
+            self.counters[name] += row.get(name) or 0
+
+    @staticmethod
+    def _rate(part: float, whole: float) -> float | None:
+        return part / whole if whole else None
+
+    @property
+    def response_rate(self) -> float | None:
+        return self._rate(self.response_ok, self.response_due)
+
+    @property
+    def ontime_rate(self) -> float | None:
+        return self._rate(self.resolve_ok, self.resolve_due)
+
+    @property
+    def solve_rate(self) -> float | None:
+        return self._rate(self.solved, self.callbacks)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        weight = settings.MINQING["BASIC_SATISFIED_WEIGHT"]
+        return self._rate(self.satisfied + weight * self.basic, self.callbacks)
+
+    @property
+    def rework_rate(self) -> float | None:
+        return self._rate(self.dissatisfied, self.callbacks)
+
+    @property
+    def extension_rate(self) -> float | None:
+        return self._rate(self.extensions, self.resolve_due)
+
+    @property
+    def return_rate(self) -> float | None:
+        return self._rate(self.returned, self.dispatched)
+
+    @property
+    def avg_hours(self) -> float | None:
+        return self.handle_minutes / self.resolved / 60 if self.resolved else None
+
+    @property
+    def median_hours(self) -> float | None:
+        return self.median_minutes / 60 if self.median_minutes is not None else None
+
+    @property
+    def composite(self) -> float | None:
+        """0.1 × 响应率 + 0.5 × 解决率 + 0.4 × 满意率, in points out of 100 (weights in settings)."""
+        parts = (self.response_rate, self.solve_rate, self.satisfaction_rate)
+        if all(p is None for p in parts):
+            return None
+        weights = settings.MINQING["SCORE_WEIGHTS"]
+        # A part with nothing to measure (no callbacks yet) counts as full marks, as 12345 practice does.
+        return 100 * sum(w * (1.0 if p is None else p) for w, p in zip(weights, parts, strict=True))
+
+    def metric(self, name: str) -> float | None:
+        return getattr(self, name)
+
+
+def _q(filters: dict[str, Any]) -> Q:
+    q = Q()
+    for key, value in filters.items():
+        if value in (None, ""):
+            continue
+        column = FILTERS[key]
+        q &= Q(**{f"{column}__in" if isinstance(value, list | set | tuple) else column: value})
+    return q
+
+
+def _db() -> str:
+    return reporting()
+
+
+def totals(filters: dict[str, Any], period: Period, by: str | None = None) -> dict[Any, Figures]:
+    """Counters for each value of `by` (or one group, key None) within the filters and the period.
+    `by` may be any of GROUPS, or "month" / "day" for a series (keys are dates)."""
+    out: dict[Any, Figures] = defaultdict(Figures)
+    active = {k for k, v in filters.items() if v not in (None, "")}
+    facts_only = bool(active & FACT_ONLY) or by in FACT_ONLY or by == "day"
+    months, edges = ([], [(period.start, period.end)]) if facts_only else split(period)
+    q = _q(filters)
+    if months:
+        key = "month" if by == "month" else GROUPS.get(by or "")
+        rows = (Rollup.objects.using(_db()).filter(q, month__gte=months[0], month__lte=months[-1])
+                .values(*([key] if key else [])).order_by().annotate(**{n: Sum(n) for n in COUNTER_NAMES}))
+        for r in rows:
+            out[r[key] if key else None].add(r)
+    for start, end in edges:
+        qs = Fact.objects.using(_db()).filter(q, day__gte=start, day__lte=end)
+        if by == "month":
+            qs, key = qs.annotate(bucket=TruncMonth("day")), "bucket"
+        else:
+            key = "day" if by == "day" else GROUPS.get(by or "")
+        for r in qs.values(*([key] if key else [])).order_by().annotate(**aggregates()):
+            out[r[key] if key else None].add(r)
+    return dict(out)
+
+
+def figures(filters: dict[str, Any], period: Period, *, median: bool = True) -> Figures:
+    """The figures of one scope; with the median handling time (read from the facts) if asked."""
+    result = totals(filters, period).get(None, Figures())
+    if median:
+        values = list(Fact.objects.using(_db()).filter(_q(filters), kind=FactKind.RESOLVED, day__gte=period.start,
+                                                       day__lte=period.end).values_list("minutes", flat=True))
+        result.median_minutes = statistics.median(values) if values else None
+    return result

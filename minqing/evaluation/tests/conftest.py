@@ -1,0 +1,85 @@
+"""A small week of requests whose every metric was worked out by hand (see test_metrics.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from minqing.tickets import actions, sweep
+from minqing.tickets.models import Ticket
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def at(m: int, d: int, hh: int = 9, mm: int = 0) -> dt.datetime:
+    return dt.datetime(2026, m, d, hh, mm, tzinfo=TZ)
+
+
+@dataclass
+class Week:
+    tickets: dict[str, Ticket]
+
+
+@pytest.fixture
+def week(cast) -> Week:  # noqa: ANN001
+    """Eight requests in 瓜州路社区, Monday 30 November to Wednesday 9 December 2026 (no holidays).
+
+    T1 dispatched to 城管, signed and resolved in time, callback 满意·解决.
+    T2 dispatched to 城管, signed late (Tue 11:00, due Tue 10:00), extension approved, resolved after
+       the original deadline but before the extended one; callback 基本满意·解决.
+    T3 dispatched to 城管, suspended and resumed, resolved; callback 不满意 → rework, resolved again in
+       time; callback 满意·解决.
+    T4 merged into T1.  T5 rejected.  T6 resolved on the spot (即办), no callback yet.
+    T7 dispatched to 城管, returned, dispatched to 住建局, signed, never resolved: overdue on Mon 7 Dec.
+    T8 never accepted: response overdue on Tue 1 Dec.
+    """
+    bumen, shequ, zhujian, duban = cast.bumen, cast.shequ, cast.zhujian, cast.duban
+    cg, zj = cast.unit("区城市管理行政执法局"), cast.unit("区住建局")
+    t: dict[str, Ticket] = {}
+
+    def step(moment: dt.datetime, fn, **kwargs):  # noqa: ANN001, ANN202
+        with time_machine.travel(moment, tick=False):
+            return fn(**kwargs)
+
+    with time_machine.travel(at(11, 30, 9), tick=False):
+        for name in ["T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8"]:
+            t[name] = cast.new_ticket()
+    for name in ["T1", "T2", "T3", "T7"]:
+        t[name] = step(at(11, 30, 9, 30), actions.ticket_accept, ticket=t[name], actor=shequ)
+    t["T6"] = step(at(11, 30, 9, 30), actions.ticket_resolve_on_spot, ticket=t["T6"], actor=shequ, result="当场修好了。")
+    t["T4"] = step(at(11, 30, 9, 30), actions.ticket_merge, ticket=t["T4"], actor=shequ, into_number=t["T1"].number)
+    t["T5"] = step(at(11, 30, 9, 30), actions.ticket_reject, ticket=t["T5"], actor=shequ, reason="repeat",
+                   note="与已办结事项相同。")
+    for name in ["T1", "T2", "T3", "T7"]:
+        t[name] = step(at(11, 30, 10), actions.ticket_dispatch, ticket=t[name], actor=shequ, unit=cg)
+    t["T1"] = step(at(11, 30, 11), actions.ticket_sign, ticket=t["T1"], actor=bumen)
+    t["T3"] = step(at(11, 30, 11), actions.ticket_sign, ticket=t["T3"], actor=bumen)
+    t["T7"] = step(at(11, 30, 11), actions.ticket_return, ticket=t["T7"], actor=bumen, note="不属于本单位职责。")
+    t["T7"] = step(at(11, 30, 11, 30), actions.ticket_dispatch, ticket=t["T7"], actor=shequ, unit=zj)
+    t["T7"] = step(at(11, 30, 14, 30), actions.ticket_sign, ticket=t["T7"], actor=zhujian)
+    step(at(12, 1, 9, 30), sweep.sweep_once)  # T8's response clock (due Tue 09:00) runs out
+    t["T2"] = step(at(12, 1, 11), actions.ticket_sign, ticket=t["T2"], actor=bumen)
+    t["T3"] = step(at(12, 1, 14, 30), actions.ticket_suspend, ticket=t["T3"], actor=bumen, note="等材料。",
+                   until=dt.date(2026, 12, 20))
+    t["T1"] = step(at(12, 2, 10), actions.ticket_resolve, ticket=t["T1"], actor=bumen, result="已修复。")
+    req = step(at(12, 2, 10), actions.extension_request, ticket=t["T2"], actor=bumen, new_due=dt.date(2026, 12, 18),
+               reason="需要采购配件。")
+    step(at(12, 2, 10, 30), actions.extension_decide, request=req, actor=duban, approve=True)
+    t["T3"] = step(at(12, 2, 10), actions.ticket_resume, ticket=t["T3"], actor=bumen)
+    t["T3"] = step(at(12, 2, 11), actions.ticket_resolve, ticket=t["T3"], actor=bumen, result="已处理。")
+    t["T1"] = step(at(12, 3, 9), actions.ticket_callback, ticket=t["T1"], actor=shequ, contacted=True, solved=True,
+                   satisfaction="satisfied")
+    t["T3"] = step(at(12, 3, 9), actions.ticket_callback, ticket=t["T3"], actor=shequ, contacted=True, solved=False,
+                   satisfaction="dissatisfied", note="还是漏水。")
+    t["T3"] = step(at(12, 3, 10), actions.ticket_resolve, ticket=t["T3"], actor=bumen, result="重新处理。")
+    step(at(12, 7, 12), sweep.sweep_once)  # T7's resolution clock at 住建局 (due Mon 11:30) runs out
+    t["T2"] = step(at(12, 8, 9), actions.ticket_resolve, ticket=t["T2"], actor=bumen, result="配件到货已更换。")
+    t["T2"] = step(at(12, 9, 9), actions.ticket_callback, ticket=t["T2"], actor=shequ, contacted=True, solved=True,
+                   satisfaction="basic")
+    t["T3"] = step(at(12, 9, 9), actions.ticket_callback, ticket=t["T3"], actor=shequ, contacted=True, solved=True,
+                   satisfaction="satisfied")
+    return Week(tickets=t)
