@@ -8,6 +8,7 @@ from minqing.accounts import views as accounts
 from minqing.api import open311 as o311
 from minqing.api import views as ex
 from minqing.api.api import api
+from minqing.evaluation import views as ev
 from minqing.meetings import views as mt
 from minqing.notifications import views as n
 from minqing.ops import views as ops
@@ -47,6 +48,11 @@ urlpatterns = [
     path("triage/duplicates/<str:number>/", tr.duplicates, name="triage_duplicates"),
     path("triage/hotspots/", tr.hotspots, name="hotspots"),
     path("triage/accuracy/", tr.accuracy, name="triage_accuracy"),
+    path("evaluation/", ev.dashboard, name="evaluation"),
+    path("evaluation/metrics/", ev.metrics_table, name="evaluation_metrics"),
+    path("evaluation/rankings/", ev.rankings, name="evaluation_rankings"),
+    path("evaluation/map/", ev.area_map, name="evaluation_map"),
+    path("evaluation/requests/", ev.requests_behind, name="evaluation_requests"),
     path("meetings/", mt.meeting_list, name="meeting_list"),
     path("meetings/new/", mt.meeting_new, name="meeting_new"),
     path("meetings/stats/", mt.meeting_stats, name="meeting_stats"),

@@ -206,7 +206,7 @@ class Figures:
         return getattr(self, name)
 
 
-def _q(filters: dict[str, Any]) -> Q:
+def scope_q(filters: dict[str, Any]) -> Q:
     q = Q()
     for key, value in filters.items():
         if value in (None, ""):
@@ -220,28 +220,36 @@ def _db() -> str:
     return reporting()
 
 
-def totals(filters: dict[str, Any], period: Period, by: str | None = None) -> dict[Any, Figures]:
-    """Counters for each value of `by` (or one group, key None) within the filters and the period.
-    `by` may be any of GROUPS, or "month" / "day" for a series (keys are dates)."""
+def _keys(by: str | tuple[str, ...] | None, *, month_column: str) -> list[str]:
+    names = (by,) if isinstance(by, str) else (by or ())
+    return [month_column if n == "month" else "day" if n == "day" else GROUPS[n] for n in names]
+
+
+def totals(filters: dict[str, Any], period: Period, by: str | tuple[str, ...] | None = None) -> dict[Any, Figures]:
+    """Counters for each value of `by` (a name of GROUPS, "month" or "day", or a tuple of them for
+    keys that are tuples), or for the whole scope under the key None."""
     out: dict[Any, Figures] = defaultdict(Figures)
+    names = set((by,) if isinstance(by, str) else (by or ()))
     active = {k for k, v in filters.items() if v not in (None, "")}
-    facts_only = bool(active & FACT_ONLY) or by in FACT_ONLY or by == "day"
+    facts_only = bool((active | names) & FACT_ONLY) or "day" in names
     months, edges = ([], [(period.start, period.end)]) if facts_only else split(period)
-    q = _q(filters)
-    if months:
-        key = "month" if by == "month" else GROUPS.get(by or "")
-        rows = (Rollup.objects.using(_db()).filter(q, month__gte=months[0], month__lte=months[-1])
-                .values(*([key] if key else [])).order_by().annotate(**{n: Sum(n) for n in COUNTER_NAMES}))
+    q = scope_q(filters)
+
+    def collect(rows: Any, keys: list[str]) -> None:
         for r in rows:
-            out[r[key] if key else None].add(r)
+            key = None if not keys else r[keys[0]] if isinstance(by, str) else tuple(r[k] for k in keys)
+            out[key].add(r)
+
+    if months:
+        keys = _keys(by, month_column="month")
+        qs = Rollup.objects.using(_db()).filter(q, month__gte=months[0], month__lte=months[-1])
+        collect(qs.values(*keys).order_by().annotate(**{n: Sum(n) for n in COUNTER_NAMES}), keys)
     for start, end in edges:
+        keys = _keys(by, month_column="bucket")
         qs = Fact.objects.using(_db()).filter(q, day__gte=start, day__lte=end)
-        if by == "month":
-            qs, key = qs.annotate(bucket=TruncMonth("day")), "bucket"
-        else:
-            key = "day" if by == "day" else GROUPS.get(by or "")
-        for r in qs.values(*([key] if key else [])).order_by().annotate(**aggregates()):
-            out[r[key] if key else None].add(r)
+        if "month" in names:
+            qs = qs.annotate(bucket=TruncMonth("day"))
+        collect(qs.values(*keys).order_by().annotate(**aggregates()), keys)
     return dict(out)
 
 
@@ -249,7 +257,7 @@ def figures(filters: dict[str, Any], period: Period, *, median: bool = True) -> 
     """The figures of one scope; with the median handling time (read from the facts) if asked."""
     result = totals(filters, period).get(None, Figures())
     if median:
-        values = list(Fact.objects.using(_db()).filter(_q(filters), kind=FactKind.RESOLVED, day__gte=period.start,
+        values = list(Fact.objects.using(_db()).filter(scope_q(filters), kind=FactKind.RESOLVED, day__gte=period.start,
                                                        day__lte=period.end).values_list("minutes", flat=True))
         result.median_minutes = statistics.median(values) if values else None
     return result

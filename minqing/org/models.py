@@ -22,6 +22,38 @@ PARENT_KIND = {
 }
 
 
+def _ring_problem(ring: object) -> str:
+    if not isinstance(ring, list) or len(ring) < 4:
+        return "每个环至少要有 4 个点（首尾相同）。"
+    for point in ring:
+        if (not isinstance(point, list) or len(point) < 2
+                or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in point[:2])):
+            return "每个点必须是 [经度, 纬度] 两个数字。"
+        if not (-180 <= point[0] <= 180 and -90 <= point[1] <= 90):
+            return "经度须在 -180～180、纬度须在 -90～90 之间。"
+    if ring[0][:2] != ring[-1][:2]:
+        return "每个环的首尾两点必须相同（闭合）。"
+    return ""
+
+
+def boundary_problem(geometry: object) -> str:
+    """What is wrong with a GeoJSON Polygon/MultiPolygon geometry, in Chinese; "" if nothing."""
+    if not isinstance(geometry, dict) or geometry.get("type") not in {"Polygon", "MultiPolygon"}:
+        return '边界必须是 GeoJSON 的 Polygon 或 MultiPolygon，例如 {"type": "Polygon", "coordinates": [[[103.8, 36.0], ...]]}。'
+    coords = geometry.get("coordinates")
+    polygons = [coords] if geometry["type"] == "Polygon" else coords
+    if not isinstance(polygons, list) or not polygons:
+        return "边界缺少坐标（coordinates）。"
+    for polygon in polygons:
+        if not isinstance(polygon, list) or not polygon:
+            return "每个多边形至少要有一个环。"
+        for ring in polygon:
+            problem = _ring_problem(ring)
+            if problem:
+                return problem
+    return ""
+
+
 class Area(models.Model):
     name = models.CharField("名称", max_length=100)
     kind = models.CharField("层级", max_length=16, choices=AreaKind.choices, db_index=True)
@@ -32,6 +64,11 @@ class Area(models.Model):
     households = models.PositiveIntegerField("户数", null=True, blank=True)
     population = models.PositiveIntegerField("人口", null=True, blank=True)
     note = models.CharField("说明", max_length=200, blank=True)
+    boundary = models.JSONField(
+        "边界（GeoJSON）", null=True, blank=True,
+        help_text='GeoJSON 的 geometry：{"type": "Polygon" 或 "MultiPolygon", "coordinates": [...]}，经纬度（WGS84）。'
+                  "考核评价地图按它绘制，不需要联网的地图底图。",
+    )
 
     class Meta:
         verbose_name = "区域"
@@ -50,6 +87,10 @@ class Area(models.Model):
             raise ValidationError({"parent": "区级区域没有上级。"})
         if expected is not None and (self.parent is None or self.parent.kind != expected):
             raise ValidationError({"parent": f"{self.get_kind_display()}的上级必须是{expected.label}。"})
+        if self.boundary is not None:
+            problem = boundary_problem(self.boundary)
+            if problem:
+                raise ValidationError({"boundary": problem})
 
     def ancestors(self) -> dict[str, Area]:
         """This area and its ancestors, keyed by kind."""
