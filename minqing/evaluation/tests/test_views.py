@@ -1,0 +1,106 @@
+"""考核评价 as its users see it: figures on the pages, the requests behind them, scope, bad input, exports."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+from openpyxl import load_workbook
+
+from minqing.evaluation.demo import boundaries
+from minqing.org.models import Area
+
+YEAR = {"period": "year", "date": "2026-06-01"}
+
+
+def client_for(user) -> Client:  # noqa: ANN001
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def test_dashboard_shows_the_hand_worked_figures_and_links_to_the_requests(week, cast) -> None:  # noqa: ANN001
+    c = client_for(cast.duban)
+    page = c.get("/evaluation/", YEAR)
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "84.6%" in html  # 响应率 11 / 13
+    assert "83.3%" in html  # 按期办结率 5 / 6
+    assert "74.96" in html  # 综合得分
+    charts = page.context["charts"]
+    assert [f["value"] for f in charts["funnel"]] == [8, 5, 5, 5, 4]
+    late = c.get("/evaluation/requests/", {**YEAR, "fact": "response", "only": "late"})
+    numbers = {f.ticket.number for f, _ in late.context["rows"]}
+    assert numbers == {week.tickets["T2"].number, week.tickets["T8"].number}
+    callbacks = c.get("/evaluation/requests/", {**YEAR, "fact": "callback", "only": "dissatisfied"})
+    assert [f.ticket.number for f, _ in callbacks.context["rows"]] == [week.tickets["T3"].number]
+
+
+def test_each_viewer_sees_only_their_scope(week, cast) -> None:  # noqa: ANN001
+    mine = client_for(cast.shequ).get("/evaluation/", YEAR)
+    assert mine.context["total"].received == 8 and mine.context["level"] == "community"
+    other = client_for(cast.shequ_b).get("/evaluation/", {**YEAR, "community": cast.community_a.pk})
+    assert other.context["total"].received == 0  # B's worker asked for A: refused, shown their own
+    assert "不在您的工作范围内" in other.content.decode()
+    other_list = client_for(cast.shequ_b).get("/evaluation/requests/", {**YEAR, "fact": "received"})
+    assert other_list.context["page"].paginator.count == 0
+    unit = client_for(cast.zhujian).get("/evaluation/metrics/", YEAR)
+    total = unit.context["total"]
+    assert total[0][0] == "0" and total[4][0] == "100.0%" and total[5][0] == "0.0%"  # 住建局: T7 only, late
+    assert client_for(cast.jumin).get("/evaluation/").status_code == 404
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"period": "fortnight"}, "统计周期只能是"),
+    ({"period": "month", "date": "2026-13-01"}, "日期格式不对"),
+    ({"period": "custom", "start": "2026-12-01", "end": "2026-11-01"}, "结束日期不能早于开始日期"),
+    ({"street": "西湖"}, "所选区域或单位不存在"),
+    ({"parent": "999999"}, "所选分类不存在"),
+    ({"channel": "telegram"}, "所选服务品牌或渠道不存在"),
+    ({"by": "weather"}, "分组方式不对"),
+])
+def test_bad_input_gets_a_chinese_message_and_a_page(cast, params, message) -> None:  # noqa: ANN001
+    page = client_for(cast.duban).get("/evaluation/metrics/", params)
+    assert page.status_code == 200
+    assert message in page.content.decode()
+
+
+def test_metrics_table_exports_to_excel(week, cast) -> None:  # noqa: ANN001
+    response = client_for(cast.duban).get("/evaluation/metrics/", {**YEAR, "by": "unit", "format": "xlsx"})
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:6] == ("承办单位", "收到诉求", "受理", "不予受理", "合并重复", "响应率")
+    assert rows[1][0] == "合计" and rows[1][1] == "8" and rows[1][5] == "84.6%"
+    assert {r[0] for r in rows[2:]} == {"瓜州路社区居委会", "区城市管理行政执法局", "区住建局"}
+
+
+def test_department_ranking_with_the_period_before(week, cast) -> None:  # noqa: ANN001
+    page = client_for(cast.duban).get("/evaluation/rankings/", {**YEAR, "level": "department", "metric": "ontime_rate"})
+    rows = {r["name"]: r for r in page.context["rows"]}
+    assert rows["区城市管理行政执法局"]["rank"] == 1 and rows["区城市管理行政执法局"]["value_text"] == "100.0%"
+    assert rows["区住建局"]["rank"] == 2 and rows["区住建局"]["value_text"] == "0.0%"
+    assert rows["区住建局"]["prev_text"] == "—" and rows["区民政局"]["rank"] is None  # nothing to measure
+    assert page.context["previous"].label == "2025年"
+    lower = client_for(cast.duban).get("/evaluation/rankings/", {**YEAR, "level": "department", "metric": "return_rate"})
+    ranked = [r["name"] for r in lower.context["rows"] if r["rank"]]
+    assert ranked == ["区住建局", "区城市管理行政执法局"]  # 0 % returned ranks above 25 %
+
+
+def test_map_draws_boundaries_and_refuses_bad_ones(week, cast) -> None:  # noqa: ANN001
+    assert boundaries() > 0
+    page = client_for(cast.jiedao).get("/evaluation/map/", {**YEAR, "metric": "received"})
+    chart = page.context["chart"]
+    names = {f["properties"]["name"] for f in chart["geojson"]["features"]}
+    assert names == {"瓜州路社区", "西湖社区"}  # 西湖街道's communities
+    values = {d["name"]: d["value"] for d in chart["data"]}
+    assert values == {"瓜州路社区": 8, "西湖社区": 0}
+    area = Area.objects.get(pk=cast.community_a.pk)
+    area.boundary = {"type": "Polygon", "coordinates": [[[103.8, 36.0], [103.9, 36.0], [103.9, 36.1]]]}
+    with pytest.raises(ValidationError, match="至少要有 4 个点"):
+        area.full_clean()
+    area.boundary = {"type": "Point", "coordinates": [103.8, 36.0]}
+    with pytest.raises(ValidationError, match="Polygon 或 MultiPolygon"):
+        area.full_clean()
