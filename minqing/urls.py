@@ -53,6 +53,7 @@ urlpatterns = [
     path("evaluation/rankings/", ev.rankings, name="evaluation_rankings"),
     path("evaluation/map/", ev.area_map, name="evaluation_map"),
     path("evaluation/requests/", ev.requests_behind, name="evaluation_requests"),
+    path("evaluation/report/", ev.report, name="evaluation_report"),
     path("meetings/", mt.meeting_list, name="meeting_list"),
     path("meetings/new/", mt.meeting_new, name="meeting_new"),
     path("meetings/stats/", mt.meeting_stats, name="meeting_stats"),

@@ -511,3 +511,32 @@ def area_map(request: HttpRequest) -> HttpResponse:
         **_form_context(q), "chart": chart, "level": level, "levels": MAP_LEVELS.items(), "metric": metric,
         "map_metrics": MAP_METRICS.items(), "rows": rows, "missing": missing, "level_label": MAP_LEVELS[level],
     })
+
+
+@login_required
+@require_GET
+def report(request: HttpRequest) -> HttpResponse:
+    """月报 and 年报 for the viewer's scope (or a street, community, grid or unit in it), as PDF or Excel."""
+    from urllib.parse import quote
+
+    from . import reports
+
+    q = read_query(request)
+    fmt_ = request.GET.get("format")
+    if fmt_ not in {"pdf", "xlsx"}:
+        return render(request, "evaluation/report.html", {**_form_context(q)})
+    names = _names()
+    level = q.level
+    scope_name = "七里河区" if level == "district" else "、".join(
+        names[level].get(v, "") for v in (q.filters[level] if isinstance(q.filters[level], list) else [q.filters[level]]))
+    data = reports.build(filters=q.filters, period=q.period, scope_name=scope_name, sub=SUB_LEVEL[level],
+                         sub_label=GROUP_LABELS[SUB_LEVEL[level]], names=names)
+    name = f"{data.title}-{q.period.label}.{fmt_}"
+    if fmt_ == "pdf":
+        response = HttpResponse(reports.pdf(data), content_type="application/pdf")
+    else:
+        from minqing.lib.xlsx import XLSX
+
+        response = HttpResponse(reports.xlsx(data), content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response

@@ -104,3 +104,22 @@ def test_map_draws_boundaries_and_refuses_bad_ones(week, cast) -> None:  # noqa:
     area.boundary = {"type": "Point", "coordinates": [103.8, 36.0]}
     with pytest.raises(ValidationError, match="Polygon 或 MultiPolygon"):
         area.full_clean()
+
+
+def test_monthly_and_yearly_reports_as_pdf_and_excel(week, cast) -> None:  # noqa: ANN001
+    c = client_for(cast.duban)
+    assert "下载 PDF" in c.get("/evaluation/report/").content.decode()
+    pdf = c.get("/evaluation/report/", {"period": "month", "date": "2026-12-01", "format": "pdf"})
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert b"STSong-Light" in pdf.content  # Chinese text is set in the built-in CJK font
+    book = load_workbook(io.BytesIO(c.get("/evaluation/report/", {**YEAR, "format": "xlsx"}).content))
+    summary = {r[0]: r[1:] for r in book["概要"].iter_rows(min_row=5, values_only=True)}
+    assert summary["收到诉求"] == ("8", "0") and summary["响应率"] == ("84.6%", "—")
+    assert summary["综合得分"][0] == "74.96"
+    assert [r[0] for r in book["按街道"].iter_rows(min_row=2, values_only=True)] == ["西湖街道"]
+    assert book["走势"]._charts and book["综合得分图"]._charts  # native Excel charts
+    trend = list(book["走势"].iter_rows(min_row=2, values_only=True))
+    assert sum(r[1] for r in trend) == 8 and len(trend) == 12  # a year by month
+    mine = load_workbook(io.BytesIO(client_for(cast.shequ).get(
+        "/evaluation/report/", {**YEAR, "format": "xlsx"}).content))
+    assert mine["概要"]["A1"].value == "瓜州路社区民情工作年报"
