@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from minqing.api.models import ImportJob, ImportMapping
 from minqing.conftest import Cast, image_file
+from minqing.evaluation import stars
+from minqing.evaluation.models import StarScheme
 from minqing.meetings import actions as meetings
 from minqing.meetings.models import MeetingEvent
 from minqing.notifications.models import Notification
@@ -85,7 +87,14 @@ def build(cast: Cast) -> World:
     job = ImportJob.objects.create(mapping=mapping, default_category=cast.category(), created_by=cast.duban,
                                    file=ContentFile(b"x", name="a.csv"))
     note = Notification.objects.filter(recipient=cast.shequ).first()
+    scheme = stars.default_scheme(2026)
+    stars.scheme_start(scheme=scheme, actor=cast.duban)
+    manual = scheme.indicators.filter(source="manual").first()
+    score = stars.score_enter(scheme=scheme, community=cast.community_a, indicator=manual, points=40, note="台账齐全",
+                              evidence=ContentFile(b"%PDF-1.4 x", name="e.pdf"), actor=cast.duban)
+    StarScheme.objects.filter(pk=scheme.pk).update(status="notice")
     return World(cast, {
+        "year": 2026, "community_pk": cast.community_a.pk, "evidence": score.pk,
         "number": t.number, "attachment": t.attachments.first().pk, "order": order.pk,
         "extension": ext.pk, "meeting": m.pk, "resolution": r.pk, "minutes_file": minutes.attachments.first().pk,
         "need": need.pk, "resource": res.pk, "project": project.pk, "agreement": agreement.pk, "wish": wish.pk,
@@ -109,6 +118,10 @@ ARGS = {
     "meeting_list": ("GET", {}), "meeting_new": ("GET", {}), "meeting_stats": ("GET", {}),
     "evaluation": ("GET", {}), "evaluation_metrics": ("GET", {}), "evaluation_rankings": ("GET", {}),
     "evaluation_map": ("GET", {}), "evaluation_requests": ("GET", {}), "evaluation_report": ("GET", {}),
+    "star_index": ("GET", {}), "star_board": ("GET", {"year": "{year}"}),
+    "star_do": ("POST", {"year": "{year}", "action": "compute"}),
+    "star_card": ("GET", {"year": "{year}", "community": "{community_pk}"}),
+    "star_evidence": ("GET", {"pk": "{evidence}"}), "star_notice": ("GET", {"year": "{year}"}),
     "meeting_detail": ("GET", {"pk": "{meeting}"}), "meeting_do": ("POST", {"pk": "{meeting}", "action": "agenda"}),
     "resolution_done": ("POST", {"pk": "{resolution}"}), "minutes_file": ("GET", {"pk": "{minutes_file}"}),
     "meeting_ticket_panel": ("GET", {"number": "{number}"}),
@@ -196,6 +209,12 @@ EXPECTED = {
     "evaluation_map": "404 200 200 200 200 404 404 200 200 302",
     "evaluation_requests": "404 200 200 200 200 200 200 200 200 302",
     "evaluation_report": "404 200 200 200 200 200 200 200 200 302",
+    "star_index": "404 404 200 200 200 404 404 200 200 302",
+    "star_board": "404 404 200 200 200 404 404 200 200 302",
+    "star_do": "404 404 404 404 404 404 404 302 302 302",
+    "star_card": "404 404 200 404 404 404 404 200 200 302",
+    "star_evidence": "404 404 200 404 404 404 404 200 200 302",
+    "star_notice": "200 200 200 200 200 200 200 200 200 200",
     "meeting_new": "404 200 200 200 200 200 200 200 404 302",
     "meeting_stats": "404 200 200 200 200 200 200 200 404 302",
     "meeting_detail": "404 200 200 404 404 404 200 200 404 302",

@@ -8,6 +8,7 @@ from minqing.accounts import views as accounts
 from minqing.api import open311 as o311
 from minqing.api import views as ex
 from minqing.api.api import api
+from minqing.evaluation import star_views as st
 from minqing.evaluation import views as ev
 from minqing.meetings import views as mt
 from minqing.notifications import views as n
@@ -54,6 +55,12 @@ urlpatterns = [
     path("evaluation/map/", ev.area_map, name="evaluation_map"),
     path("evaluation/requests/", ev.requests_behind, name="evaluation_requests"),
     path("evaluation/report/", ev.report, name="evaluation_report"),
+    path("evaluation/stars/", st.star_index, name="star_index"),
+    path("evaluation/stars/<int:year>/", st.star_board, name="star_board"),
+    path("evaluation/stars/<int:year>/do/<str:action>/", st.star_do, name="star_do"),
+    path("evaluation/stars/<int:year>/<int:community>/", st.star_card, name="star_card"),
+    path("evaluation/stars/evidence/<int:pk>/", st.star_evidence, name="star_evidence"),
+    path("r/stars/<int:year>/", st.star_notice, name="star_notice"),
     path("meetings/", mt.meeting_list, name="meeting_list"),
     path("meetings/new/", mt.meeting_new, name="meeting_new"),
     path("meetings/stats/", mt.meeting_stats, name="meeting_stats"),

@@ -9,8 +9,10 @@ category × unit. Both are derived data: `manage.py metrics --rebuild` recreates
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
+from minqing.lib.records import AppendOnly
 from minqing.org.models import Area, Unit
 from minqing.tickets.models import Category, Ticket, TicketEvent
 
@@ -120,3 +122,162 @@ class Rollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} 社区{self.community_id} 分类{self.category_id} 单位{self.unit_id}"
+
+
+# --- 星级评定 ------------------------------------------------------------------------------------
+class SchemeStatus(models.TextChoices):
+    DRAFT = "draft", "草拟"
+    ASSESSING = "assessing", "评定中"
+    NOTICE = "notice", "公示中"
+    FIXED = "fixed", "已生效"
+
+
+class StarScheme(models.Model):
+    """A year's indicator scheme for rating communities: parts (stars) made of indicators, and levels."""
+
+    year = models.PositiveSmallIntegerField("年度", unique=True)
+    name = models.CharField("名称", max_length=60, default="社区星级评定")
+    status = models.CharField("状态", max_length=12, choices=SchemeStatus.choices, default=SchemeStatus.DRAFT)
+    notice_days = models.PositiveSmallIntegerField("公示天数", default=7)
+    notice_from = models.DateTimeField("公示开始", null=True, blank=True)
+    notice_until = models.DateTimeField("公示结束", null=True, blank=True)
+    fixed_at = models.DateTimeField("生效时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "星级评定方案"
+        verbose_name_plural = "星级评定方案"
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return f"{self.year}年{self.name}"
+
+
+class IndicatorSource(models.TextChoices):
+    FORMULA = "formula", "按考核指标计算"
+    MANUAL = "manual", "评审录入（附佐证）"
+
+
+class Indicator(models.Model):
+    scheme = models.ForeignKey(StarScheme, verbose_name="方案", on_delete=models.CASCADE, related_name="indicators")
+    part = models.CharField("所属星（分项）", max_length=20, help_text="例如：服务群众星")
+    name = models.CharField("指标", max_length=60)
+    max_score = models.DecimalField("满分", max_digits=6, decimal_places=1)
+    weight = models.DecimalField("权重", max_digits=4, decimal_places=2, default=1,
+                                 help_text="计入分项的分数 = 得分 × 权重")
+    source = models.CharField("得分方式", max_length=8, choices=IndicatorSource.choices)
+    formula = models.CharField(
+        "计算公式", max_length=200, blank=True,
+        help_text="按考核指标计算时填写，结果为 0～1 之间的比例，得分 = 满分 × 结果。可用：响应率、按期办结率、解决率、满意率、"
+                  "返工率、延期率、退回率、综合得分（按百分制的比例），数字，+ - * / 和括号，min()、max()。"
+                  "例如：0.5*满意率 + 0.5*解决率",
+    )
+    guidance = models.CharField("评分说明", max_length=300, blank=True)
+    sort = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "评定指标"
+        verbose_name_plural = "评定指标"
+        ordering = ["sort", "pk"]
+        constraints = [models.UniqueConstraint(fields=["scheme", "part", "name"], name="indicator_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.part}·{self.name}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from .stars import FormulaError, check_formula
+
+        if self.max_score is not None and self.max_score <= 0:
+            raise ValidationError({"max_score": "满分必须大于 0。"})
+        if self.weight is not None and self.weight <= 0:
+            raise ValidationError({"weight": "权重必须大于 0。"})
+        if self.source == IndicatorSource.FORMULA:
+            try:
+                check_formula(self.formula)
+            except FormulaError as exc:
+                raise ValidationError({"formula": str(exc)}) from exc
+        elif self.formula:
+            raise ValidationError({"formula": "评审录入的指标不填计算公式。"})
+
+
+class StarLevel(models.Model):
+    """N stars: every part at least min_part points and the total at least min_total."""
+
+    scheme = models.ForeignKey(StarScheme, verbose_name="方案", on_delete=models.CASCADE, related_name="levels")
+    stars = models.PositiveSmallIntegerField("星级", choices=[(i, f"{i}星") for i in range(1, 6)])
+    min_part = models.DecimalField("每个分项不低于", max_digits=6, decimal_places=1)
+    min_total = models.DecimalField("总分不低于", max_digits=7, decimal_places=1)
+
+    class Meta:
+        verbose_name = "星级门槛"
+        verbose_name_plural = "星级门槛"
+        ordering = ["-stars"]
+        constraints = [models.UniqueConstraint(fields=["scheme", "stars"], name="star_level_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.stars}星：分项≥{self.min_part}，总分≥{self.min_total}"
+
+
+class StarScore(models.Model):
+    """One community's points on one indicator: computed from the metrics, or entered with evidence."""
+
+    scheme = models.ForeignKey(StarScheme, on_delete=models.CASCADE, related_name="scores")
+    community = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="scores")
+    points = models.DecimalField("得分", max_digits=6, decimal_places=1)
+    value = models.FloatField("公式结果", null=True, blank=True)
+    note = models.CharField("评分理由", max_length=500, blank=True)
+    evidence = models.FileField("佐证材料", upload_to="stars/%Y/", blank=True)
+    evidence_name = models.CharField("佐证材料文件名", max_length=200, blank=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    entered_at = models.DateTimeField("录入时间")
+
+    class Meta:
+        verbose_name = "星级得分"
+        verbose_name_plural = "星级得分"
+        constraints = [models.UniqueConstraint(fields=["community", "indicator"], name="star_score_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.community_id} {self.indicator}: {self.points}"
+
+
+class StarResult(models.Model):
+    """The result as published for notice, then fixed: a snapshot that later edits cannot change."""
+
+    scheme = models.ForeignKey(StarScheme, on_delete=models.CASCADE, related_name="results")
+    community = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    parts = models.JSONField("分项得分")
+    total = models.DecimalField("总分", max_digits=7, decimal_places=1)
+    stars = models.PositiveSmallIntegerField("星级")
+    rank = models.PositiveSmallIntegerField("名次")
+
+    class Meta:
+        verbose_name = "星级评定结果"
+        verbose_name_plural = "星级评定结果"
+        ordering = ["rank"]
+        constraints = [models.UniqueConstraint(fields=["scheme", "community"], name="star_result_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.scheme.year} {self.community_id}: {self.stars}星"
+
+
+class StarEvent(AppendOnly, models.Model):
+    record_name = "星级评定记录"
+
+    scheme = models.ForeignKey(StarScheme, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField("动作", max_length=16)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    actor_label = models.CharField("操作人", max_length=60)
+    note = models.TextField("说明", blank=True)
+    data = models.JSONField("数据", default=dict, blank=True)
+    created_at = models.DateTimeField("时间")
+
+    class Meta:
+        verbose_name = "星级评定记录"
+        verbose_name_plural = "星级评定记录"
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.scheme} {self.action}"
