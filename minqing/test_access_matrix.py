@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from minqing.api.models import ImportJob, ImportMapping
 from minqing.conftest import Cast, image_file
-from minqing.evaluation import stars
+from minqing.evaluation import awards, stars
 from minqing.evaluation.models import StarScheme
 from minqing.meetings import actions as meetings
 from minqing.meetings.models import MeetingEvent
@@ -93,8 +93,10 @@ def build(cast: Cast) -> World:
     score = stars.score_enter(scheme=scheme, community=cast.community_a, indicator=manual, points=40, note="台账齐全",
                               evidence=ContentFile(b"%PDF-1.4 x", name="e.pdf"), actor=cast.duban)
     StarScheme.objects.filter(pk=scheme.pk).update(status="notice")
+    nomination = awards.nominate(actor=cast.duban, year=timezone.localdate().year, kind="model",
+                                 community=cast.community_a, nominee="", reason="议事协商开展得好，群众满意度高，值得推广。")
     return World(cast, {
-        "year": 2026, "community_pk": cast.community_a.pk, "evidence": score.pk,
+        "year": 2026, "community_pk": cast.community_a.pk, "evidence": score.pk, "nomination": nomination.pk,
         "number": t.number, "attachment": t.attachments.first().pk, "order": order.pk,
         "extension": ext.pk, "meeting": m.pk, "resolution": r.pk, "minutes_file": minutes.attachments.first().pk,
         "need": need.pk, "resource": res.pk, "project": project.pk, "agreement": agreement.pk, "wish": wish.pk,
@@ -122,6 +124,8 @@ ARGS = {
     "star_do": ("POST", {"year": "{year}", "action": "compute"}),
     "star_card": ("GET", {"year": "{year}", "community": "{community_pk}"}),
     "star_evidence": ("GET", {"pk": "{evidence}"}), "star_notice": ("GET", {"year": "{year}"}),
+    "award_list": ("GET", {}), "award_decide": ("POST", {"pk": "{nomination}"}), "case_list": ("GET", {}),
+    "award_winners": ("GET", {"year": "{year}"}),
     "meeting_detail": ("GET", {"pk": "{meeting}"}), "meeting_do": ("POST", {"pk": "{meeting}", "action": "agenda"}),
     "resolution_done": ("POST", {"pk": "{resolution}"}), "minutes_file": ("GET", {"pk": "{minutes_file}"}),
     "meeting_ticket_panel": ("GET", {"number": "{number}"}),
@@ -215,6 +219,10 @@ EXPECTED = {
     "star_card": "404 404 200 404 404 404 404 200 200 302",
     "star_evidence": "404 404 200 404 404 404 404 200 200 302",
     "star_notice": "200 200 200 200 200 200 200 200 200 200",
+    "award_list": "404 404 200 200 200 404 404 200 200 302",
+    "award_decide": "404 404 404 404 404 404 404 302 302 302",
+    "case_list": "404 404 200 200 200 404 404 200 200 302",
+    "award_winners": "200 200 200 200 200 200 200 200 200 200",
     "meeting_new": "404 200 200 200 200 200 200 200 404 302",
     "meeting_stats": "404 200 200 200 200 200 200 200 404 302",
     "meeting_detail": "404 200 200 404 404 404 200 200 404 302",

@@ -281,3 +281,45 @@ class StarEvent(AppendOnly, models.Model):
 
     def __str__(self) -> str:
         return f"{self.scheme} {self.action}"
+
+
+# --- 评优：nominations and winners ---------------------------------------------------------------
+class AwardKind(models.TextChoices):
+    INNOVATION = "innovation", "党建载体创新奖"
+    MODEL = "model", "示范社区"
+    SECRETARY = "secretary", "优秀社区书记"
+
+
+class NominationStatus(models.TextChoices):
+    NOMINATED = "nominated", "已推荐"
+    WON = "won", "获奖"
+    NOT_WON = "not_won", "未获奖"
+
+
+class Nomination(models.Model):
+    """A community (with its project or its secretary) put forward for a year's award, and the decision.
+    Each step is written once (who, when, why) by a guarded update and never changed."""
+
+    year = models.PositiveSmallIntegerField("年度", db_index=True)
+    kind = models.CharField("奖项", max_length=12, choices=AwardKind.choices)
+    community = models.ForeignKey(Area, verbose_name="社区", on_delete=models.PROTECT, related_name="+")
+    nominee = models.CharField("被推荐人或项目", max_length=60, blank=True,
+                               help_text="优秀社区书记填姓名；党建载体创新奖填项目名称；示范社区可不填")
+    reason = models.TextField("主要事迹（推荐理由）")
+    nominated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="推荐人", on_delete=models.PROTECT,
+                                     related_name="+")
+    nominated_at = models.DateTimeField("推荐时间")
+    status = models.CharField("结果", max_length=10, choices=NominationStatus.choices, default=NominationStatus.NOMINATED)
+    citation = models.TextField("颁奖词 / 评审意见", blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="评审人", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField("评审时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "评优推荐"
+        verbose_name_plural = "评优推荐"
+        ordering = ["year", "kind", "pk"]
+        constraints = [models.UniqueConstraint(fields=["year", "kind", "community", "nominee"], name="nomination_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.get_kind_display()} {self.nominee or self.community_id}"

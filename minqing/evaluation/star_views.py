@@ -1,4 +1,5 @@
-"""星级评定 pages: schemes and their history, a year's board, a community's card, the public notice."""
+"""星级评定 pages (schemes and their history, a year's board, a community's card, the public notice),
+评优 (nominations, decisions, the public list of winners) and the yearly case book."""
 
 from __future__ import annotations
 
@@ -6,14 +7,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from minqing.accounts.scope import Scope, scope_for
+from minqing.lib.validation import parse_id
 from minqing.org.models import Area, AreaKind
 from minqing.tickets.actions import ActionError
 
-from . import stars
-from .models import IndicatorSource, SchemeStatus, StarResult, StarScheme, StarScore
+from . import awards, stars
+from .models import IndicatorSource, Nomination, SchemeStatus, StarResult, StarScheme, StarScore
 
 
 def _viewer(request: HttpRequest) -> Scope:
@@ -142,3 +145,84 @@ def star_notice(request: HttpRequest, year: int) -> HttpResponse:
         "scheme": scheme, "parts": parts, "rows": [(r, [r.parts.get(p, "0") for p in parts]) for r in results],
         "levels": scheme.levels.all(),
     })
+
+
+# --- 评优 and the case book -----------------------------------------------------------------------
+def _year(request: HttpRequest) -> int:
+    from django.utils import timezone
+
+    value = parse_id(request.GET.get("year"))
+    this = timezone.localdate().year
+    if request.GET.get("year") and (value is None or not 2000 <= value <= this + 1):
+        messages.error(request, "年度不对，已显示今年。")
+        return this
+    return value or this
+
+
+@login_required
+def award_list(request: HttpRequest) -> HttpResponse:
+    """This year's nominations by award, the form to nominate, and the decisions."""
+    scope = _viewer(request)
+    year = _year(request)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        community = Area.objects.filter(pk=parse_id(request.POST.get("community")), kind=AreaKind.COMMUNITY).first()
+        try:
+            if community is None:
+                raise ActionError("请选择社区。", field="community")
+            awards.nominate(actor=request.user, year=parse_id(request.POST.get("year")) or year,
+                            kind=request.POST.get("kind", ""), community=community,
+                            nominee=request.POST.get("nominee", ""), reason=request.POST.get("reason", ""))
+        except ActionError as exc:
+            errors[exc.field or "kind"] = exc.message
+        else:
+            messages.success(request, "已推荐，等待区级评审。")
+            return redirect(f"{request.path}?year={year}")
+    visible = Nomination.objects.filter(year=year).select_related("community", "community__parent", "nominated_by",
+                                                                  "decided_by")
+    visible = [n for n in visible if _sees(scope, n.community)]
+    communities = [c for c in stars.communities() if awards.may_nominate(scope, c)]
+    return render(request, "evaluation/awards.html", {
+        "year": year, "groups": awards.grouped(visible), "kinds": awards.kinds(), "communities": communities,
+        "errors": errors, "posted": request.POST, "judge": _assessor(scope),
+    }, status=400 if errors else 200)
+
+
+@login_required
+@require_POST
+def award_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = _viewer(request)
+    if not _assessor(scope):
+        raise Http404
+    nomination = get_object_or_404(Nomination, pk=pk)
+    try:
+        awards.decide(actor=request.user, nomination=nomination, won=request.POST.get("won") == "1",
+                      citation=request.POST.get("citation", ""))
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "评审结果已记录。")
+    return redirect(f"{reverse('award_list')}?year={nomination.year}")
+
+
+@require_GET
+def award_winners(request: HttpRequest, year: int) -> HttpResponse:
+    """获奖名单 with citations, public."""
+    return render(request, "evaluation/award_winners.html", {"year": year, "groups": awards.grouped(awards.winners(year))})
+
+
+@login_required
+@require_GET
+def case_list(request: HttpRequest) -> HttpResponse:
+    scope = _viewer(request)
+    year = _year(request)
+    tickets, meetings = awards.cases(scope, year)
+    if request.GET.get("format") == "docx":
+        from urllib.parse import quote
+
+        name = "七里河区" if scope.district or scope.admin else "、".join(scope.unit_names) or "本辖区"
+        response = HttpResponse(awards.case_book(scope, year, name),
+                                content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f'{year}年典型案例汇编.docx')}"
+        return response
+    return render(request, "evaluation/cases.html", {"year": year, "tickets": tickets, "meetings": meetings})

@@ -59,6 +59,7 @@ from .workflow import (
     Status,
     actor_matches,
     can_add_progress,
+    can_mark_exemplary,
     can_remind,
     can_request_extension,
 )
@@ -720,6 +721,25 @@ def ticket_note(*, ticket: Ticket, actor: User, action: str, note: str, data: di
         current = Ticket.objects.get(pk=ticket.pk)
         return _record(ticket=current, action=action, from_status=current.status, to_status=current.status,
                        actor=actor, actor_unit=actor_unit, at=_now(), note=note, data=data)
+
+
+def ticket_mark_exemplary(*, ticket: Ticket, actor: User, summary: str, exemplary: bool = True) -> Ticket:
+    """Put a closed request in the year's case book (案例汇编) with a summary written for publication, or
+    take it out. The summary, not the resident's own words, is what the case book prints."""
+    summary = _text(summary, field="summary", label="案例简介", max_length=2000, required=exemplary)
+    if exemplary and len(summary) < 20:
+        raise ActionError("案例简介至少 20 个字：写清问题、怎么解决、效果如何（不要写群众姓名、电话）。", field="summary")
+    scope = scope_for(actor)
+    with transaction.atomic():
+        current = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if not can_mark_exemplary(scope, current):
+            raise Forbidden("只有区级或所在街道可以把已结案的事项列为典型案例。")
+        Ticket.objects.filter(pk=current.pk).update(exemplary=exemplary)
+        _record(ticket=current, action="exemplary", from_status=current.status, to_status=current.status, actor=actor,
+                actor_unit=None, at=_now(), note=summary if exemplary else (summary or "取消典型案例"),
+                data={"exemplary": exemplary})
+        current.exemplary = exemplary
+        return current
 
 
 def ticket_escalate(*, ticket: Ticket, actor: User, note: str, expected_version: int | None = None) -> Ticket:

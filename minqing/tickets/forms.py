@@ -299,6 +299,11 @@ class SuperviseForm(forms.Form):
             self.initial["unit"] = ticket.handling_unit_id  # type: ignore[attr-defined]
 
 
+class ExemplaryForm(forms.Form):
+    summary = _note("案例简介", required=False, max_length=2000, rows=6)
+    remove = forms.BooleanField(label="不再作为典型案例", required=False)
+
+
 class RemindForm(forms.Form):
     note = _note("催办说明", required=False)
 

@@ -255,6 +255,7 @@ class Ticket(models.Model):
     result = models.TextField("办理结果", blank=True)
     satisfaction = models.CharField("满意度", max_length=16, choices=Satisfaction.choices, blank=True)
     rework_count = models.PositiveSmallIntegerField("返工次数", default=0)
+    exemplary = models.BooleanField("典型案例", default=False, help_text="收入年度案例汇编；案例简介见办理记录")
     resolved_at = models.DateTimeField("办结时间", null=True, blank=True)
     closed_at = models.DateTimeField("结案时间", null=True, blank=True)
 

@@ -31,6 +31,7 @@ from .workflow import (
     Status,
     allowed_transitions,
     can_add_progress,
+    can_mark_exemplary,
     can_remind,
     can_request_extension,
     can_supervise,
@@ -263,6 +264,9 @@ def _buttons(scope: Scope, ticket: Ticket) -> list[dict]:
         buttons.append({"action": "remind", "label": "催办", "style": "default"})
     if can_supervise(scope, ticket):
         buttons.append({"action": "supervise", "label": "督办", "style": "danger"})
+    if can_mark_exemplary(scope, ticket):
+        buttons.append({"action": "exemplary", "label": "典型案例（修改）" if ticket.exemplary else "列为典型案例",
+                        "style": "default"})
     return buttons
 
 
@@ -312,6 +316,12 @@ def _dispatch_form(ticket: Ticket, *args: Any, **kwargs: Any) -> forms.Form:
         office = next((u for u in units if u.kind == "community_office" and u.area_id == ticket.community_id), None)
         form.initial["unit"] = (default or office).pk if (default or office) else None
     return form
+
+
+def _exemplary_form(ticket: Ticket, *args: Any, **kwargs: Any) -> forms.Form:
+    kwargs.pop("initial", None)
+    last = ticket.events.filter(action="exemplary").order_by("-created_at", "-id").values_list("note", flat=True).first()
+    return f.ExemplaryForm(*args, initial={"summary": last or ""}, **kwargs)
 
 
 ACTION_VIEWS: dict[str, ActionView] = {
@@ -371,8 +381,14 @@ ACTION_VIEWS: dict[str, ActionView] = {
                                     dt.datetime.combine(cd["reply_due"], dt.time(9), deadlines.calendar().tz))
                                 if cd.get("reply_due") else None),
                             "督办单已下发。"),
+    "exemplary": ActionView(_exemplary_form,
+                            lambda t, u, cd, v: actions.ticket_mark_exemplary(
+                                ticket=t, actor=u, summary=cd["summary"], exemplary=not cd["remove"]),
+                            "典型案例已更新，将收入年度案例汇编。",
+                            "案例简介会印入年度案例汇编：写清问题、办理过程和效果，不要写群众姓名、电话、门牌号。"),
 }
-EXTRA_LABELS = {"callback": "回访", "progress": "填写进展", "extend": "申请延期", "remind": "催办", "supervise": "督办"}
+EXTRA_LABELS = {"callback": "回访", "progress": "填写进展", "extend": "申请延期", "remind": "催办", "supervise": "督办",
+                "exemplary": "典型案例"}
 
 
 @login_required

@@ -119,6 +119,7 @@ NOTE_EVENTS = {
     "agenda": "提交议事",
     "meeting_resolution": "议事决议",
     "erase": "个人信息按期删除",
+    "exemplary": "典型案例",
 }
 
 
@@ -167,6 +168,11 @@ def can_add_progress(scope: Scope, ticket: Ticket) -> bool:
 
 def can_supervise(scope: Scope, ticket: Ticket) -> bool:
     return scope.district and ticket.status not in FINAL_STATUSES
+
+
+def can_mark_exemplary(scope: Scope, ticket: Ticket) -> bool:
+    """District staff, or the street officer of its street, may put a closed request in the case book."""
+    return ticket.status == Status.CLOSED and (scope.district or ticket.street_id in scope.street_ids)
 
 
 def can_remind(scope: Scope, ticket: Ticket) -> bool:
