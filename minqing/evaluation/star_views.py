@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from minqing.accounts.scope import Scope, scope_for
 from minqing.lib.validation import parse_id
+from minqing.lib.xlsx import table_xlsx
 from minqing.org.models import Area, AreaKind
 from minqing.tickets.actions import ActionError
 
@@ -57,8 +58,13 @@ def star_board(request: HttpRequest, year: int) -> HttpResponse:
                 for r in StarResult.objects.filter(scheme=scheme).select_related("community", "community__parent")]
     else:
         rows = [(c.community, list(c.parts.values()), c.total, c.stars, c.rank, c.missing) for c in stars.cards(scheme)]
+    rows = [r for r in rows if _sees(scope, r[0])]
+    if request.GET.get("format") == "xlsx":
+        return table_xlsx(f"{scheme}.xlsx", "星级评定", ["名次", "街道", "社区", *parts, "总分", "星级"],
+                          [[rank, c.parent.name, c.name, *[float(v) for v in values], float(total), stars_]
+                           for c, values, total, stars_, rank, _ in rows])
     return render(request, "evaluation/star_board.html", {
-        "scheme": scheme, "parts": parts, "rows": [r for r in rows if _sees(scope, r[0])],
+        "scheme": scheme, "parts": parts, "rows": rows,
         "assessor": _assessor(scope), "levels": scheme.levels.all(), "events": scheme.events.order_by("-created_at")[:30],
         "missing": sum(r[5] for r in rows),
     })
@@ -182,6 +188,10 @@ def award_list(request: HttpRequest) -> HttpResponse:
                                                                   "decided_by")
     visible = [n for n in visible if _sees(scope, n.community)]
     communities = [c for c in stars.communities() if awards.may_nominate(scope, c)]
+    if request.GET.get("format") == "xlsx":
+        return table_xlsx(f"{year}年评优.xlsx", "评优", ["奖项", "街道", "社区", "被推荐人或项目", "主要事迹", "结果", "颁奖词/评审意见"],
+                          [[n.get_kind_display(), n.community.parent.name, n.community.name, n.nominee, n.reason,
+                            n.get_status_display(), n.citation] for n in visible])
     return render(request, "evaluation/awards.html", {
         "year": year, "groups": awards.grouped(visible), "kinds": awards.kinds(), "communities": communities,
         "errors": errors, "posted": request.POST, "judge": _assessor(scope),

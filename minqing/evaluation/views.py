@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 
 from minqing.accounts.scope import Scope, scope_for
 from minqing.lib.validation import parse_id
-from minqing.lib.xlsx import table_xlsx
+from minqing.lib.xlsx import sheet_bytes, table_xlsx, xlsx_response
 from minqing.org.models import Area, AreaKind, Unit, UnitKind
 from minqing.tickets.models import Brand, Category, Channel, Ticket
 from minqing.tickets.queries import visible_tickets
@@ -304,6 +304,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         for _, row in heat["rows"]:
             for i, (n, url) in enumerate(row):
                 row[i] = (n, url, round(n / heat["max"], 2))
+    if request.GET.get("format") == "xlsx":
+        sheets = [(f"按{GROUP_LABELS[sub]}", [GROUP_LABELS[sub], *[m.label for m in METRICS]],
+                   [[n, *[fmt(m, f.metric(m.name)) for m in METRICS]] for n, _, f in sub_rows]),
+                  ("走势", ["时间", "收到", "办结"], zip(trend["labels"], trend["received"], trend["resolved"], strict=True)),
+                  ("高频分类", ["事项分类", "诉求件数"], zip(top["labels"], top["values"], strict=True))]
+        if heat:
+            sheets.append(("社区×分类", ["社区", *heat["cols"]], [[n, *[c[0] for c in row]] for n, row in heat["rows"]]))
+        return xlsx_response(sheet_bytes(sheets), f"考核评价-{q.period.label}.xlsx")
     cards = [(m, fmt(m, total.metric(m.name)), q.link(m)) for m in METRICS
              if m.name in {"received", "response_rate", "ontime_rate", "solve_rate", "satisfaction_rate", "composite",
                            "avg_hours", "median_hours"}]
@@ -507,6 +515,9 @@ def area_map(request: HttpRequest) -> HttpResponse:
     chart = {"name": f"minqing-{level}", "geojson": {"type": "FeatureCollection", "features": features},
              "data": values, "reverse": metric == "satisfaction"}
     rows = sorted(values, key=lambda v: -(v["value"] or 0))
+    if request.GET.get("format") == "xlsx":
+        return table_xlsx(f"{MAP_LEVELS[level]}-{MAP_METRICS[metric]}-{q.period.label}.xlsx", MAP_METRICS[metric],
+                          [MAP_LEVELS[level], MAP_METRICS[metric]], [[r["name"], r["text"]] for r in rows])
     return render(request, "evaluation/map.html", {
         **_form_context(q), "chart": chart, "level": level, "levels": MAP_LEVELS.items(), "metric": metric,
         "map_metrics": MAP_METRICS.items(), "rows": rows, "missing": missing, "level_label": MAP_LEVELS[level],

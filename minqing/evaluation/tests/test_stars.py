@@ -154,3 +154,17 @@ def test_a_good_formula_scores_within_the_maximum(cast) -> None:  # noqa: ANN001
     assert stars.evaluate("0.5*满意率 + 0.5*解决率", f) == pytest.approx(0.5 * 0.725 + 0.5 * 0.75)
     assert stars.evaluate("满意率 * 2", f) == 1.0  # kept within 0–1
     assert stars.evaluate("min(满意率, 解决率)（）".replace("（）", ""), f) == pytest.approx(0.725)
+
+
+def test_star_board_and_awards_download_as_excel(cast) -> None:  # noqa: ANN001
+    import io
+
+    from openpyxl import load_workbook
+
+    scheme = stars.default_scheme(2026)
+    stars.scheme_start(scheme=scheme, actor=cast.duban)
+    board = load_workbook(io.BytesIO(client_for(cast.jiedao).get("/evaluation/stars/2026/", {"format": "xlsx"}).content))
+    rows = list(board.active.iter_rows(values_only=True))
+    assert rows[0][:4] == ("名次", "街道", "社区", "服务群众星") and {r[2] for r in rows[1:]} == {"瓜州路社区", "西湖社区"}
+    awards_book = load_workbook(io.BytesIO(client_for(cast.duban).get("/evaluation/awards/", {"format": "xlsx"}).content))
+    assert awards_book.active["A1"].value == "奖项"

@@ -123,3 +123,12 @@ def test_monthly_and_yearly_reports_as_pdf_and_excel(week, cast) -> None:  # noq
     mine = load_workbook(io.BytesIO(client_for(cast.shequ).get(
         "/evaluation/report/", {**YEAR, "format": "xlsx"}).content))
     assert mine["概要"]["A1"].value == "瓜州路社区民情工作年报"
+
+
+@pytest.mark.parametrize("url", ["/evaluation/", "/evaluation/map/", "/evaluation/rankings/", "/evaluation/metrics/",
+                                 "/evaluation/requests/"])
+def test_every_table_downloads_as_excel(week, cast, url) -> None:  # noqa: ANN001
+    boundaries()
+    response = client_for(cast.duban).get(url, {**YEAR, "format": "xlsx"})
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.worksheets and book.worksheets[0].max_row > 1
