@@ -49,6 +49,7 @@ from .models import (
     Urgency,
     UrgencyWord,
 )
+from .signals import events_bulk_created
 from .workflow import (
     FINAL_STATUSES,
     NOTE_EVENTS,
@@ -503,9 +504,13 @@ def ticket_create_many(*, actor: User, rows: list[dict[str, Any]], cache: Intake
         # bulk_create sends no post_save; send it for the events so that whoever follows status changes
         # (webhooks, meetings) sees these requests as it sees one registered at a time. (The request's own
         # post_save only records whether a suggestion shown in the form was taken; imports show none.)
+        # Listeners that can take the whole batch at once (the evaluation's facts) skip these and take
+        # events_bulk_created instead.
         for event in events:
+            event.in_bulk = True
             post_save.send(sender=TicketEvent, instance=event, created=True, update_fields=None, raw=False,
                            using=event._state.db)
+        events_bulk_created.send(sender=TicketEvent, events=events)
         from .announce import tell_count
 
         by_office: dict[int, list[Ticket]] = {}

@@ -97,3 +97,15 @@ def test_the_verify_command_exits_non_zero_on_a_difference(week) -> None:  # noq
         call_command("metrics", "--verify")
     call_command("metrics", "--rebuild")
     call_command("metrics", "--verify")
+
+
+def test_a_bulk_intake_counts_like_one_at_a_time(cast) -> None:  # noqa: ANN001
+    from minqing.tickets import actions
+
+    rows = [{"channel": "12345", "type": "help", "category": cast.category(), "title": "", "area": cast.compound_a,
+             "text": f"第{i}号楼门口路灯不亮，晚上看不见路。", "reporter_name": "张大妈", "reporter_phone": "13812345678"}
+            for i in range(5)]
+    made = actions.ticket_create_many(actor=cast.shequ, rows=rows, cache=actions.IntakeCache())
+    assert len(made) == 5
+    assert figures({"community": cast.community_a.pk}, YEAR).received == 5
+    assert facts.verify() == []
