@@ -22,6 +22,7 @@ for db in ${DATABASES:-sqlite postgres}; do
       touch "$dir/generated"
     fi
     MINQING_VAR_DIR="$dir" DATABASE_URL="$url" .venv/bin/python manage.py migrate -v0
+    MINQING_VAR_DIR="$dir" DATABASE_URL="$url" .venv/bin/python manage.py metrics --fold
     MINQING_VAR_DIR="$dir" DATABASE_URL="$url" .venv/bin/python bench/evaluation_bench.py
   done
 done

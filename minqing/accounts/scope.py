@@ -34,6 +34,11 @@ class Scope:
         return bool(self.grid_ids or self.community_ids or self.street_ids or self.unit_ids or self.district)
 
     @property
+    def in_department(self) -> bool:
+        """Works for a district department (区职能部门): ranked among the departments in 考核评价."""
+        return any(r.unit_id and r.unit.kind == "department" for r in self.roles)
+
+    @property
     def role_names(self) -> list[str]:
         return sorted({r.get_role_display() for r in self.roles})
 

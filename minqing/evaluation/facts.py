@@ -2,8 +2,10 @@
 
 `ticket_facts` replays one request's events in order, keeping its clocks as the events set them
 (the due times are in each event's data), and says which facts each event produces. The signal
-(signals.py) calls it for each new event and keeps the facts and the monthly rollups current;
-`rebuild` and `verify` call it for every request. So the figures a dashboard shows and the figures
+(signals.py) calls it for each new event and stores that event's facts in its transaction; `fold`,
+run by every sweep pass, sums new facts into the monthly rollups (figures.totals counts facts not yet
+folded straight from the fact table, so nothing waits for it); `rebuild` and `verify` call it for
+every request. So the figures a dashboard shows and the figures
 a full recomputation gives come from the same lines.
 """
 
@@ -48,6 +50,7 @@ class _Replay:
         self.holder: int | None = None
         self.response: Clock | None = None
         self.resolve: Clock | None = None
+        self.late_before_suspend = False
         self.out: list[dict[str, Any]] = []
         self.event: dict[str, Any] = {}
 
@@ -105,10 +108,14 @@ class _Replay:
             self.holder = e["to_unit_id"] or self.holder
             self.fact(FactKind.DISPATCHED)
             self.response, self.resolve = _due(data, "response_due_at"), _due(data, "resolve_due_at")
-        elif action == "suspend":  # 缓办 is left out of 按期办结: the clock stops uncounted
+        elif action == "suspend":  # 缓办 is left out of 按期办结: the clock stops uncounted…
+            self.late_before_suspend = self.resolve is not None and self.resolve.counted
             self.resolve = None
         elif action == "resume":
+            # …and resumes with the time that was left; one already counted late stays counted.
             self.resolve = _due(data, "resolve_due_at")
+            if self.resolve is not None:
+                self.resolve.counted = self.late_before_suspend
         elif action == "resolve":
             self.close(self.resolve, FactKind.DEADLINE)
             self.resolve = None
@@ -194,17 +201,41 @@ def record_events(events: list[TicketEvent]) -> int:
 
 
 def _store(rows: list[tuple[dict[str, Any], int, dict[str, Any]]]) -> int:
-    if not rows:
-        return 0
-    Fact.objects.bulk_create([Fact(ticket_id=pk, **f, **{d: ticket[d] for d in DIMS}) for ticket, pk, f in rows],
-                             batch_size=2000)
-    sums: dict[tuple, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for ticket, _, f in rows:
-        for name, value in deltas(f).items():
-            sums[_key(ticket, f)][name] += value
-    for key in sorted(sums):  # one order everywhere: two transactions never wait on each other in a circle
-        _add(key, sums[key])
+    """Insert only: the request's transaction takes no lock that another request's could want."""
+    if rows:
+        Fact.objects.bulk_create([Fact(ticket_id=pk, **f, **{d: ticket[d] for d in DIMS})
+                                  for ticket, pk, f in rows], batch_size=2000)
     return len(rows)
+
+
+def fold(limit: int = 20000) -> int:
+    """Sum facts not yet rolled up into their Rollup rows; returns how many. Called by every sweep pass.
+    Several sweeps may fold at once: each takes its own facts (SKIP LOCKED on PostgreSQL) and updates
+    rollup rows in one global order, so they never wait on each other in a circle."""
+    from django.db import connection
+
+    total = 0
+    while True:
+        with transaction.atomic():
+            qs = Fact.objects.filter(rolled=False).order_by("id")
+            if connection.features.has_select_for_update_skip_locked:
+                qs = qs.select_for_update(skip_locked=True)
+            batch = list(qs.values("id", "kind", "day", "unit_id", "street_id", "community_id", "category_id",
+                                   "ok", "grade", "minutes")[:limit])
+            if not batch:
+                return total
+            sums: dict[tuple, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+            for f in batch:
+                for name, value in deltas(f).items():
+                    sums[_key(f, f)][name] += value
+            for key in sorted(sums):
+                _add(key, sums[key])
+            ids = [f["id"] for f in batch]
+            for start in range(0, len(ids), 5000):
+                Fact.objects.filter(id__in=ids[start:start + 5000]).update(rolled=True)
+        total += len(batch)
+        if len(batch) < limit:
+            return total
 
 
 def _add(key: tuple, values: dict[str, float]) -> None:
@@ -242,20 +273,29 @@ def replay(ticket_ids: list[int] | None = None, chunk: int = 2000) -> Iterator[l
         yield facts
 
 
-def rollups_from_facts(facts: Any = None) -> list[Rollup]:
-    """Monthly rollup rows summed from the stored facts (or a queryset of them)."""
-    qs = (facts if facts is not None else Fact.objects.all()).annotate(month=TruncMonth("day"))
+def rollups_from_facts() -> list[Rollup]:
+    """Monthly rollup rows summed from the stored facts that have been rolled up."""
+    qs = Fact.objects.filter(rolled=True).annotate(month=TruncMonth("day"))
     rows = qs.values("month", "street_id", "community_id", "category_id", "unit_id").order_by().annotate(**aggregates())
     return [Rollup(**r) for r in rows]
 
 
 def rebuild() -> tuple[int, int]:
-    """Throw the derived data away and compute it again from the events. Returns (facts, rollup rows)."""
+    """Throw the derived data away and compute it again from the events. Returns (facts, rollup rows).
+    New events wait until it is done (on SQLite the first delete takes the write lock; on PostgreSQL the
+    event table is locked), so none is counted twice or missed."""
+    from django.db import connection
+
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {TicketEvent._meta.db_table} IN SHARE MODE")  # noqa: S608 - fixed name
         Rollup.objects.all().delete()
         Fact.objects.all().delete()
         n = 0
         for facts in replay():
+            for f in facts:
+                f.rolled = True
             Fact.objects.bulk_create(facts, batch_size=5000)
             n += len(facts)
         rows = rollups_from_facts()

@@ -1,7 +1,8 @@
 """Figures for any period and scope, read from the monthly rollups plus the facts of partial months.
 
-A period's whole months come from Rollup rows; its first and last partial months, and any scope the
-rollups do not keep (a grid, a channel, daily series), come straight from the facts. Both hold the
+A period's whole months come from Rollup rows (plus the few facts the sweep has not folded in yet);
+its first and last partial months, and any scope the rollups do not keep (a grid, a channel, daily
+series), come straight from the facts. Both hold the
 same counters (models.COUNTERS), so the sums are the same either way — tests/test_metrics.py checks it.
 """
 
@@ -101,6 +102,8 @@ def parse_period(params: Any, *, today: dt.date) -> tuple[Period, str]:
         if kind == "custom":
             start = dt.date.fromisoformat(params.get("start") or f"{today.year}-01-01")
             end = dt.date.fromisoformat(params.get("end") or today.isoformat())
+            if not (dt.date(2000, 1, 1) <= start <= dt.date(2100, 12, 31) and dt.date(2000, 1, 1) <= end <= dt.date(2100, 12, 31)):
+                return period_of("year", today), "日期超出范围（2000 年至 2100 年）。"
             if end < start:
                 return period_of("year", today), "结束日期不能早于开始日期。"
             if (end - start).days > 366 * 20:
@@ -240,14 +243,17 @@ def totals(filters: dict[str, Any], period: Period, by: str | tuple[str, ...] | 
             key = None if not keys else r[keys[0]] if isinstance(by, str) else tuple(r[k] for k in keys)
             out[key].add(r)
 
+    fact_parts = [Q(day__gte=start, day__lte=end) for start, end in edges]
     if months:
         keys = _keys(by, month_column="month")
         qs = Rollup.objects.using(_db()).filter(q, month__gte=months[0], month__lte=months[-1])
         sums = {n: Sum(n) for n in COUNTER_NAMES}
         collect(qs.values(*keys).order_by().annotate(**sums) if keys else [qs.aggregate(**sums)], keys)
-    for start, end in edges:
+        # Facts the sweep has not folded into the rollups yet (seconds' worth), through a partial index.
+        fact_parts.append(Q(rolled=False, day__gte=months[0], day__lt=_add_months(months[-1], 1)))
+    for part in fact_parts:
         keys = _keys(by, month_column="bucket")
-        qs = Fact.objects.using(_db()).filter(q, day__gte=start, day__lte=end)
+        qs = Fact.objects.using(_db()).filter(q, part)
         if "month" in names:
             qs = qs.annotate(bucket=TruncMonth("day"))
         collect(qs.values(*keys).order_by().annotate(**aggregates()) if keys else [qs.aggregate(**aggregates())], keys)

@@ -1,10 +1,11 @@
 """What the figures are made of: facts read off the event log, and their monthly sums.
 
 A Fact is one thing that counts (a request received, a response clock that ended on time or late, a
-callback…), produced by exactly one TicketEvent and derived from the log by facts.ticket_facts — the
-only definition of every metric. Rollup rows are the facts summed per month × street × community ×
-category × unit. Both are derived data: `manage.py metrics --rebuild` recreates them from the events,
-`--verify` recomputes and reports any difference.
+callback…), produced by exactly one TicketEvent, in its transaction, and derived from the log by
+facts.ticket_facts — the only definition of every metric. Rollup rows are the facts summed per
+month × street × community × category × unit; the sweep folds new facts in. Both are derived data:
+`manage.py metrics --rebuild` recreates them from the events, `--verify` recomputes and reports any
+difference.
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ class Fact(models.Model):
     ok = models.BooleanField(null=True)
     grade = models.CharField("满意度", max_length=16, blank=True)  # callback only
     minutes = models.FloatField(null=True)  # resolved only: from registration to resolution
+    # Summed into its Rollup row yet? Facts are written with their event; the sweep folds them in
+    # (facts.fold), so no request's transaction ever waits on a shared rollup row.
+    rolled = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = "考核事实"
@@ -56,6 +60,7 @@ class Fact(models.Model):
             models.Index(fields=["grid", "day"], name="fact_grid_day"),
             models.Index(fields=["unit", "day"], name="fact_unit_day"),
             models.Index(fields=["ticket"], name="fact_ticket"),
+            models.Index(fields=["id"], condition=models.Q(rolled=False), name="fact_unrolled"),
         ]
 
     def __str__(self) -> str:

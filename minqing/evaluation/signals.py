@@ -1,5 +1,5 @@
-"""Every new event adds its facts and updates the monthly rollups, in the event's own transaction; a
-batch of new requests (a 12345 import) is done in one go."""
+"""Every new event adds its facts in its own transaction (a 12345 import batch in one go); every sweep
+pass folds new facts into the monthly rollups."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from minqing.tickets.models import TicketEvent
-from minqing.tickets.signals import events_bulk_created
+from minqing.tickets.signals import events_bulk_created, sweep_done
 
 
 @receiver(post_save, sender=TicketEvent)
@@ -23,3 +23,10 @@ def add_facts_in_bulk(sender: type, events: list[TicketEvent], **kwargs: object)
     from .facts import record_events
 
     record_events(events)
+
+
+@receiver(sweep_done)
+def fold_facts(sender: type, now: object, **kwargs: object) -> int:
+    from .facts import fold
+
+    return fold()

@@ -65,7 +65,9 @@ def star_board(request: HttpRequest, year: int) -> HttpResponse:
                            for c, values, total, stars_, rank, _ in rows])
     return render(request, "evaluation/star_board.html", {
         "scheme": scheme, "parts": parts, "rows": rows,
-        "assessor": _assessor(scope), "levels": scheme.levels.all(), "events": scheme.events.order_by("-created_at")[:30],
+        # The record names communities, indicators and assessors' notes: for the assessors only.
+        "assessor": _assessor(scope), "levels": scheme.levels.all(),
+        "events": scheme.events.order_by("-created_at")[:30] if _assessor(scope) else [],
         "missing": sum(r[5] for r in rows),
     })
 
@@ -81,7 +83,7 @@ def star_card(request: HttpRequest, year: int, community: int) -> HttpResponse:
     if request.method == "POST":
         if not _assessor(scope):
             raise Http404
-        indicator = scheme.indicators.filter(pk=request.POST.get("indicator") or 0).first()
+        indicator = scheme.indicators.filter(pk=parse_id(request.POST.get("indicator")) or 0).first()
         if indicator is None:
             raise Http404
         try:

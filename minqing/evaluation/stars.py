@@ -218,7 +218,10 @@ def compute(*, scheme: StarScheme, actor: User) -> int:
         for c in communities():
             f = figures({"community": c.pk}, period, median=False)
             for i in formulas:
-                value = evaluate(i.formula, f)
+                try:
+                    value = evaluate(i.formula, f)
+                except FormulaError as exc:
+                    raise ActionError(f"{c.name}的“{i}”无法计算：{exc}请修改公式。") from exc
                 StarScore.objects.update_or_create(
                     community=c, indicator=i,
                     defaults={"scheme": scheme, "points": _points(value, i), "value": value, "entered_by": actor,

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from minqing.accounts.scope import Scope, scope_for
+from minqing.lib.db import reporting
 from minqing.lib.validation import parse_id
 from minqing.lib.xlsx import sheet_bytes, table_xlsx, xlsx_response
 from minqing.org.models import Area, AreaKind, Unit, UnitKind
@@ -218,7 +219,7 @@ def _cells(q: Query, f: Figures, **extra: object) -> list[tuple[str, str]]:
 def _form_context(q: Query) -> dict[str, Any]:
     return {"q": q, "period_kinds": PERIOD_KINDS.items(), "brands": Brand.choices, "channels": Channel.choices,
             "parents": Category.objects.filter(parent__isnull=True).order_by("sort"),
-            "group_labels": GROUP_LABELS, "metrics": METRICS}
+            "group_labels": GROUP_LABELS, "metrics": METRICS, "can_rank": bool(rank_levels(q))}
 
 
 def _overdue_now(q: Query) -> int:
@@ -356,17 +357,28 @@ def metrics_table(request: HttpRequest) -> HttpResponse:
 RANK_LEVELS = {"street": "街道", "community": "社区", "department": "区职能部门"}
 
 
+def rank_levels(q: Query) -> dict[str, str]:
+    """What a viewer may rank: the district everything; a street officer the communities of their
+    streets and the streets; a department the departments. Others are not ranked here."""
+    if q.allowed.level == "district":
+        return {"community": "社区", "street": "街道", "department": "区职能部门"}
+    if q.allowed.level == "street":
+        return {"community": "社区", "street": "街道"}
+    if q.allowed.level == "unit" and any(u.kind == UnitKind.DEPARTMENT for u in q.allowed.units):
+        return {"department": "区职能部门"}
+    return {}
+
+
 @login_required
 @require_GET
 def rankings(request: HttpRequest) -> HttpResponse:
     """红黑榜: streets, communities or departments by a metric, with the change since the period before."""
     q = read_query(request)
-    if q.allowed.level not in {"district", "street", "unit"}:
+    levels = rank_levels(q)
+    if not levels:
         raise Http404
-    level = request.GET.get("level") or ("department" if q.allowed.level == "unit" else "community")
+    level = request.GET.get("level") if request.GET.get("level") in levels else next(iter(levels))
     metric = METRIC.get(request.GET.get("metric") or "composite", METRIC["composite"])
-    if level not in RANK_LEVELS:
-        level = "community"
     rows = ranking(q, level, metric)
     if request.GET.get("format") == "xlsx":
         header = ["名次", RANK_LEVELS[level], metric.label, "上期", "上期名次", "名次变化", "收到诉求"]
@@ -375,7 +387,7 @@ def rankings(request: HttpRequest) -> HttpResponse:
                             r["change"] if r["change"] is not None else "—", r["received"]] for r in rows])
     return render(request, "evaluation/rankings.html", {
         **_form_context(q), "rows": rows, "level": level, "level_label": RANK_LEVELS[level],
-        "levels": RANK_LEVELS.items(), "metric": metric,
+        "levels": levels.items(), "metric": metric,
         "rankable": RANKABLE, "previous": q.period.previous(),
         "export": f"?{q.params(level=level, metric=metric.name, format='xlsx')}",
         "chart": {"labels": [r["name"] for r in rows], "values": [r["value"] for r in rows]},
@@ -435,7 +447,7 @@ def requests_behind(request: HttpRequest) -> HttpResponse:
     only = request.GET.get("only") or ""
     if only and only not in tabs:
         only = ""
-    facts = (Fact.objects.filter(scope_q(q.filters), kind=kind, day__gte=q.period.start, day__lte=q.period.end)
+    facts = (Fact.objects.using(reporting()).filter(scope_q(q.filters), kind=kind, day__gte=q.period.start, day__lte=q.period.end)
              .filter(tabs[only][1] if only else Q())
              .filter(ticket__in=visible_tickets(q.scope).values("pk"))
              .select_related("ticket", "unit", "community", "ticket__category").order_by("-day", "-id"))

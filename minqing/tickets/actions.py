@@ -953,6 +953,8 @@ def extension_request(*, ticket: Ticket, actor: User, new_due: dt.date, reason: 
         if current.handling_unit_id not in scope.unit_ids:
             raise Forbidden("只有当前办理单位可以申请延期。")
         if not can_request_extension(scope, current):
+            if current.resolve_due_at is not None and current.resolve_due_at <= timezone.now():
+                raise ActionError(f"事项 {current.number} 已超过办结时限，不能再申请延期，请尽快办结。")
             raise ActionError(f"事项 {current.number} 当前没有在计时的办结时限，不能申请延期。")
         if new_due is None:
             raise ActionError("请填写申请延至的日期。", field="new_due")

@@ -21,6 +21,7 @@ from . import deadlines
 from .actions import supervision_mark_overdue, ticket_mark_overdue
 from .announce import community_office, sms_reporters, tell
 from .models import SupervisionOrder, Ticket
+from .signals import sweep_done
 from .workflow import Status
 
 BATCH = 200
@@ -35,6 +36,7 @@ class SweepResult:
     orders_overdue: int = 0
     skipped: int = 0  # claimed by another sweep or changed by an action meanwhile
     requeued: int = 0  # messages whose delivery task was lost with a killed worker
+    folded: int = 0  # evaluation facts summed into the rollups
     details: list[str] = field(default_factory=list)
 
 
@@ -52,6 +54,8 @@ def sweep_once(*, now: dt.datetime | None = None, batch: int = BATCH) -> SweepRe
     while _order_batch(now, batch, result):
         pass
     result.requeued = messages_requeue_stale(now=now)
+    for _, folded in sweep_done.send(sender=SweepResult, now=now):
+        result.folded += folded or 0
     return result
 
 

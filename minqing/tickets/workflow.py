@@ -185,8 +185,12 @@ def can_remind(scope: Scope, ticket: Ticket) -> bool:
 
 
 def can_request_extension(scope: Scope, ticket: Ticket) -> bool:
+    """Before the resolution deadline only: once it has passed the request is overdue, and stays so."""
+    from django.utils import timezone
+
     return (
         ticket.status in RESOLVE_CLOCK
         and ticket.resolve_due_at is not None
+        and ticket.resolve_due_at > timezone.now()
         and ticket.handling_unit_id in scope.unit_ids
     )

@@ -35,7 +35,7 @@ def test_dashboards_and_map_draw_with_demo_data(live_server, browser) -> None:  
     page = login(browser, live_server, "duban")
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("pageerror", lambda e: problems.append(f"{page.url}: {e} {e.stack}"))
 
     page.goto(f"{live_server.url}/evaluation/?period=year&date={timezone.localdate():%Y-%m-%d}")
     for chart in ["trend", "funnel", "by_sub", "top"]:

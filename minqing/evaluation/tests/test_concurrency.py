@@ -1,5 +1,5 @@
-"""Rollups under concurrent writers, over real PostgreSQL connections: no increment is lost, and two
-transactions creating the same new rollup row both count."""
+"""Facts and rollups under concurrent writers, over real PostgreSQL connections: concurrent actions only
+insert facts; two sweeps folding at once take disjoint facts, so nothing is counted twice or lost."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.db import connection
 
 from minqing.conftest import build_cast
 from minqing.evaluation import facts
-from minqing.evaluation.models import Rollup
+from minqing.evaluation.models import Fact, Rollup
 from minqing.tickets import actions
 from minqing.tickets.tests.test_concurrency import race
 
@@ -19,17 +19,15 @@ pytestmark = [
 ]
 
 
-def test_concurrent_accepts_all_count(monkeypatch) -> None:  # noqa: ANN001
+def test_concurrent_accepts_and_concurrent_folds_count_once(monkeypatch) -> None:  # noqa: ANN001
     cast = build_cast()
-    tickets = [cast.new_ticket() for _ in range(4)]
-    # Start from no rollup rows: all four transactions try to create the same one at once.
-    Rollup.objects.all().delete()
+    tickets = [cast.new_ticket() for _ in range(6)]
     results = race(*[lambda t=t: actions.ticket_accept(ticket=t, actor=cast.shequ) for t in tickets],
                    monkeypatch=monkeypatch)
     assert not [r for r in results if isinstance(r, Exception)], results
+    assert Fact.objects.filter(rolled=False).count() == 18  # received, response, accepted × 6
+    folded = race(lambda: facts.fold(limit=4), lambda: facts.fold(limit=4), after_read=False)
+    assert sum(folded) == 18 and not Fact.objects.filter(rolled=False).exists()
     row = Rollup.objects.get()
-    assert (row.accepted, row.response_due, row.response_ok) == (4, 4, 4)
-    facts.rebuild()
+    assert (row.received, row.accepted, row.response_due, row.response_ok) == (6, 6, 6, 6)
     assert facts.verify() == []
-    row = Rollup.objects.get()
-    assert (row.received, row.accepted) == (4, 4)

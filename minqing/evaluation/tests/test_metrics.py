@@ -109,3 +109,28 @@ def test_a_bulk_intake_counts_like_one_at_a_time(cast) -> None:  # noqa: ANN001
     assert len(made) == 5
     assert figures({"community": cast.community_a.pk}, YEAR).received == 5
     assert facts.verify() == []
+
+
+def test_a_late_request_stays_late_through_suspension(cast) -> None:  # noqa: ANN001
+    import time_machine
+
+    from minqing.tickets import actions, sweep
+
+    from .conftest import at
+
+    with time_machine.travel(at(11, 30, 9), tick=False):
+        t = actions.ticket_accept(ticket=cast.new_ticket(), actor=cast.shequ)
+        t = actions.ticket_dispatch(ticket=t, actor=cast.shequ, unit=cast.unit("区城市管理行政执法局"))
+        t = actions.ticket_sign(ticket=t, actor=cast.bumen)
+    with time_machine.travel(at(12, 8, 9), tick=False):  # due Mon 7 Dec 09:00
+        sweep.sweep_once()
+        with pytest.raises(actions.ActionError, match="已超过办结时限，不能再申请延期"):
+            actions.extension_request(ticket=t, actor=cast.bumen, new_due=dt.date(2026, 12, 30), reason="等配件")
+        t = actions.ticket_suspend(ticket=t, actor=cast.bumen, note="等配件。", until=dt.date(2026, 12, 20))
+    with time_machine.travel(at(12, 21, 9), tick=False):
+        t = actions.ticket_resume(ticket=t, actor=cast.bumen)
+    with time_machine.travel(at(12, 21, 10), tick=False):
+        actions.ticket_resolve(ticket=t, actor=cast.bumen, result="已修好。")
+    f = figures({}, YEAR)
+    assert (f.resolve_ok, f.resolve_due) == (0, 1)  # late once: not again after resuming, not on time either
+    assert facts.verify() == []
