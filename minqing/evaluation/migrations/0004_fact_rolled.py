@@ -11,8 +11,15 @@ class Migration(migrations.Migration):
         ('tickets', '0010_ticket_exemplary'),
     ]
 
+    # Facts written before this migration were summed into the rollups as they were written: they
+    # start out rolled; new ones start out not yet folded in.
     operations = [
         migrations.AddField(
+            model_name='fact',
+            name='rolled',
+            field=models.BooleanField(default=True),
+        ),
+        migrations.AlterField(
             model_name='fact',
             name='rolled',
             field=models.BooleanField(default=False),
