@@ -166,6 +166,7 @@ def cards(scheme: StarScheme) -> list[Card]:
                 missing += i.source == IndicatorSource.MANUAL
                 continue
             parts[i.part] += s.points * i.weight
+        parts = {k: v.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) for k, v in parts.items()}
         total = sum(parts.values(), Decimal(0))
         out.append(Card(c, parts, total, stars_for(parts, total, levels), missing))
     out.sort(key=lambda card: (-card.total, card.community.code))
