@@ -11,9 +11,10 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -84,19 +85,6 @@ def workbench(request: HttpRequest) -> HttpResponse:
         return render(request, "tickets/no_role.html")
     now = timezone.now()
     counts = queries.queue_counts(scope, now=now)
-    visible = queries.visible_tickets(scope)
-    month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    figures = visible.aggregate(
-        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-        month_received=Count("pk", filter=Q(created_at__gte=month_start)),
-        month_closed=Count("pk", filter=Q(status=Status.CLOSED, closed_at__gte=month_start)),
-        month_satisfied=Count(
-            "pk", filter=Q(status=Status.CLOSED, closed_at__gte=month_start, satisfaction__in=["satisfied", "basic"])
-        ),
-    )
-    figures["satisfaction_rate"] = (
-        f"{100 * figures['month_satisfied'] / figures['month_closed']:.1f}%" if figures["month_closed"] else "—"
-    )
     return render(
         request,
         "tickets/workbench.html",
@@ -104,9 +92,27 @@ def workbench(request: HttpRequest) -> HttpResponse:
             "queues": [(name, label, counts[name]) for name, label in queries.QUEUES.items()],
             "due_soon": _rows(queries.queue(scope, "due_soon", now=now)[:8], now),
             "overdue": _rows(queries.queue(scope, "overdue", now=now)[:8], now),
-            "figures": figures,
+            "open_count": queries.visible_tickets(scope).filter(status__in=OPEN_STATUSES).count(),
+            "figures": _month_figures(scope),
         },
     )
+
+
+def _month_figures(scope: Scope) -> list[tuple[str, str, str]]:
+    """This month's figures for the viewer's scope: the same ones, computed the same way, as 考核评价."""
+    from minqing.evaluation import views as evaluation
+    from minqing.evaluation.figures import figures, period_of
+
+    month = period_of("month", timezone.localdate())
+    f = figures(evaluation.allowed_for(scope).base, month, median=False)
+    params = f"period=month&date={month.start:%Y-%m-%d}"
+    out = []
+    for name, label in [("received", "本月收到"), ("response_rate", "本月响应率"), ("ontime_rate", "本月按期办结率"),
+                        ("satisfaction_rate", "本月满意率")]:
+        metric = evaluation.METRIC[name]
+        out.append((label, evaluation.fmt(metric, f.metric(name)),
+                    f"{reverse('evaluation_requests')}?{params}&fact={metric.fact}"))
+    return out
 
 
 @login_required
