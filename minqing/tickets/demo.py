@@ -208,8 +208,10 @@ def generate_tickets(*, count: int, seed: int, now: dt.datetime, days: int = 150
 
     start = now - dt.timedelta(days=days)
     span = (now - start).total_seconds()
-    # Ages skew recent, as a live system's do; sorted so numbers follow time.
-    offsets = sorted(span * (1 - rng.random() ** 1.6) for _ in range(count))
+    # Ages skew recent, as a live system's do (the open ones are recent); a history of years is steady.
+    # Sorted so numbers follow time.
+    skew = 1.6 if days <= 366 else 1.0
+    offsets = sorted(span * (1 - rng.random() ** skew) for _ in range(count))
     counters: dict[dt.date, int] = defaultdict(int)
     made = 0
     for chunk_start in range(0, count, CHUNK):

@@ -26,6 +26,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='fact',
-            index=models.Index(condition=models.Q(('rolled', False)), fields=['id'], name='fact_unrolled'),
+            index=models.Index(condition=models.Q(('rolled', False)), fields=['day', 'id'], name='fact_unrolled'),
         ),
     ]
