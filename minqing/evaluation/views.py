@@ -407,16 +407,15 @@ def ranking(q: Query, level: str, metric: Metric) -> list[dict[str, Any]]:
         members = {a.pk: a.name for a in q.allowed.communities} if q.allowed.level != "unit" else {}
         by, filters["community"] = "community", list(members)
 
-    def ranked(period: Period) -> dict[int, tuple[float | None, int | None]]:
-        data = totals(filters, period, by=by)
+    def ranked(data: dict[Any, Figures]) -> dict[int, tuple[float | None, int | None]]:
         values = {k: data[k].metric(metric.name) if k in data else None for k in members}
         order = sorted((k for k, v in values.items() if v is not None), key=lambda k: values[k],
                        reverse=metric.name not in LOWER_BETTER)
         positions = {k: i + 1 for i, k in enumerate(order)}
         return {k: (values[k], positions.get(k)) for k in members}
 
-    now, before = ranked(q.period), ranked(q.period.previous())
     current = totals(filters, q.period, by=by)
+    now, before = ranked(current), ranked(totals(filters, q.period.previous(), by=by))
     rows = []
     for k, name in members.items():
         value, rank = now[k]
