@@ -134,3 +134,15 @@ def test_a_late_request_stays_late_through_suspension(cast) -> None:  # noqa: AN
     f = figures({}, YEAR)
     assert (f.resolve_ok, f.resolve_due) == (0, 1)  # late once: not again after resuming, not on time either
     assert facts.verify() == []
+
+
+def test_figures_are_the_same_before_and_after_folding_and_with_a_backlog(week, monkeypatch) -> None:  # noqa: ANN001
+    from minqing.evaluation import figures as figures_module
+
+    before = figures({}, YEAR).counters
+    assert Fact.objects.filter(rolled=False).exists()
+    monkeypatch.setattr(figures_module, "UNROLLED_BY_ID", 2)  # more unfolded facts than it looks up by id
+    assert figures({}, YEAR).counters == before
+    facts.fold()
+    assert not Fact.objects.filter(rolled=False).exists()
+    assert figures({}, YEAR).counters == before
