@@ -19,13 +19,13 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import TruncMonth, TruncYear
 from django.utils import timezone
 
 from minqing.tickets.models import Ticket, TicketEvent
 from minqing.tickets.workflow import Status
 
-from .models import COUNTER_NAMES, COUNTERS, Fact, FactKind, Rollup
+from .models import COUNTER_NAMES, COUNTERS, ROLLUP_KEY, Fact, FactKind, Grain, Rollup
 
 DIMS = ["street_id", "community_id", "grid_id", "category_id", "channel"]
 EVENT_FIELDS = ["id", "ticket_id", "action", "from_status", "to_unit_id", "data", "created_at"]
@@ -167,12 +167,11 @@ def aggregates() -> dict[str, Any]:
     return out
 
 
-def _month(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def _key(ticket: dict[str, Any], fact: dict[str, Any]) -> tuple:
-    return (_month(fact["day"]), ticket["street_id"], ticket["community_id"], ticket["category_id"], fact["unit_id"])
+def _keys(fact: dict[str, Any]) -> list[tuple]:
+    """The two rollup rows a fact counts in: its month's and its year's."""
+    day = fact["day"]
+    rest = (fact["street_id"], fact["community_id"], fact["category_id"], fact["unit_id"])
+    return [(Grain.MONTH, day.replace(day=1), *rest), (Grain.YEAR, day.replace(month=1, day=1), *rest)]
 
 
 # --- keeping them current ----------------------------------------------------------------------
@@ -226,8 +225,10 @@ def fold(limit: int = 20000) -> int:
                 return total
             sums: dict[tuple, dict[str, float]] = defaultdict(lambda: defaultdict(float))
             for f in batch:
-                for name, value in deltas(f).items():
-                    sums[_key(f, f)][name] += value
+                changes = deltas(f)
+                for key in _keys(f):
+                    for name, value in changes.items():
+                        sums[key][name] += value
             for key in sorted(sums):
                 _add(key, sums[key])
             ids = [f["id"] for f in batch]
@@ -239,7 +240,7 @@ def fold(limit: int = 20000) -> int:
 
 
 def _add(key: tuple, values: dict[str, float]) -> None:
-    where = dict(zip(["month", "street_id", "community_id", "category_id", "unit_id"], key, strict=True))
+    where = dict(zip(ROLLUP_KEY, key, strict=True))
     update = {name: F(name) + value for name, value in values.items()}
     if Rollup.objects.filter(**where).update(**update):
         return
@@ -274,10 +275,13 @@ def replay(ticket_ids: list[int] | None = None, chunk: int = 2000) -> Iterator[l
 
 
 def rollups_from_facts() -> list[Rollup]:
-    """Monthly rollup rows summed from the stored facts that have been rolled up."""
-    qs = Fact.objects.filter(rolled=True).annotate(month=TruncMonth("day"))
-    rows = qs.values("month", "street_id", "community_id", "category_id", "unit_id").order_by().annotate(**aggregates())
-    return [Rollup(**r) for r in rows]
+    """Monthly and yearly rollup rows summed from the stored facts that have been rolled up."""
+    out = []
+    for grain, trunc in ((Grain.MONTH, TruncMonth("day")), (Grain.YEAR, TruncYear("day"))):
+        qs = Fact.objects.filter(rolled=True).annotate(month=trunc)
+        rows = qs.values("month", "street_id", "community_id", "category_id", "unit_id").order_by().annotate(**aggregates())
+        out += [Rollup(grain=grain, **r) for r in rows]
+    return out
 
 
 def rebuild() -> tuple[int, int]:
@@ -330,15 +334,14 @@ def verify() -> list[str]:
                             f"缺少 {len(missing)} 条，多出 {len(extra)} 条" + (f"（例如缺少 {sorted(missing)[0]}）" if missing else "")
                             + (f"（例如多出 {sorted(extra)[0]}）" if extra else ""))
     # Facts of requests that no longer produce them (none should exist: tickets are never deleted).
-    expected_rows = {tuple(getattr(r, k) for k in ["month", "street_id", "community_id", "category_id", "unit_id"]):
-                     r for r in rollups_from_facts()}
-    stored_rows = {tuple(getattr(r, k) for k in ["month", "street_id", "community_id", "category_id", "unit_id"]):
-                   r for r in Rollup.objects.all()}
+    expected_rows = {tuple(getattr(r, k) for k in ROLLUP_KEY): r for r in rollups_from_facts()}
+    stored_rows = {tuple(getattr(r, k) for k in ROLLUP_KEY): r for r in Rollup.objects.all()}
     for key in sorted(set(expected_rows) | set(stored_rows)):
         a, b = expected_rows.get(key), stored_rows.get(key)
         diff = [name for name in COUNTER_NAMES if not _same(getattr(a, name, 0) if a else 0, getattr(b, name, 0) if b else 0)]
         if diff:
-            problems.append(f"汇总 {key[0]:%Y-%m} 街道{key[1]} 社区{key[2]} 分类{key[3]} 单位{key[4]}："
+            grain = "年" if key[0] == Grain.YEAR else "月"
+            problems.append(f"{grain}汇总 {key[1]:%Y-%m} 街道{key[2]} 社区{key[3]} 分类{key[4]} 单位{key[5]}："
                             + "、".join(f"{n} 应为 {getattr(a, n, 0) if a else 0}，实为 {getattr(b, n, 0) if b else 0}"
                                        for n in diff))
     return problems

@@ -1,6 +1,7 @@
 """Figures for any period and scope, read from the monthly rollups plus the facts of partial months.
 
-A period's whole months come from Rollup rows (plus the few facts the sweep has not folded in yet);
+A period's whole calendar years come from yearly Rollup rows, its other whole months from monthly
+ones (plus, for both, the few facts the sweep has not folded in yet);
 its first and last partial months, and any scope the rollups do not keep (a grid, a channel, daily
 series), come straight from the facts. Both hold the
 same counters (models.COUNTERS), so the sums are the same either way — tests/test_metrics.py checks it.
@@ -21,7 +22,7 @@ from django.db.models.functions import TruncMonth
 from minqing.lib.db import reporting
 
 from .facts import aggregates
-from .models import COUNTER_NAMES, Fact, FactKind, Rollup
+from .models import COUNTER_NAMES, Fact, FactKind, Grain, Rollup
 
 # Scope filters a figure can be asked for, and the column each reads in facts and rollups.
 FILTERS = {
@@ -247,9 +248,14 @@ def totals(filters: dict[str, Any], period: Period, by: str | tuple[str, ...] | 
     fact_parts = [Q(day__gte=start, day__lte=end) for start, end in edges]
     if months:
         keys = _keys(by, month_column="month")
-        qs = Rollup.objects.using(_db()).filter(q, month__gte=months[0], month__lte=months[-1])
         sums = {n: Sum(n) for n in COUNTER_NAMES}
-        collect(qs.values(*keys).order_by().annotate(**sums) if keys else [qs.aggregate(**sums)], keys)
+        # Whole calendar years come from the yearly rows (unless the series is by month).
+        years = [] if "month" in names else sorted({m.year for m in months if sum(x.year == m.year for x in months) == 12})
+        for grain, starts in ((Grain.YEAR, [dt.date(y, 1, 1) for y in years]),
+                              (Grain.MONTH, [m for m in months if m.year not in years])):
+            if starts:
+                qs = Rollup.objects.using(_db()).filter(q, grain=grain, month__in=starts)
+                collect(qs.values(*keys).order_by().annotate(**sums) if keys else [qs.aggregate(**sums)], keys)
         # Facts the sweep has not folded into the rollups yet (seconds' worth): found through their partial
         # index first, so the query with the scope's joins only ever looks at those few.
         within = Q(rolled=False, day__gte=months[0], day__lt=_add_months(months[-1], 1))

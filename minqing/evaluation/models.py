@@ -90,11 +90,20 @@ COUNTERS: list[tuple[str, str, tuple[str, object] | str | None]] = [
     ("dissatisfied", FactKind.CALLBACK, ("grade", "dissatisfied")),
 ]
 COUNTER_NAMES = [c[0] for c in COUNTERS]
-ROLLUP_KEY = ["month", "street_id", "community_id", "category_id", "unit_id"]
+ROLLUP_KEY = ["grain", "month", "street_id", "community_id", "category_id", "unit_id"]
+
+
+class Grain(models.TextChoices):
+    MONTH = "month", "月"
+    YEAR = "year", "年"
 
 
 class Rollup(models.Model):
-    month = models.DateField("月份")  # the first day of the month
+    """Facts summed per month — and again per calendar year, so that a year costs the same to read
+    whether the district took ten thousand requests that year or a million."""
+
+    grain = models.CharField("粒度", max_length=5, choices=Grain.choices, default=Grain.MONTH)
+    month = models.DateField("起始日")  # the first day of the month, or of the year
     street = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     community = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+", db_constraint=False)
@@ -121,13 +130,13 @@ class Rollup(models.Model):
     class Meta:
         verbose_name = "月度汇总"
         verbose_name_plural = "月度汇总"
-        constraints = [models.UniqueConstraint(fields=["month", "street", "community", "category", "unit"],
-                                               name="rollup_key")]
-        indexes = [models.Index(fields=["month", "community"], name="rollup_month_community"),
-                   models.Index(fields=["unit", "month"], name="rollup_unit_month")]
+        constraints = [models.UniqueConstraint(fields=["grain", "month", "street", "community", "category", "unit"],
+                                               name="rollup_grain_key")]
+        indexes = [models.Index(fields=["grain", "month", "community"], name="rollup_grain_month_community"),
+                   models.Index(fields=["unit", "grain", "month"], name="rollup_unit_grain_month")]
 
     def __str__(self) -> str:
-        return f"{self.month:%Y-%m} 社区{self.community_id} 分类{self.category_id} 单位{self.unit_id}"
+        return f"{self.month:%Y-%m}（{self.get_grain_display()}） 社区{self.community_id} 分类{self.category_id} 单位{self.unit_id}"
 
 
 # --- 星级评定 ------------------------------------------------------------------------------------

@@ -146,3 +146,13 @@ def test_figures_are_the_same_before_and_after_folding_and_with_a_backlog(week, 
     facts.fold()
     assert not Fact.objects.filter(rolled=False).exists()
     assert figures({}, YEAR).counters == before
+
+
+def test_a_calendar_year_is_read_from_the_yearly_rows(week) -> None:  # noqa: ANN001
+    facts.fold()
+    year_row = Rollup.objects.get(grain="year", received__gt=0)
+    assert year_row.month == dt.date(2026, 1, 1) and year_row.received == 8
+    Rollup.objects.filter(pk=year_row.pk).update(received=100)  # tamper with the year only
+    assert figures({}, YEAR).received == 100  # a calendar year: the yearly row
+    assert figures({}, Period(dt.date(2026, 1, 1), dt.date(2026, 12, 30))).received == 8  # months and days
+    assert any(p.startswith("年汇总 2026-01") for p in facts.verify())
