@@ -313,7 +313,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         if heat:
             sheets.append(("社区×分类", ["社区", *heat["cols"]], [[n, *[c[0] for c in row]] for n, row in heat["rows"]]))
         return xlsx_response(sheet_bytes(sheets), f"考核评价-{q.period.label}.xlsx")
-    cards = [(m, fmt(m, total.metric(m.name)), q.link(m)) for m in METRICS
+    # The composite has no requests of its own: it links to the table of its parts.
+    cards = [(m, fmt(m, total.metric(m.name)), q.link(m) or f"{reverse('evaluation_metrics')}?{q.params()}") for m in METRICS
              if m.name in {"received", "response_rate", "ontime_rate", "solve_rate", "satisfaction_rate", "composite",
                            "avg_hours", "median_hours"}]
     title = {"district": "全区总览", "street": "街道视图", "community": "社区视图", "grid": "网格视图",
