@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from PIL import Image
 
 from minqing.accounts.models import User
@@ -80,6 +81,15 @@ def build_cast() -> Cast:
         grid_b=areas["建西东路社区第一网格"],
         units={u.name: u for u in Unit.objects.all()},
     )
+
+
+# Tests that need real row locks or several processes on one database. On SQLite they are skipped, with
+# this reason; .ci/run runs the whole suite on PostgreSQL too, where they run.
+POSTGRES_ONLY = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: set DATABASE_URL (.ci/run does)"),
+    pytest.mark.django_db(transaction=True),
+]
 
 
 @pytest.fixture

@@ -284,3 +284,37 @@ def figures(filters: dict[str, Any], period: Period, *, median: bool = True) -> 
         middle = list(qs[(n - 1) // 2:n // 2 + 1])
         result.median_minutes = statistics.mean(middle) if middle else None
     return result
+
+
+def trend(filters: dict[str, Any], period: Period) -> list[tuple[str, Figures]]:
+    """The period day by day (up to two months) or month by month, every bucket present (empty ones as zeros)."""
+    by = "month" if period.days > 62 else "day"
+    data = totals(filters, period, by=by)
+    if by == "day":
+        buckets = [period.start + dt.timedelta(days=i) for i in range(period.days)]
+    else:
+        buckets, m = [], period.start.replace(day=1)
+        while m <= period.end:
+            buckets.append(m)
+            m = _add_months(m, 1)
+    return [(b.strftime("%Y-%m" if by == "month" else "%m-%d"), data.get(b, Figures())) for b in buckets]
+
+
+# The same scope filters on the requests themselves, for what is true now rather than in a period.
+TICKET_COLUMNS = {**FILTERS, "unit": "handling_unit_id"}
+
+
+def overdue_now(filters: dict[str, Any]) -> int:
+    """Open requests in scope whose response or resolution deadline has passed, now."""
+    from django.utils import timezone
+
+    from minqing.tickets.models import Ticket
+    from minqing.tickets.workflow import OPEN_STATUSES
+
+    cond = Q()
+    for key, value in filters.items():
+        column = TICKET_COLUMNS[key]
+        cond &= Q(**{f"{column}__in" if isinstance(value, list | set | tuple) else column: value})
+    now = timezone.now()
+    return Ticket.objects.using(_db()).filter(cond, status__in=OPEN_STATUSES).filter(
+        Q(response_due_at__lt=now) | Q(resolve_due_at__lt=now)).count()

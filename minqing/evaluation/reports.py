@@ -3,7 +3,6 @@ charts) and as PDF (reportlab, with its built-in Chinese CID font, so no font fi
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +22,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from .figures import Figures, Period, figures, totals
+from .figures import Figures, Period, figures, totals, trend
 
 FONT = "STSong-Light"
 RED = colors.HexColor("#C8161D")
@@ -55,17 +54,6 @@ def build(*, filters: dict[str, Any], period: Period, scope_name: str, sub: str,
 
     previous = period.previous()
     subs = totals(filters, period, by=sub)
-    by = "month" if period.days > 62 else "day"
-    series = totals(filters, period, by=by)
-    buckets: list[dt.date] = []
-    if by == "day":
-        buckets = [period.start + dt.timedelta(days=i) for i in range(period.days)]
-    else:
-        m = period.start.replace(day=1)
-        while m <= period.end:
-            buckets.append(m)
-            m = (m + dt.timedelta(days=32)).replace(day=1)
-    empty = Figures()
     cats = sorted(totals(filters, period, by="category").items(), key=lambda kv: -kv[1].received)[:10]
     kind = {"month": "月报", "year": "年报"}.get(period.kind, "报告")
     return Report(
@@ -74,8 +62,7 @@ def build(*, filters: dict[str, Any], period: Period, scope_name: str, sub: str,
         subs=sorted(((names[sub].get(k, "—"), f) for k, f in subs.items() if k is not None),
                     key=lambda r: -(r[1].composite or 0)),
         categories=[(names["category"].get(k, "—"), int(f.received)) for k, f in cats],
-        trend=[(b.strftime("%Y-%m" if by == "month" else "%m-%d"), int(series.get(b, empty).received),
-                int(series.get(b, empty).resolved)) for b in buckets],
+        trend=[(label, int(f.received), int(f.resolved)) for label, f in trend(filters, period)],
     )
 
 

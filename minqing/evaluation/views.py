@@ -3,7 +3,6 @@ requests behind every figure. Figures come from figures.py; scope rules from sco
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -23,11 +22,10 @@ from minqing.lib.db import reporting
 from minqing.lib.validation import parse_id
 from minqing.lib.xlsx import sheet_bytes, table_xlsx, xlsx_response
 from minqing.org.models import Area, AreaKind, Unit, UnitKind
-from minqing.tickets.models import Brand, Category, Channel, Ticket
+from minqing.tickets.models import Brand, Category, Channel
 from minqing.tickets.queries import visible_tickets
-from minqing.tickets.workflow import OPEN_STATUSES
 
-from .figures import PERIOD_KINDS, Figures, Period, figures, parse_period, scope_q, totals
+from .figures import PERIOD_KINDS, Figures, Period, figures, overdue_now, parse_period, scope_q, totals, trend
 from .models import Fact, FactKind
 
 
@@ -141,6 +139,12 @@ class Query:
         """The most specific area or unit picked, else the viewer's own level."""
         return next((n for n in ("grid", "community", "street", "unit") if self.picked.get(n)), self.allowed.level)
 
+    def scope_name(self, names: dict[str, dict[Any, str]]) -> str:
+        if self.level == "district":
+            return "七里河区"
+        value = self.filters[self.level]
+        return "、".join(names[self.level].get(v, "") for v in (value if isinstance(value, list) else [value]))
+
     def params(self, **extra: object) -> str:
         values = {**self.picked, **{k: v for k, v in extra.items() if v not in (None, "")}}
         return urlencode(values)
@@ -222,34 +226,8 @@ def _form_context(q: Query) -> dict[str, Any]:
             "group_labels": GROUP_LABELS, "metrics": METRICS, "can_rank": bool(rank_levels(q))}
 
 
-def _overdue_now(q: Query) -> int:
-    """Open requests in scope whose response or resolution deadline has passed, now."""
-    columns = {"street": "street_id", "community": "community_id", "grid": "grid_id", "unit": "handling_unit_id",
-               "category": "category_id", "parent": "category__parent_id", "brand": "category__brand",
-               "channel": "channel"}
-    cond = Q()
-    for k, v in q.filters.items():
-        cond &= Q(**{f"{columns[k]}__in" if isinstance(v, list) else columns[k]: v})
-    now = timezone.now()
-    return Ticket.objects.filter(cond, status__in=OPEN_STATUSES).filter(
-        Q(response_due_at__lt=now) | Q(resolve_due_at__lt=now)).count()
-
-
 # --- pages ---------------------------------------------------------------------------------------------
 SUB_LEVEL = {"district": "street", "street": "community", "community": "grid", "grid": "category", "unit": "category"}
-
-
-def _series(q: Query) -> tuple[str, list[dt.date], dict[Any, Figures]]:
-    by = "month" if q.period.days > 62 else "day"
-    data = totals(q.filters, q.period, by=by)
-    if by == "day":
-        buckets = [q.period.start + dt.timedelta(days=i) for i in range(q.period.days)]
-    else:
-        buckets, m = [], q.period.start.replace(day=1)
-        while m <= q.period.end:
-            buckets.append(m)
-            m = (m + dt.timedelta(days=32)).replace(day=1)
-    return by, buckets, data
 
 
 @login_required
@@ -261,13 +239,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     total = figures(q.filters, q.period)
     level = q.level
     sub = SUB_LEVEL[level]
-    by, buckets, series = _series(q)
-    empty = Figures()
-    trend = {
-        "labels": [b.strftime("%Y-%m" if by == "month" else "%m-%d") for b in buckets],
-        "received": [series.get(b, empty).received for b in buckets],
-        "resolved": [series.get(b, empty).resolved for b in buckets],
-    }
+    series = trend(q.filters, q.period)
+    trend_chart = {"labels": [label for label, _ in series], "received": [f.received for _, f in series],
+                   "resolved": [f.resolved for _, f in series]}
     funnel = [(label, getattr(total, name), q.link(METRIC[name]) if name in METRIC else
                f"{reverse('evaluation_requests')}?{q.params(fact=fact)}")
               for label, name, fact in [("收到", "received", "received"), ("受理", "accepted", "accepted"),
@@ -290,9 +264,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if level in {"district", "street"}:
         cells = totals(q.filters, q.period, by=("community", "parent"))
         parents = list(Category.objects.filter(parent__isnull=True).order_by("sort"))
-        communities = [c for c in q.allowed.communities
-                       if level == "district" or c.parent_id in (q.filters.get("street") if isinstance(
-                           q.filters.get("street"), list) else [q.filters.get("street")])]
+        street = q.filters.get("street")
+        streets = street if isinstance(street, list) else [street]
+        communities = [c for c in q.allowed.communities if level == "district" or c.parent_id in streets]
         heat = {"cols": [p.name for p in parents], "rows": [], "max": 1}
         for c in communities:
             row = []
@@ -308,7 +282,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         sheets = [(f"按{GROUP_LABELS[sub]}", [GROUP_LABELS[sub], *[m.label for m in METRICS]],
                    [[n, *[fmt(m, f.metric(m.name)) for m in METRICS]] for n, _, f in sub_rows]),
-                  ("走势", ["时间", "收到", "办结"], zip(trend["labels"], trend["received"], trend["resolved"], strict=True)),
+                  ("走势", ["时间", "收到", "办结"], [(label, f.received, f.resolved) for label, f in series]),
                   ("高频分类", ["事项分类", "诉求件数"], zip(top["labels"], top["values"], strict=True))]
         if heat:
             sheets.append(("社区×分类", ["社区", *heat["cols"]], [[n, *[c[0] for c in row]] for n, row in heat["rows"]]))
@@ -319,11 +293,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                            "avg_hours", "median_hours"}]
     title = {"district": "全区总览", "street": "街道视图", "community": "社区视图", "grid": "网格视图",
              "unit": "单位视图"}[level]
-    scope_name = "、".join(names[level].get(v, "") for v in (
-        q.filters[level] if isinstance(q.filters.get(level), list) else [q.filters.get(level)])) if level != "district" else "七里河区"
     return render(request, "evaluation/dashboard.html", {
-        **_form_context(q), "title": title, "scope_name": scope_name, "total": total, "cards": cards,
-        "overdue_now": _overdue_now(q), "charts": {"trend": trend, "by_sub": by_sub, "top": top,
+        **_form_context(q), "title": title, "scope_name": q.scope_name(names), "total": total, "cards": cards,
+        "overdue_now": overdue_now(q.filters), "charts": {"trend": trend_chart, "by_sub": by_sub, "top": top,
                                                    "funnel": [{"name": n, "value": v, "url": u} for n, v, u in funnel]},
         "sub_label": GROUP_LABELS[sub], "sub_rows": [(n, k, _cells(q, f, **{sub: k}), f) for n, k, f in sub_rows],
         "heat": heat, "level": level,
@@ -550,9 +522,7 @@ def report(request: HttpRequest) -> HttpResponse:
         return render(request, "evaluation/report.html", {**_form_context(q)})
     names = _names()
     level = q.level
-    scope_name = "七里河区" if level == "district" else "、".join(
-        names[level].get(v, "") for v in (q.filters[level] if isinstance(q.filters[level], list) else [q.filters[level]]))
-    data = reports.build(filters=q.filters, period=q.period, scope_name=scope_name, sub=SUB_LEVEL[level],
+    data = reports.build(filters=q.filters, period=q.period, scope_name=q.scope_name(names), sub=SUB_LEVEL[level],
                          sub_label=GROUP_LABELS[SUB_LEVEL[level]], names=names)
     name = f"{data.title}-{q.period.label}.{fmt_}"
     if fmt_ == "pdf":

@@ -22,6 +22,7 @@ from openpyxl import Workbook
 from minqing.accounts.scope import Scope, scope_for
 from minqing.lib.masking import mask_name
 from minqing.lib.validation import parse_id, parse_period
+from minqing.lib.xlsx import xlsx_response
 from minqing.meetings import actions as meeting_actions
 from minqing.meetings.models import AgendaSource, Meeting, MeetingStatus
 from minqing.org.models import COORDINATING_KINDS, Area, AreaKind, Seat, Unit
@@ -355,13 +356,7 @@ def unit_template(request: HttpRequest) -> HttpResponse:
                   "党支部", "李明", 23])
     out = io.BytesIO()
     book.save(out)
-    return _xlsx(out.getvalue(), "单位导入模板.xlsx")
-
-
-def _xlsx(content: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
+    return xlsx_response(out.getvalue(), "单位导入模板.xlsx")
 
 
 # --- agreements ------------------------------------------------------------------------------------
@@ -498,7 +493,7 @@ def member_export(request: HttpRequest) -> HttpResponse:
                       "是" if w.state == WishState.CONFIRMED else "否"])
     out = io.BytesIO()
     book.save(out)
-    return _xlsx(out.getvalue(), f"双报到党员服务记录-{quarter}.xlsx")
+    return xlsx_response(out.getvalue(), f"双报到党员服务记录-{quarter}.xlsx")
 
 
 # --- figures -------------------------------------------------------------------------------------------

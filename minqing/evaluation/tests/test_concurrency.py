@@ -3,20 +3,13 @@ insert facts; two sweeps folding at once take disjoint facts, so nothing is coun
 
 from __future__ import annotations
 
-import pytest
-from django.db import connection
-
-from minqing.conftest import build_cast
+from minqing.conftest import POSTGRES_ONLY, build_cast
 from minqing.evaluation import facts
 from minqing.evaluation.models import Fact, Rollup
 from minqing.tickets import actions
 from minqing.tickets.tests.test_concurrency import race
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: set DATABASE_URL (.ci/run does)"),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = POSTGRES_ONLY
 
 
 def test_concurrent_accepts_and_concurrent_folds_count_once(monkeypatch) -> None:  # noqa: ANN001

@@ -5,20 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-from django.db import connection
 from django.utils import timezone
 
-from minqing.conftest import build_cast
+from minqing.conftest import POSTGRES_ONLY, build_cast
 from minqing.meetings import actions
 from minqing.meetings.models import Meeting, MeetingEvent
 from minqing.tickets.tests.test_concurrency import race
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: set DATABASE_URL (.ci/run does)"),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = POSTGRES_ONLY
 
 
 def test_attendance_recorded_twice_at_once_counts_once() -> None:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import socket
 import time
+from pathlib import Path
 
 import requests
+
+ROOT = Path(__file__).resolve().parents[3]  # the project, where manage.py is
 
 
 def free_port() -> int:

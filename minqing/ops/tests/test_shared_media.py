@@ -8,24 +8,17 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
-import pytest
 import requests
 from django.db import connection
 from PIL import Image
 
-from minqing.conftest import build_cast
-from minqing.ops.tests.servers import free_port, wait_ready
+from minqing.conftest import POSTGRES_ONLY, build_cast
+from minqing.ops.tests.servers import ROOT, free_port, wait_ready
 from minqing.tickets import actions
 from minqing.tickets.models import TicketAttachment
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: set DATABASE_URL (.ci/run does)"),
-    pytest.mark.django_db(transaction=True),
-]
-ROOT = Path(__file__).resolve().parents[3]
+pytestmark = POSTGRES_ONLY
 
 
 def test_a_photo_uploaded_on_one_server_is_served_by_the_other(tmp_path, settings) -> None:  # noqa: ANN001

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -19,17 +18,12 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from minqing.conftest import build_cast
+from minqing.conftest import POSTGRES_ONLY, build_cast
 from minqing.evaluation import facts
-from minqing.ops.tests.servers import free_port, wait_ready
+from minqing.ops.tests.servers import ROOT, free_port, wait_ready
 from minqing.tickets.models import Ticket, TicketEvent
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: set DATABASE_URL (.ci/run does)"),
-    pytest.mark.django_db(transaction=True),
-]
-ROOT = Path(__file__).resolve().parents[3]
+pytestmark = POSTGRES_ONLY
 
 
 def children(pid: int) -> list[int]:

@@ -5,19 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-from django.db import connection
-
-from minqing.conftest import build_cast
+from minqing.conftest import POSTGRES_ONLY, build_cast
 from minqing.partnership import actions
 from minqing.partnership.models import Project
 from minqing.tickets.tests.test_concurrency import race
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: set DATABASE_URL (.ci/run does)"),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = POSTGRES_ONLY
 
 
 def test_the_last_of_a_resource_goes_to_one_project() -> None:

@@ -9,18 +9,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-import pytest
 from django.db import connection, connections
 
-from minqing.conftest import build_cast
+from minqing.conftest import POSTGRES_ONLY, build_cast
 from minqing.tickets import actions
 from minqing.tickets.models import Ticket, TicketCounter, TicketEvent
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: set DATABASE_URL (.ci/run does)"),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = POSTGRES_ONLY
 
 
 def race(*calls: Callable[[], object], after_read: bool = True, monkeypatch=None) -> list[object]:  # noqa: ANN001
