@@ -73,7 +73,8 @@ def test_a_request_from_the_residents_phone_to_closing(live_server, browser) -> 
     phone.select_option("#id_category", label="共享单车乱停")
     phone.fill("#id_text", "小区北门共享单车堆成山，把盲道和出入口都堵了，推轮椅出不去。")
     phone.select_option("#id_community", label="西湖街道 · 瓜州路社区")
-    phone.wait_for_function("document.querySelectorAll('#id_grid option').length > 1")  # HTMX filled the grids
+    # HTMX filled the grids (a selector, not wait_for_function: the page's CSP forbids eval, which it may use)
+    phone.wait_for_selector("#id_grid option >> nth=1", state="attached")
     phone.select_option("#id_grid", label="瓜州路社区第一网格")
     phone.fill("#id_reporter_name", "王大爷")
     phone.fill("#id_reporter_phone", "13909311234")
