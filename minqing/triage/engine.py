@@ -1,26 +1,62 @@
-"""The text engine: a classifier for categories. Pure Python + scikit-learn; no models, no database.
+"""The text engine: a classifier for categories. Pure Python + scikit-learn + jieba; no database.
 Trained objects pickle into bytes.
 
-Character 1–3-grams, hashed into 2^21 columns (no vocabulary to build, so retraining on 100,000
-requests fits in the time budget), TF-IDF with sublinear term frequency, one linear SVM per label.
-Characters are robust to the many ways residents write and need no word segmentation: jieba word
-n-grams added 0.001 macro-F1 on the public data and tripled the retraining time, so they are not
-used (README, 智能分拨). Messages that arrive already segmented are joined back into plain text.
+A message is read through several *views*, each hashed into its own feature space and weighted with
+sublinear TF-IDF:
+
+- ``chars``: character 1–3-grams of the whole text;
+- ``words``: jieba words (messages that arrive already segmented keep their own words);
+- ``filtered``: character 1–3-grams of the text without its stop words — when the training data holds
+  segmented messages, the stop words are the frequent words of the raw messages that the segmented
+  ones never contain, so raw messages are read the way the segmented ones were written;
+- ``head``: the same for the first 20 characters, where the subject is (half weight).
+
+Up to ``FULL_LIMIT`` training messages, each view gets its own lightly regularised least-squares
+classifier (ridge, one per label) and their margins are added: 5-fold macro-F1 0.952 on the public
+data against 0.939 for characters and a linear SVM alone. Above it, retraining that way no longer
+fits the two-minute budget (jieba alone reads about 1,100 messages a second, and the ridge solvers
+slow down on 100,000 messages), so a large history trains the character view alone with a linear
+SVM: 100,000 requests in about a minute, and with that much history the district's own data does
+the work the extra views do for a small training set. README, 智能分拨, has the figures.
 """
 
 from __future__ import annotations
 
 import io
 import pickle
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.linear_model import RidgeClassifier
 from sklearn.svm import LinearSVC
 
 from .text import normalize
+
+FULL_LIMIT = 20_000
+HEAD = 20
+WEIGHTS = {"chars": 1.0, "words": 1.0, "filtered": 1.0, "head": 0.5}
+
+_CHARS = HashingVectorizer(analyzer="char", ngram_range=(1, 3), n_features=2**21, alternate_sign=False, norm=None,
+                           dtype=np.float32)
+_WORDS = HashingVectorizer(analyzer=str.split, n_features=2**21, alternate_sign=False, norm=None, dtype=np.float32)
+
+
+def _jieba():  # noqa: ANN202 - loaded on first use: its dictionary takes a second to read
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
+def tokens(text: str) -> list[str]:
+    """jieba words of a normalised text, spaces dropped."""
+    return [w for w in _jieba().lcut(text) if w.strip()]
 
 
 @dataclass
@@ -29,69 +65,116 @@ class Scored:
     confidence: float
 
 
-class TextClassifier:
-    """Hashed character n-grams → sublinear TF-IDF → linear SVM, stored compactly.
+@dataclass
+class _Block:
+    view: str
+    weight: float
+    columns: np.ndarray  # hashed columns kept, sorted
+    idf: np.ndarray  # their inverse document frequency
+    coef: np.ndarray
+    intercept: np.ndarray
 
-    After training only the KEEP features with the largest weights are kept (columns, their IDF and
-    the weights, stored as float16), so a model over 31 categories is about 25 MB, not the 500 MB a
-    dense 2^21-column model would be. Keeping 400,000 loses nothing measurable (macro-F1 0.9387
-    against 0.9383 unpruned); 120,000 lost 0.004.
+
+def _normalise(matrix):  # noqa: ANN001, ANN202
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1
+    return csr_matrix(matrix.multiply(1 / norms[:, None]))
+
+
+def _counts(view: str, docs: Sequence[str]):  # noqa: ANN202
+    counts = (_WORDS if view == "words" else _CHARS).transform(docs).tocsr()
+    counts.data = 1 + np.log(counts.data)  # sublinear term frequency
+    return counts
+
+
+class TextClassifier:
+    """Views of the text → hashed sublinear TF-IDF → a linear classifier per view, stored compactly.
+
+    After training only the KEEP columns with the largest weights are kept per view (their IDF and
+    weights, stored as float16): a few MB per model instead of the hundreds a dense 2^21-column
+    model would take.
     """
 
-    KEEP = 400_000
+    KEEP = 300_000
 
-    def __init__(self, *, C: float = 1.0, keep: int = KEEP) -> None:  # noqa: N803 - scikit-learn's name
-        self.hasher = HashingVectorizer(analyzer="char", ngram_range=(1, 3), n_features=2**21, alternate_sign=False,
-                                        norm=None, dtype=np.float32)
-        self.C = C
+    def __init__(self, *, keep: int = KEEP, full_limit: int = FULL_LIMIT) -> None:
         self.keep = keep
+        self.full_limit = full_limit
         self.labels: list[str] = []
-        self.columns = np.zeros(0, dtype=np.int32)  # hashed columns kept, sorted
-        self.idf = np.zeros(0, dtype=np.float32)  # their inverse document frequency
-        self.coef = np.zeros((0, 0), dtype=np.float32)
-        self.intercept = np.zeros(0, dtype=np.float32)
+        self.stopwords: frozenset[str] = frozenset()
+        self.blocks: list[_Block] = []
 
-    def _counts(self, texts: Sequence[str], segmented: Sequence[bool]):  # noqa: ANN202
-        plain = [normalize(t).replace(" ", "") if s else normalize(t) for t, s in zip(texts, segmented, strict=True)]
-        counts = self.hasher.transform(plain).tocsr()
-        counts.data = 1 + np.log(counts.data)  # sublinear term frequency
-        return counts
+    # --- reading ------------------------------------------------------------------------------
+    def _views(self, texts: Sequence[str], segmented: Sequence[bool], wanted: set[str]) -> dict[str, list[str]]:
+        plain, words = [], []
+        for text, seg in zip(texts, segmented, strict=True):
+            text = normalize(text)
+            if seg:
+                plain.append(text.replace(" ", ""))
+                words.append(text.split())
+            else:
+                plain.append(text)
+                words.append(tokens(text) if wanted - {"chars"} else [])
+        views = {"chars": plain, "words": [" ".join(w) for w in words]}
+        if wanted & {"filtered", "head"}:
+            views["filtered"] = ["".join(w for w in ws if w not in self.stopwords) for ws in words]
+            views["head"] = [f[:HEAD] for f in views["filtered"]]
+        return views
 
     @staticmethod
-    def _normalise(matrix):  # noqa: ANN001, ANN205
-        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-        norms[norms == 0] = 1
-        return csr_matrix(matrix.multiply(1 / norms[:, None]))
+    def _stopwords(words: list[list[str]], segmented: Sequence[bool]) -> frozenset[str]:
+        """Frequent words of the raw messages that the segmented ones never contain."""
+        if sum(segmented) < 200 or all(segmented):
+            return frozenset()
+        seen = {w for ws, seg in zip(words, segmented, strict=True) if seg for w in ws}
+        raw = Counter(w for ws, seg in zip(words, segmented, strict=True) if not seg for w in set(ws))
+        return frozenset(w for w, n in raw.items() if n >= 3 and w not in seen)
 
-    def _features(self, texts: Sequence[str]):  # noqa: ANN202
-        counts = self._counts(texts, [False] * len(texts))[:, self.columns]
-        counts.data *= self.idf[counts.indices]
-        return self._normalise(counts)
-
+    # --- training -----------------------------------------------------------------------------
     def fit(self, texts: Sequence[str], labels: Sequence[str], segmented: Sequence[bool] | None = None) -> TextClassifier:
         if len(set(labels)) < 2:
             raise ValueError("需要至少两个分类的样本才能训练。")
-        counts = self._counts(texts, segmented or [False] * len(texts))
-        df = np.bincount(counts.indices, minlength=counts.shape[1])
-        seen = np.flatnonzero(df).astype(np.int32)
-        idf = (np.log((1 + len(texts)) / (1 + df[seen])) + 1).astype(np.float32)
-        matrix = counts[:, seen]
-        matrix.data *= idf[matrix.indices]
-        model = LinearSVC(C=self.C).fit(self._normalise(matrix), list(labels))
-        coef = np.atleast_2d(model.coef_)
-        strongest = np.argsort(-np.abs(coef).max(axis=0))[: self.keep]
-        strongest.sort()
-        self.columns, self.idf = seen[strongest], idf[strongest]
-        self.coef = coef[:, strongest].astype(np.float32)
-        self.intercept = np.atleast_1d(model.intercept_).astype(np.float32)
-        self.labels = [str(c) for c in model.classes_]
+        segmented = list(segmented or [False] * len(texts))
+        full = len(texts) <= self.full_limit
+        views = self._views(texts, segmented, set(WEIGHTS) if full else {"chars"})
+        if full:
+            self.stopwords = self._stopwords([v.split() for v in views["words"]], segmented)
+            if self.stopwords:
+                views = self._views(texts, segmented, set(WEIGHTS))
+            else:  # nothing to filter: the filtered view would repeat the characters
+                views.pop("filtered")
+        self.blocks = []
+        for view, docs in views.items():
+            if view not in WEIGHTS or (not full and view != "chars"):
+                continue
+            counts = _counts(view, docs)
+            df = np.bincount(counts.indices, minlength=counts.shape[1])
+            seen = np.flatnonzero(df).astype(np.int32)
+            idf = (np.log((1 + len(docs)) / (1 + df[seen])) + 1).astype(np.float32)
+            matrix = counts[:, seen]
+            matrix.data *= idf[matrix.indices]
+            model = RidgeClassifier(alpha=0.05) if full else LinearSVC(C=1.0)
+            model.fit(_normalise(matrix), list(labels))
+            coef = np.atleast_2d(model.coef_)
+            strongest = np.sort(np.argsort(-np.abs(coef).max(axis=0))[: self.keep])
+            self.blocks.append(_Block(view, WEIGHTS[view] if full else 1.0, seen[strongest], idf[strongest],
+                                      coef[:, strongest].astype(np.float32),
+                                      np.atleast_1d(model.intercept_).astype(np.float32)))
+            self.labels = [str(c) for c in model.classes_]
         return self
 
+    # --- predicting ---------------------------------------------------------------------------
     def _scores(self, texts: Sequence[str]) -> np.ndarray:
-        scores = np.asarray(self._features(texts) @ self.coef.T) + self.intercept
-        if len(self.labels) == 2:  # a binary SVM has one margin
-            scores = np.hstack([-scores, scores])
-        return scores
+        views = self._views(texts, [False] * len(texts), {b.view for b in self.blocks})
+        total = 0
+        for block in self.blocks:
+            counts = _counts(block.view, views[block.view])[:, block.columns]
+            counts.data *= block.idf[counts.indices]
+            scores = np.asarray(_normalise(counts) @ block.coef.T) + block.intercept
+            if len(self.labels) == 2:  # a binary classifier has one margin
+                scores = np.hstack([-scores, scores])
+            total = total + block.weight * scores
+        return total / sum(b.weight for b in self.blocks)
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         if not texts:
@@ -99,7 +182,7 @@ class TextClassifier:
         return [self.labels[i] for i in np.argmax(self._scores(texts), axis=1)]
 
     def rank(self, text: str, top: int = 3) -> list[Scored]:
-        """Labels best first, with a confidence in [0, 1] (a softmax over the SVM margins)."""
+        """Labels best first, with a confidence in [0, 1] (a softmax over the margins)."""
         scores = self._scores([text])[0]
         probs = np.exp(8 * (scores - scores.max()))  # margins are about ±1: sharpen them
         probs /= probs.sum()
@@ -108,11 +191,17 @@ class TextClassifier:
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        state["coef"] = self.coef.astype(np.float16)  # half the bytes; the margins lose nothing that matters
+        state["blocks"] = [_Block(b.view, b.weight, b.columns, b.idf, b.coef.astype(np.float16), b.intercept)
+                           for b in self.blocks]  # half the bytes; the margins lose nothing that matters
         return state
 
     def __setstate__(self, state: dict) -> None:
-        state["coef"] = np.asarray(state["coef"], dtype=np.float32)
+        if "blocks" not in state:  # a model saved before the views: its characters are the one block
+            state = {"keep": state["keep"], "full_limit": FULL_LIMIT, "labels": state["labels"],
+                     "stopwords": frozenset(),
+                     "blocks": [_Block("chars", 1.0, state["columns"], state["idf"], state["coef"], state["intercept"])]}
+        for b in state["blocks"]:
+            b.coef = np.asarray(b.coef, dtype=np.float32)
         self.__dict__.update(state)
 
     def dumps(self) -> bytes:
