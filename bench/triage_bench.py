@@ -24,15 +24,14 @@ import django  # noqa: E402
 django.setup()
 
 from minqing.triage.csvio import read_rows  # noqa: E402
-from minqing.triage.engine import TextClassifier  # noqa: E402
+from minqing.triage.engine import FULL_LIMIT, TextClassifier  # noqa: E402
 from minqing.triage.index import Entry, SimilarityIndex  # noqa: E402
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "wenzheng"
 
 
-def corpus() -> tuple[list[str], list[str]]:
-    rows = read_rows(DATA / "messages.csv", labelled=True) + read_rows(DATA / "messages_segmented.csv", labelled=True)
-    return [r.text.replace(" ", "") for r in rows], [r.label for r in rows]
+def corpus() -> list:
+    return read_rows(DATA / "messages.csv", labelled=True) + read_rows(DATA / "messages_segmented.csv", labelled=True)
 
 
 def median_ms(fn, items) -> float:  # noqa: ANN001
@@ -50,12 +49,25 @@ def main() -> None:
     args = parser.parse_args()
     if not DATA.exists():
         sys.exit(f"public data not found at {DATA}: see ../shared/data/README.md")
-    texts, labels = corpus()
+    rows = corpus()
+    texts, labels = [r.text.replace(" ", "") for r in rows], [r.label for r in rows]
     rng = random.Random(0)
     # Scale to n requests by repeating the public texts with small variations (a number, a building).
     big = [f"{texts[i % len(texts)]} {rng.randint(1, 40)}号楼" for i in range(args.n)]
     big_labels = [labels[i % len(labels)] for i in range(args.n)]
     probes = [texts[rng.randrange(len(texts))] for _ in range(300)]
+
+    # The full model (four views, ridge): the public training data as given, then the largest
+    # history it is used for (FULL_LIMIT requests).
+    t0 = time.perf_counter()
+    full = TextClassifier().fit([r.text for r in rows], labels, [r.segmented for r in rows])
+    full_train = time.perf_counter() - t0
+    full_suggest = median_ms(lambda text: full.rank(text), probes)
+    t0 = time.perf_counter()
+    TextClassifier().fit(big[:FULL_LIMIT], big_labels[:FULL_LIMIT])
+    limit_train = time.perf_counter() - t0
+    print(f"full model: public data ({len(rows):,} messages) retrain={full_train:.1f}s suggest_median={full_suggest:.2f}ms; "
+          f"{FULL_LIMIT:,} requests retrain={limit_train:.1f}s", flush=True)
 
     t0 = time.perf_counter()
     model = TextClassifier().fit(big, big_labels)

@@ -168,9 +168,16 @@ class TextClassifier:
         views = self._views(texts, [False] * len(texts), {b.view for b in self.blocks})
         total = 0
         for block in self.blocks:
-            counts = _counts(block.view, views[block.view])[:, block.columns]
-            counts.data *= block.idf[counts.indices]
-            scores = np.asarray(_normalise(counts) @ block.coef.T) + block.intercept
+            counts = _counts(block.view, views[block.view])
+            counts.sort_indices()
+            # The kept columns are sorted: find each hashed column among them (faster than slicing
+            # a 2^21-column matrix for one message).
+            where = np.minimum(np.searchsorted(block.columns, counts.indices), len(block.columns) - 1)
+            kept = block.columns[where] == counts.indices
+            rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))[kept]
+            matrix = csr_matrix((counts.data[kept] * block.idf[where[kept]], (rows, where[kept])),
+                                shape=(counts.shape[0], len(block.columns)))
+            scores = np.asarray(_normalise(matrix) @ block.coef.T) + block.intercept
             if len(self.labels) == 2:  # a binary classifier has one margin
                 scores = np.hstack([-scores, scores])
             total = total + block.weight * scores

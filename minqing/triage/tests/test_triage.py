@@ -44,6 +44,36 @@ def test_the_classifier_learns_any_label_set_and_survives_odd_input() -> None:
         TextClassifier().fit(["只有一类"] * 3, ["甲"] * 3)
 
 
+def test_a_large_history_trains_the_characters_alone_and_old_models_still_load() -> None:
+    texts, labels = flat(TRAIN)
+    model = TextClassifier(full_limit=5).fit(texts, labels)  # "large": more than 5 requests
+    assert [b.view for b in model.blocks] == ["chars"]
+    assert model.predict(["我家又停水了", "工地晚上施工太吵了"]) == ["水电", "噪音"]
+    block = model.blocks[0]  # the state a model saved before the views had
+    old = {"hasher": None, "C": 1.0, "keep": 10, "labels": model.labels, "columns": block.columns, "idf": block.idf,
+           "coef": block.coef.astype("float16"), "intercept": block.intercept}
+    restored = TextClassifier.__new__(TextClassifier)
+    restored.__setstate__(old)
+    assert restored.predict(["我家又停水了"]) == ["水电"]
+
+
+def test_stop_words_are_learned_from_segmented_training_data() -> None:
+    texts, labels = flat(TRAIN)
+    raw = [f"我们{t}了，请问这个问题什么时候能解决的" for t in texts] * 2
+    segmented = [" ".join(w for w in _words(t) if w not in {"了", "的"}) for t in texts] * 40  # stop words removed
+    model = TextClassifier().fit(raw + segmented, labels * 2 + labels * 40, [False] * len(raw) + [True] * len(segmented))
+    assert {"我们", "了", "的", ","} <= model.stopwords  # "，" is read as ","
+    assert not {"停水", "噪音", "公交"} & model.stopwords
+    assert {b.view for b in model.blocks} == {"chars", "words", "filtered", "head"}
+    assert model.predict(["我们小区又停水了，什么时候能解决"]) == ["水电"]
+
+
+def _words(text: str) -> list[str]:
+    from minqing.triage.engine import tokens
+
+    return tokens(text)
+
+
 def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
