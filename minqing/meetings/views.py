@@ -60,7 +60,8 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def meeting_new(request: HttpRequest) -> HttpResponse:
     scope = _staff(request)
-    form = f.MeetingForm(request.POST or None, scope=scope, initial={"kind": request.GET.get("kind", "")})
+    form = f.MeetingForm(request.POST or None, scope=scope, initial={"kind": request.GET.get("kind", ""),
+                                                                       "topic": request.GET.get("topic", "")[:120]})
     if request.method == "POST" and form.is_valid():
         cd = form.cleaned_data
         try:

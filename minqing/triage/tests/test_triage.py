@@ -190,6 +190,13 @@ def test_hotspots_page_lists_recurring_matters(cast) -> None:
     page = c.get(reverse("hotspots")).content.decode()
     assert "高频事项" in page and ("上升" in page or "持平" in page)
     assert page.count("路灯又坏了") >= 3
+    # A hotspot becomes a meeting topic in one click: the new-meeting form arrives with it filled in.
+    import html
+    import re
+
+    link = html.unescape(re.search(r'href="(/meetings/new/\?topic=[^"]+)"', page).group(1))
+    form = c.get(link).content.decode()
+    assert re.search(r'name="topic"[^>]*value="[^"]*路灯又坏了', form)
 
 
 def test_admins_see_the_model_and_the_accuracy(cast) -> None:
