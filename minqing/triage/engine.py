@@ -23,11 +23,13 @@ the work the extra views do for a small training set. README, 智能分拨, has 
 from __future__ import annotations
 
 import io
+import logging
 import pickle
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import jieba
 import numpy as np
 from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import HashingVectorizer
@@ -35,6 +37,8 @@ from sklearn.linear_model import RidgeClassifier
 from sklearn.svm import LinearSVC
 
 from .text import normalize
+
+jieba.setLogLevel(logging.WARNING)
 
 FULL_LIMIT = 20_000
 HEAD = 20
@@ -45,18 +49,9 @@ _CHARS = HashingVectorizer(analyzer="char", ngram_range=(1, 3), n_features=2**21
 _WORDS = HashingVectorizer(analyzer=str.split, n_features=2**21, alternate_sign=False, norm=None, dtype=np.float32)
 
 
-def _jieba():  # noqa: ANN202 - loaded on first use: its dictionary takes a second to read
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    return jieba
-
-
 def tokens(text: str) -> list[str]:
-    """jieba words of a normalised text, spaces dropped."""
-    return [w for w in _jieba().lcut(text) if w.strip()]
+    """jieba words of a normalised text, spaces dropped (jieba reads its dictionary on first use)."""
+    return [w for w in jieba.lcut(text) if w.strip()]
 
 
 @dataclass
@@ -105,21 +100,21 @@ class TextClassifier:
         self.blocks: list[_Block] = []
 
     # --- reading ------------------------------------------------------------------------------
-    def _views(self, texts: Sequence[str], segmented: Sequence[bool], wanted: set[str]) -> dict[str, list[str]]:
-        plain, words = [], []
+    @staticmethod
+    def _read(texts: Sequence[str], segmented: Sequence[bool], *, words: bool) -> tuple[list[str], list[list[str]]]:
+        """Each text as plain characters and (when `words`) as its words."""
+        plain, split = [], []
         for text, seg in zip(texts, segmented, strict=True):
             text = normalize(text)
-            if seg:
-                plain.append(text.replace(" ", ""))
-                words.append(text.split())
-            else:
-                plain.append(text)
-                words.append(tokens(text) if wanted - {"chars"} else [])
-        views = {"chars": plain, "words": [" ".join(w) for w in words]}
-        if wanted & {"filtered", "head"}:
-            views["filtered"] = ["".join(w for w in ws if w not in self.stopwords) for ws in words]
-            views["head"] = [f[:HEAD] for f in views["filtered"]]
-        return views
+            plain.append(text.replace(" ", "") if seg else text)
+            split.append(text.split() if seg else tokens(text) if words else [])
+        return plain, split
+
+    def _views(self, plain: list[str], words: list[list[str]], names: Sequence[str]) -> dict[str, list[str]]:
+        filtered = ["".join(w for w in ws if w not in self.stopwords) for ws in words] if {"filtered", "head"} & set(names) else []
+        made = {"chars": lambda: plain, "words": lambda: [" ".join(ws) for ws in words], "filtered": lambda: filtered,
+                "head": lambda: [f[:HEAD] for f in filtered]}
+        return {name: made[name]() for name in names}
 
     @staticmethod
     def _stopwords(words: list[list[str]], segmented: Sequence[bool]) -> frozenset[str]:
@@ -136,17 +131,14 @@ class TextClassifier:
             raise ValueError("需要至少两个分类的样本才能训练。")
         segmented = list(segmented or [False] * len(texts))
         full = len(texts) <= self.full_limit
-        views = self._views(texts, segmented, set(WEIGHTS) if full else {"chars"})
+        plain, words = self._read(texts, segmented, words=full)
+        names = ["chars"]
         if full:
-            self.stopwords = self._stopwords([v.split() for v in views["words"]], segmented)
-            if self.stopwords:
-                views = self._views(texts, segmented, set(WEIGHTS))
-            else:  # nothing to filter: the filtered view would repeat the characters
-                views.pop("filtered")
+            self.stopwords = self._stopwords(words, segmented)
+            # Without stop words the filtered view would repeat the characters.
+            names = ["chars", "words", "filtered", "head"] if self.stopwords else ["chars", "words", "head"]
         self.blocks = []
-        for view, docs in views.items():
-            if view not in WEIGHTS or (not full and view != "chars"):
-                continue
+        for view, docs in self._views(plain, words, names).items():
             counts = _counts(view, docs)
             df = np.bincount(counts.indices, minlength=counts.shape[1])
             seen = np.flatnonzero(df).astype(np.int32)
@@ -165,7 +157,8 @@ class TextClassifier:
 
     # --- predicting ---------------------------------------------------------------------------
     def _scores(self, texts: Sequence[str]) -> np.ndarray:
-        views = self._views(texts, [False] * len(texts), {b.view for b in self.blocks})
+        names = [b.view for b in self.blocks]
+        views = self._views(*self._read(texts, [False] * len(texts), words=names != ["chars"]), names)
         total = 0
         for block in self.blocks:
             counts = _counts(block.view, views[block.view])

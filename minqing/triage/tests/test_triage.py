@@ -4,6 +4,8 @@ hotspots, and odd input (empty, 10,000 characters, only emoji or Latin letters).
 from __future__ import annotations
 
 import csv
+import html
+import re
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ from django.urls import reverse
 
 from minqing.triage import actions
 from minqing.triage.cluster import cluster
-from minqing.triage.engine import TextClassifier
+from minqing.triage.engine import TextClassifier, tokens
 from minqing.triage.models import KeywordRule, Suggestion, TriageModel
 from minqing.triage.text import places
 
@@ -60,18 +62,12 @@ def test_a_large_history_trains_the_characters_alone_and_old_models_still_load()
 def test_stop_words_are_learned_from_segmented_training_data() -> None:
     texts, labels = flat(TRAIN)
     raw = [f"我们{t}了，请问这个问题什么时候能解决的" for t in texts] * 2
-    segmented = [" ".join(w for w in _words(t) if w not in {"了", "的"}) for t in texts] * 40  # stop words removed
+    segmented = [" ".join(w for w in tokens(t) if w not in {"了", "的"}) for t in texts] * 40  # stop words removed
     model = TextClassifier().fit(raw + segmented, labels * 2 + labels * 40, [False] * len(raw) + [True] * len(segmented))
     assert {"我们", "了", "的", ","} <= model.stopwords  # "，" is read as ","
     assert not {"停水", "噪音", "公交"} & model.stopwords
     assert {b.view for b in model.blocks} == {"chars", "words", "filtered", "head"}
     assert model.predict(["我们小区又停水了，什么时候能解决"]) == ["水电"]
-
-
-def _words(text: str) -> list[str]:
-    from minqing.triage.engine import tokens
-
-    return tokens(text)
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
@@ -191,9 +187,6 @@ def test_hotspots_page_lists_recurring_matters(cast) -> None:
     assert "高频事项" in page and ("上升" in page or "持平" in page)
     assert page.count("路灯又坏了") >= 3
     # A hotspot becomes a meeting topic in one click: the new-meeting form arrives with it filled in.
-    import html
-    import re
-
     link = html.unescape(re.search(r'href="(/meetings/new/\?topic=[^"]+)"', page).group(1))
     form = c.get(link).content.decode()
     assert re.search(r'name="topic"[^>]*value="[^"]*路灯又坏了', form)
