@@ -22,7 +22,7 @@ run: $(STAMP)
 	@echo "民情流水线已启动： http://$(HOST):$(PORT)/   群众端： http://$(HOST):$(PORT)/r/   （Ctrl-C 全部停止）"
 	@bash -c 'trap "trap - EXIT INT TERM; kill 0 2>/dev/null" EXIT INT TERM; \
 		$(BIN)/python manage.py db_worker --no-reload --interval 2 & \
-		$(BIN)/python manage.py sweep --loop & \
+		$(BIN)/python manage.py loop & \
 		$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT) & \
 		wait -n'
 

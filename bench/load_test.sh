@@ -22,7 +22,7 @@ AREA=$(.venv/bin/python manage.py shell -v0 -c "from minqing.org.models import A
 PIDS=$!
 .venv/bin/python manage.py db_worker --no-reload --interval 2 > "$MINQING_VAR_DIR/worker.log" 2>&1 &
 PIDS="$PIDS $!"
-.venv/bin/python manage.py sweep --loop > "$MINQING_VAR_DIR/sweep.log" 2>&1 &
+.venv/bin/python manage.py loop > "$MINQING_VAR_DIR/sweep.log" 2>&1 &
 PIDS="$PIDS $!"
 trap 'kill $PIDS 2>/dev/null' EXIT
 sleep 4

@@ -61,7 +61,7 @@ class Cast:
         }
         fields.update(kwargs)
         actor = actor if actor is not None else (self.wangge if community == "a" else self.shequ_b)
-        ticket, _ = actions.ticket_create(actor=actor, **fields)
+        ticket, _ = actions.ticket_create(actor=actor, intake=actions.Intake(**fields))
         return ticket
 
 
@@ -90,6 +90,15 @@ POSTGRES_ONLY = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: set DATABASE_URL (.ci/run does)"),
     pytest.mark.django_db(transaction=True),
 ]
+
+
+def settle() -> dict[str, int]:
+    """Run the event consumers to the end of the log, as `manage.py loop` does in the background: the
+    notices, the evaluation's facts, webhooks, meeting resolutions and triage follow a step once it
+    has committed. Tests that look at those call this first."""
+    from minqing.tickets.consumers import consume_all
+
+    return consume_all()
 
 
 @pytest.fixture

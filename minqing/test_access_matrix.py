@@ -17,16 +17,16 @@ from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 
 from minqing.api.models import ImportJob, ImportMapping
-from minqing.conftest import Cast, image_file
+from minqing.conftest import Cast, image_file, settle
 from minqing.evaluation import awards, stars
 from minqing.evaluation.models import StarScheme
+from minqing.lib.uploads import prepare_images
 from minqing.meetings import actions as meetings
 from minqing.meetings.models import MeetingEvent
 from minqing.notifications.models import Notification
 from minqing.partnership import actions as lists
 from minqing.partnership.models import ProjectEvent
 from minqing.tickets import actions as tickets
-from minqing.tickets.attachments import prepare_images
 from minqing.tickets.models import TicketEvent
 
 ROLES = ["jumin", "wangge", "shequ", "shequ_b", "jiedao_b", "bumen", "wuye", "duban", "admin", "anon"]
@@ -58,9 +58,9 @@ def site_urls() -> list[tuple[str, str]]:
 
 def build(cast: Cast) -> World:
     photo = prepare_images([image_file()])
-    t, _ = tickets.ticket_create(actor=cast.wangge, channel="visit", type="help", category=cast.category(),
-                                 title="", text="3号楼前面的路灯坏了快一个月了", area=cast.compound_a,
-                                 reporter_name="王大爷", reporter_phone="13912345678", photos=photo)
+    t, _ = tickets.ticket_create(actor=cast.wangge, intake=tickets.Intake(
+        channel="visit", category=cast.category(), text="3号楼前面的路灯坏了快一个月了", area=cast.compound_a,
+        reporter_name="王大爷", reporter_phone="13912345678", photos=photo))
     t = tickets.ticket_accept(ticket=t, actor=cast.shequ)
     t = tickets.ticket_dispatch(ticket=t, actor=cast.shequ, unit=cast.unit("东方物业"))
     t = tickets.ticket_sign(ticket=t, actor=cast.wuye)
@@ -86,6 +86,7 @@ def build(cast: Cast) -> World:
     mapping = ImportMapping.objects.create(name="标准", columns={})
     job = ImportJob.objects.create(mapping=mapping, default_category=cast.category(), created_by=cast.duban,
                                    file=ContentFile(b"x", name="a.csv"))
+    settle()  # the notices the steps above declared
     note = Notification.objects.filter(recipient=cast.shequ).first()
     scheme = stars.default_scheme(2026)
     stars.scheme_start(scheme=scheme, actor=cast.duban)

@@ -17,6 +17,7 @@ from minqing.partnership import views as pt
 from minqing.tickets import resident_views as r
 from minqing.tickets import views as t
 from minqing.triage import views as tr
+from minqing.workbench import workbench
 
 admin.site.site_header = "民情流水线 · 系统管理"
 admin.site.site_title = "民情流水线"
@@ -26,7 +27,7 @@ urlpatterns = [
     path("healthz", ops.healthz, name="healthz"),
     path("readyz", ops.readyz, name="readyz"),
     path("metrics", ops.metrics, name="metrics"),
-    path("", t.workbench, name="workbench"),
+    path("", workbench, name="workbench"),
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("account/second-factor/", accounts.second_factor, name="second_factor"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

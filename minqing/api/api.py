@@ -23,9 +23,9 @@ from minqing.meetings.models import Kind as MeetingKind
 from minqing.meetings.models import Meeting, MeetingStatus
 from minqing.org.models import Area, AreaKind, Unit
 from minqing.tickets import actions, deadlines, queries
+from minqing.tickets.lifecycle import Status as TicketStatus
+from minqing.tickets.lifecycle import allowed_transitions
 from minqing.tickets.models import Category, Ticket
-from minqing.tickets.workflow import Status as TicketStatus
-from minqing.tickets.workflow import allowed_transitions
 
 from .models import ApiToken, IdempotencyKey
 from .schemas import (
@@ -224,12 +224,12 @@ def create_request(request: HttpRequest, payload: RequestIn) -> Status:
         raise actions.ActionError("地点不存在。", field="area_id")
     try:
         with transaction.atomic():
-            ticket, code = actions.ticket_create(
-                actor=request.user, channel=payload.channel, type=payload.type, category=category,
-                title=payload.title, text=payload.text, area=area, address=payload.address, urgency=payload.urgency,
+            ticket, code = actions.ticket_create(actor=request.user, intake=actions.Intake(
+                channel=payload.channel, type=payload.type, category=category, title=payload.title,
+                text=payload.text, area=area, address=payload.address, urgency=payload.urgency,
                 anonymous=payload.anonymous, reporter_name=payload.reporter_name,
                 reporter_phone=payload.reporter_phone,
-            )
+            ))
             if key:
                 IdempotencyKey.objects.create(user=request.user, key=key, ticket=ticket)
     except IntegrityError:  # the same key raced in twice: answer with the winner

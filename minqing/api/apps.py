@@ -9,4 +9,4 @@ class ApiConfig(AppConfig):
     verbose_name = "接口"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import consumers  # noqa: F401 - registers the consumer

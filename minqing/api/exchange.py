@@ -15,8 +15,8 @@ from openpyxl import Workbook, load_workbook
 from minqing.lib.db import reporting
 from minqing.org.models import Area, AreaKind
 from minqing.tickets import actions
+from minqing.tickets.lifecycle import PUBLIC_STATUS
 from minqing.tickets.models import Category, Channel, Ticket, TicketType
-from minqing.tickets.workflow import PUBLIC_STATUS
 
 from .models import ImportJob
 
@@ -101,7 +101,7 @@ def import_job(job: ImportJob) -> ImportJob:
     lines = ((line, row) for line, row in enumerate(rows, start=2) if any(str(v).strip() for v in row))
     while chunk := list(islice(lines, BATCH)):
         outcomes: dict[int, dict] = {}
-        creates: list[tuple[int, dict]] = []
+        creates: list[tuple[int, actions.Intake]] = []
         with transaction.atomic():  # a batch commits together
             numbers = [_cell(row, position, "external_number") for _, row in chunk]
             existing = {t.external_number: t for t in Ticket.objects.filter(external_number__in=[n for n in numbers if n])}
@@ -111,7 +111,8 @@ def import_job(job: ImportJob) -> ImportJob:
                     outcomes[line] = outcome
                 else:
                     creates.append((line, create))
-            made = actions.ticket_create_many(actor=job.created_by, rows=[c for _, c in creates], cache=cache)
+            made = actions.ticket_create_many(actor=job.created_by, intakes=[c for _, c in creates], cache=cache,
+                                              batch=f"import-{job.pk}")
             for (line, _), result in zip(creates, made, strict=True):
                 outcomes[line] = ({"result": "rejected", "reason": result.message}
                                   if isinstance(result, actions.ActionError)
@@ -134,7 +135,7 @@ def _cell(row: list, position: dict, field: str) -> str:
 
 
 def _plan(job: ImportJob, line: int, row: list, number: str, position: dict, categories: dict,  # noqa: PLR0913
-          places: list[Area], existing: dict[str, Ticket], seen: dict[str, int]) -> tuple[dict, dict | None]:
+          places: list[Area], existing: dict[str, Ticket], seen: dict[str, int]) -> tuple[dict, actions.Intake | None]:
     """What one row means: an outcome already decided (updated or rejected), or the fields of a new request."""
     if not number:
         return {"result": "rejected", "reason": "缺少工单编号"}, None
@@ -155,13 +156,13 @@ def _plan(job: ImportJob, line: int, row: list, number: str, position: dict, cat
     if area is None:
         return {"result": "rejected", "reason": f"所属区域“{_cell(row, position, 'area')}”找不到对应的社区或小区"}, None
     phone = _cell(row, position, "reporter_phone")
-    return {}, {
-        "channel": Channel.HOTLINE_12345, "type": TYPES.get(_cell(row, position, "type"), TicketType.HELP),
-        "category": categories.get(_cell(row, position, "category")) or job.default_category, "title": "",
-        "text": _cell(row, position, "text"), "area": area, "anonymous": not phone,
-        "reporter_name": _cell(row, position, "reporter_name") or "12345来电人", "reporter_phone": phone,
-        "external_number": number, "external_due_at": due,
-    }
+    return {}, actions.Intake(
+        channel=Channel.HOTLINE_12345, type=TYPES.get(_cell(row, position, "type"), TicketType.HELP),
+        category=categories.get(_cell(row, position, "category")) or job.default_category,
+        text=_cell(row, position, "text"), area=area, anonymous=not phone,
+        reporter_name=_cell(row, position, "reporter_name") or "12345来电人", reporter_phone=phone,
+        external_number=number, external_due_at=due,
+    )
 
 
 def export_replies(start: dt.datetime, end: dt.datetime) -> bytes:

@@ -20,8 +20,8 @@ from django.views.decorators.csrf import csrf_exempt
 from minqing.lib.validation import parse_id
 from minqing.org.models import Area, AreaKind
 from minqing.tickets import actions
+from minqing.tickets.lifecycle import OPEN_STATUSES, PUBLIC_STATUS
 from minqing.tickets.models import Category, Channel, Ticket, TicketEvent, TicketType
-from minqing.tickets.workflow import OPEN_STATUSES, PUBLIC_STATUS
 
 from .models import ApiToken
 
@@ -203,12 +203,12 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
                                 "只有经纬度无法确定所在社区")
     name = f"{request.POST.get('last_name', '')}{request.POST.get('first_name', '')}".strip()
     try:
-        ticket, code = actions.ticket_create(
-            actor=token.user, channel=Channel.ONLINE, type=TicketType.HELP, category=category, title="",
+        ticket, code = actions.ticket_create(actor=token.user, intake=actions.Intake(
+            channel=Channel.OPEN311, type=TicketType.HELP, category=category,
             text=request.POST.get("description", ""), area=area, address=request.POST.get("address_string", "")[:200],
             anonymous=not (name and request.POST.get("phone")), reporter_name=name,
             reporter_phone=request.POST.get("phone", ""),
-        )
+        ))
     except actions.ActionError as exc:
         return _error(fmt, 400, exc.message)
     notice = f"匿名查询码：{code}" if code else "请凭编号和手机号查询进度"

@@ -110,7 +110,7 @@ class RequestPage(Schema):
 
 
 class RequestIn(Schema):
-    channel: Text = Field("online", description="hotline、mailbox、visit、talk_hall、online、12345")
+    channel: Text = Field("api", description="来源渠道：api（默认，系统接口）、hotline、mailbox、visit、talk_hall、online、12345")
     type: Text = Field("help", description="enquiry、help、complaint、report、suggestion")
     category_id: Id
     text: Text = Field(description="诉求内容，5–2000 字")

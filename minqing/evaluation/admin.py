@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from minqing.tickets.admin import ReadOnlyAdmin
+from minqing.lib.admin import ReadOnlyAdmin
 
 from .models import Indicator, SchemeStatus, StarEvent, StarLevel, StarScheme
 

@@ -6,4 +6,4 @@ class EvaluationConfig(AppConfig):
     verbose_name = "考核评价"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import consumers  # noqa: F401 - registers the consumer

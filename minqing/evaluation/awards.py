@@ -20,11 +20,11 @@ from docx.shared import Pt
 
 from minqing.accounts.models import User
 from minqing.accounts.scope import Scope, scope_for
+from minqing.lib.errors import ActionError, Conflict, Forbidden
 from minqing.meetings.models import Meeting
 from minqing.org.models import Area, AreaKind
-from minqing.tickets.actions import ActionError, Conflict, Forbidden
+from minqing.tickets.lifecycle import Status, event_label
 from minqing.tickets.models import Ticket
-from minqing.tickets.workflow import Status, event_label
 
 from .models import AwardKind, Nomination, NominationStatus
 

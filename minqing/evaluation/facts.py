@@ -1,12 +1,12 @@
-"""The one definition of every metric: which facts a request's event log produces.
+"""The one implementation of every metric: which facts a request's event log produces.
 
-`ticket_facts` replays one request's events in order, keeping its clocks as the events set them
-(the due times are in each event's data), and says which facts each event produces. The signal
-(signals.py) calls it for each new event and stores that event's facts in its transaction; `fold`,
-run by every sweep pass, sums new facts into the monthly rollups (figures.totals counts facts not yet
-folded straight from the fact table, so nothing waits for it); `rebuild` and `verify` call it for
-every request. So the figures a dashboard shows and the figures
-a full recomputation gives come from the same lines.
+`ticket_facts` replays one request's events in order through lifecycle.STEPS: each step's `clocks`
+(a clock stopped in time or late, started with the due time its event recorded, paused, resumed,
+extended, marked late by the sweep) and its `counts`. The facts consumer (consumers.py) stores each
+new event's facts after the step has committed; `fold`, run by every sweep pass, sums new facts into
+the monthly and yearly rollups (figures.totals counts facts not yet folded straight from the fact
+table); `rebuild` and `verify` call it for every request. So the figures a dashboard shows and the
+figures a full recomputation gives come from the same lines.
 """
 
 from __future__ import annotations
@@ -22,24 +22,26 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth, TruncYear
 from django.utils import timezone
 
-from minqing.tickets.models import Ticket, TicketEvent
-from minqing.tickets.workflow import Status
+from minqing.tickets import consumers
+from minqing.tickets.lifecycle import STEPS, Clock, Op
+from minqing.tickets.models import PendingEvent, Ticket, TicketEvent
 
 from .models import COUNTER_NAMES, COUNTERS, ROLLUP_KEY, Fact, FactKind, Grain, Rollup
 
 DIMS = ["street_id", "community_id", "grid_id", "category_id", "channel"]
 EVENT_FIELDS = ["id", "ticket_id", "action", "from_status", "to_unit_id", "data", "created_at"]
+CLOCK_FACT = {Clock.RESPONSE: FactKind.RESPONSE, Clock.RESOLVE: FactKind.DEADLINE}
 
 
 @dataclass
-class Clock:
+class Running:
     due: dt.datetime | None
     counted: bool = False  # its outcome is already a fact (it went overdue)
 
 
-def _due(data: dict[str, Any], key: str) -> Clock | None:
+def _due(data: dict[str, Any], key: str) -> Running | None:
     value = data.get(key)
-    return Clock(dt.datetime.fromisoformat(value)) if value else None
+    return Running(dt.datetime.fromisoformat(value)) if value else None
 
 
 class _Replay:
@@ -48,84 +50,70 @@ class _Replay:
     def __init__(self, created_at: dt.datetime) -> None:
         self.created_at = created_at
         self.holder: int | None = None
-        self.response: Clock | None = None
-        self.resolve: Clock | None = None
-        self.late_before_suspend = False
+        self.clocks: dict[Clock, Running | None] = {Clock.RESPONSE: None, Clock.RESOLVE: None}
+        self.late_before_pause = False
         self.out: list[dict[str, Any]] = []
         self.event: dict[str, Any] = {}
 
-    def fact(self, kind: str, *, ok: bool | None = None, grade: str = "", minutes: float | None = None) -> None:
+    def fact(self, kind: str, *, unit: int | None, ok: bool | None = None, grade: str = "",
+             minutes: float | None = None) -> None:
         at = self.event["created_at"]
         self.out.append({"event_id": self.event["id"], "kind": kind, "day": timezone.localdate(at),
-                         "unit_id": self.holder, "ok": ok, "grade": grade, "minutes": minutes})
+                         "unit_id": unit, "ok": ok, "grade": grade, "minutes": minutes})
 
-    def close(self, clock: Clock | None, kind: str) -> None:
-        """A clock stops: on time or late, unless the overdue sweep already counted it late."""
-        if clock is not None and not clock.counted and clock.due is not None:
-            self.fact(kind, ok=self.event["created_at"] <= clock.due)
+    def clock(self, clock: Clock, op: Op, data: dict[str, Any]) -> None:
+        running = self.clocks[clock]
+        at = self.event["created_at"]
+        if op == Op.STOP:  # on time or late, unless the overdue sweep already counted it late
+            if running is not None and not running.counted and running.due is not None:
+                self.fact(CLOCK_FACT[clock], unit=self.holder, ok=at <= running.due)
+            self.clocks[clock] = None
+        elif op == Op.DROP:
+            self.clocks[clock] = None
+        elif op == Op.MET:
+            self.fact(CLOCK_FACT[clock], unit=self.holder, ok=True)
+            self.clocks[clock] = None
+        elif op == Op.START:
+            self.clocks[clock] = _due(data, f"{clock}_due_at")
+        elif op == Op.PAUSE:
+            self.late_before_pause = running is not None and running.counted
+            self.clocks[clock] = None
+        elif op == Op.RESUME:  # with the time that was left; one already counted late stays counted
+            resumed = _due(data, f"{clock}_due_at")
+            if resumed is not None:
+                resumed.counted = self.late_before_pause
+            self.clocks[clock] = resumed
+        elif op == Op.EXTEND:
+            if running is not None and data.get("new_due_at"):
+                running.due = dt.datetime.fromisoformat(data["new_due_at"])
+        elif op == Op.LATE and clock in data.get("clocks", []) and running is not None and not running.counted:
+            self.fact(CLOCK_FACT[clock], unit=self.holder, ok=False)
+            running.counted = True
 
-    def resolution(self) -> None:
-        self.fact(FactKind.RESOLVED, minutes=(self.event["created_at"] - self.created_at).total_seconds() / 60)
-
-    def step(self, e: dict[str, Any]) -> None:  # noqa: C901 - one branch per kind of event, as in workflow.py
+    def step(self, e: dict[str, Any]) -> None:
+        step = STEPS.get(e["action"])
+        if step is None:
+            return
         self.event = e
-        action, data = e["action"], e["data"] or {}
-        if action == "create":
-            self.holder = e["to_unit_id"]
-            self.fact(FactKind.RECEIVED)
-            self.response = _due(data, "response_due_at")
-        elif action == "overdue":
-            for name in data.get("clocks", []):
-                clock = {"response": self.response, "resolve": self.resolve}.get(name)
-                if clock is not None and not clock.counted:
-                    self.fact(FactKind.RESPONSE if name == "response" else FactKind.DEADLINE, ok=False)
-                    clock.counted = True
-        elif action == "extension_approve":
-            self.fact(FactKind.EXTENSION)
-            if self.resolve is not None and data.get("new_due_at"):
-                self.resolve.due = dt.datetime.fromisoformat(data["new_due_at"])
-        elif action in {"accept", "reject", "merge", "resolve_on_spot"}:
-            if e["from_status"] == Status.RECEIVED:
-                self.close(self.response, FactKind.RESPONSE)
-                self.response = None
-                if action in {"accept", "resolve_on_spot"}:
-                    self.fact(FactKind.ACCEPTED)
-            if action == "reject":
-                self.fact(FactKind.REJECTED)
-            elif action == "merge":
-                self.fact(FactKind.MERGED)
-            elif action == "resolve_on_spot":  # 即办: solved there and then, within any deadline
-                self.fact(FactKind.DEADLINE, ok=True)
-                self.resolution()
-        elif action in {"sign", "return"}:
-            self.close(self.response, FactKind.RESPONSE)
-            self.response = None
-            if action == "return":  # handed back: the unit's resolve clock ends uncounted
-                self.fact(FactKind.RETURNED)
-                self.resolve = None
-        elif action in {"dispatch", "redispatch", "escalate"}:
-            # The clocks of the unit passing it on end uncounted; the new holder's clocks start.
-            self.holder = e["to_unit_id"] or self.holder
-            self.fact(FactKind.DISPATCHED)
-            self.response, self.resolve = _due(data, "response_due_at"), _due(data, "resolve_due_at")
-        elif action == "suspend":  # 缓办 is left out of 按期办结: the clock stops uncounted…
-            self.late_before_suspend = self.resolve is not None and self.resolve.counted
-            self.resolve = None
-        elif action == "resume":
-            # …and resumes with the time that was left; one already counted late stays counted.
-            self.resolve = _due(data, "resolve_due_at")
-            if self.resolve is not None:
-                self.resolve.counted = self.late_before_suspend
-        elif action == "resolve":
-            self.close(self.resolve, FactKind.DEADLINE)
-            self.resolve = None
-            self.resolution()
-        elif action in {"close", "rework"} and data.get("contacted"):
-            self.fact(FactKind.CALLBACK, ok=bool(data.get("solved")), grade=data.get("satisfaction", ""))
-            if action == "rework":
-                self.resolve = _due(data, "resolve_due_at")
-        if e["to_unit_id"]:
-            self.holder = e["to_unit_id"]
+        data = e["data"] or {}
+        before, after = self.holder, e["to_unit_id"] or self.holder
+        if e["action"] == "create":
+            before = after
+        for clock, op in step.clocks.items():
+            if clock in self.clocks:
+                self.clock(clock, op, data)
+        for count in step.counts:
+            if count.only_from is not None and e["from_status"] not in count.only_from:
+                continue
+            unit = after if count.unit == "after" else before
+            if count.kind == FactKind.RESOLVED:
+                self.fact(count.kind, unit=unit, minutes=(e["created_at"] - self.created_at).total_seconds() / 60)
+            elif count.kind == FactKind.CALLBACK:
+                if data.get("contacted"):
+                    self.fact(count.kind, unit=unit, ok=bool(data.get("solved")), grade=data.get("satisfaction", ""))
+            else:
+                self.fact(count.kind, unit=unit)
+        self.holder = after
 
 
 def ticket_facts(ticket: dict[str, Any], events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -176,7 +164,7 @@ def _keys(fact: dict[str, Any]) -> list[tuple]:
 
 # --- keeping them current ----------------------------------------------------------------------
 def record_event(event: TicketEvent) -> int:
-    """Facts of a newly written event, and their rollups; in the event's transaction. Returns how many."""
+    """Facts of one event, read from its request's log up to it. Returns how many."""
     ticket = Ticket.objects.values("created_at", *DIMS).get(pk=event.ticket_id)
     events = TicketEvent.objects.filter(ticket_id=event.ticket_id, created_at__lte=event.created_at).order_by(
         "created_at", "id").values(*EVENT_FIELDS)
@@ -185,8 +173,8 @@ def record_event(event: TicketEvent) -> int:
 
 
 def record_events(events: list[TicketEvent]) -> int:
-    """Facts of many new `create` events at once (an import batch): the request is in memory, its log is
-    this one event, so nothing is read back; the rollups get one update per key."""
+    """Facts of a batch of events (the facts consumer). A `create` event is its request's whole log so far,
+    so nothing is read back for it (an import batch costs one insert)."""
     rows, n = [], 0
     for event in events:
         if event.action != "create":
@@ -296,6 +284,7 @@ def rebuild() -> tuple[int, int]:
                 cursor.execute(f"LOCK TABLE {TicketEvent._meta.db_table} IN SHARE MODE")  # noqa: S608 - fixed name
         Rollup.objects.all().delete()
         Fact.objects.all().delete()
+        PendingEvent.objects.filter(consumer="facts").delete()  # the replay below covers every event
         n = 0
         for facts in replay():
             for f in facts:
@@ -321,7 +310,10 @@ def _same(a: float, b: float) -> bool:
 
 
 def verify() -> list[str]:
-    """Recompute everything from the events and compare with what is stored. Returns the differences."""
+    """Recompute everything from the events and compare with what is stored. Returns the differences.
+    Events the facts consumer has not reached yet are consumed first: what is compared is the log's end."""
+    while consumers.consume("facts"):
+        pass
     problems: list[str] = []
     for facts in replay():
         ids = sorted({f.ticket_id for f in facts})

@@ -308,8 +308,8 @@ def overdue_now(filters: dict[str, Any]) -> int:
     """Open requests in scope whose response or resolution deadline has passed, now."""
     from django.utils import timezone
 
+    from minqing.tickets.lifecycle import OPEN_STATUSES
     from minqing.tickets.models import Ticket
-    from minqing.tickets.workflow import OPEN_STATUSES
 
     cond = Q()
     for key, value in filters.items():

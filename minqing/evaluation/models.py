@@ -203,7 +203,7 @@ class Indicator(models.Model):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
-        from .stars import FormulaError, check_formula
+        from .formula import FormulaError, check_formula
 
         if self.max_score is not None and self.max_score <= 0:
             raise ValidationError({"max_score": "满分必须大于 0。"})

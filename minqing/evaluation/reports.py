@@ -23,6 +23,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from .figures import Figures, Period, figures, totals, trend
+from .metrics import METRICS, fmt
 
 FONT = "STSong-Light"
 RED = colors.HexColor("#C8161D")
@@ -34,7 +35,7 @@ class Report:
     scope_name: str
     period: Period
     previous: Period
-    metrics: list[Any]  # views.Metric
+    metrics: list[Any]  # metrics.Metric
     now: Figures
     before: Figures
     sub_label: str
@@ -43,15 +44,11 @@ class Report:
     trend: list[tuple[str, int, int]]  # label, received, resolved
 
     def rows(self) -> list[list[str]]:
-        from .views import fmt
-
-        return [[m.label, fmt(m, self.now.metric(m.name)), fmt(m, self.before.metric(m.name))] for m in self.metrics]
+            return [[m.label, fmt(m, self.now.metric(m.name)), fmt(m, self.before.metric(m.name))] for m in self.metrics]
 
 
 def build(*, filters: dict[str, Any], period: Period, scope_name: str, sub: str, sub_label: str,
           names: dict[str, dict[Any, str]]) -> Report:
-    from .views import METRICS
-
     previous = period.previous()
     subs = totals(filters, period, by=sub)
     cats = sorted(totals(filters, period, by="category").items(), key=lambda kv: -kv[1].received)[:10]
@@ -67,8 +64,6 @@ def build(*, filters: dict[str, Any], period: Period, scope_name: str, sub: str,
 
 
 def xlsx(report: Report) -> bytes:
-    from .views import fmt
-
     book = Workbook()
     head = Font(bold=True)
     sheet = book.active
@@ -179,8 +174,6 @@ def _line(report: Report, width: float) -> Drawing:
 
 
 def pdf(report: Report) -> bytes:
-    from .views import fmt
-
     _font()
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,

@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from minqing.accounts.scope import Scope, scope_for
+from minqing.lib.errors import ActionError
 from minqing.lib.validation import parse_id
 from minqing.lib.xlsx import table_xlsx
 from minqing.org.models import Area, AreaKind
-from minqing.tickets.actions import ActionError
 
 from . import awards, stars
 from .models import IndicatorSource, Nomination, SchemeStatus, StarResult, StarScheme, StarScore

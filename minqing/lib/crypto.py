@@ -79,3 +79,8 @@ class EncryptedTextField(models.TextField):
     def get_prep_value(self, value: object) -> object:
         value = super().get_prep_value(value)
         return encrypt(value) if value else value
+
+
+def tracking_hash(number: str, code: str) -> str:
+    """What an anonymous reporter's tracking code is stored as: a keyed hash bound to the request number."""
+    return hmac.new(settings.SECRET_KEY.encode(), f"{number}:{code}".encode(), hashlib.sha256).hexdigest()

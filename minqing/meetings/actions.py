@@ -14,16 +14,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from minqing.accounts.models import User
+from minqing.accounts.queries import unit_staff
 from minqing.accounts.scope import scope_for
-from minqing.lib.validation import normalize_phone
+from minqing.lib import uploads
+from minqing.lib.errors import ActionError, Conflict, Forbidden
+from minqing.lib.validation import clean_text, normalize_phone
 from minqing.notifications.actions import message_queue, notify
 from minqing.notifications.models import Channel as MessageChannel
 from minqing.org.models import Area, AreaKind, Seat, Unit, UnitKind
 from minqing.tickets import actions as ticket_actions
-from minqing.tickets import attachments
 from minqing.tickets import queries as ticket_queries
-from minqing.tickets.actions import ActionError, Forbidden
-from minqing.tickets.announce import unit_staff
 from minqing.tickets.models import Category, Channel, Ticket, TicketType
 
 from . import queries
@@ -48,10 +48,6 @@ from .models import (
 
 # Kinds that concern one compound or building, and so must be placed on one.
 COMPOUND_KINDS = {Kind.BUILDING, Kind.COMPOUND}
-
-
-def _text(value: str, *, field: str, label: str, max_length: int, required: bool = True) -> str:
-    return ticket_actions._text(value, field=field, label=label, max_length=max_length, required=required)
 
 
 def _label(actor: User | None) -> str:
@@ -86,7 +82,7 @@ def _status_message(meeting: Meeting) -> str:
 def _bump(meeting: Meeting, **changes: object) -> None:
     """Write the changes and a new version, guarded by the version read under the row lock."""
     if not Meeting.objects.filter(pk=meeting.pk, version=meeting.version).update(version=meeting.version + 1, **changes):
-        raise ticket_actions.Conflict("这次会议刚被他人修改过，请刷新页面后再试。")
+        raise Conflict("这次会议刚被他人修改过，请刷新页面后再试。")
     for k, v in changes.items():
         setattr(meeting, k, v)
     meeting.version += 1
@@ -127,9 +123,9 @@ def meeting_create(
 ) -> Meeting:
     """Plan a meeting, or record one already held (补录) when its time has passed."""
     rule = rule_for(kind)
-    topic = _text(topic, field="topic", label="议题", max_length=120)
-    place = _text(place, field="place", label="地点", max_length=120)
-    chair = _text(chair, field="chair", label="主持人", max_length=50)
+    topic = clean_text(topic, field="topic", label="议题", max_length=120)
+    place = clean_text(place, field="place", label="地点", max_length=120)
+    chair = clean_text(chair, field="chair", label="主持人", max_length=50)
     if starts_at is None or timezone.is_naive(starts_at):
         raise ActionError("请填写会议时间。", field="starts_at")
     if entitled < 0 or entitled > 1_000_000:
@@ -155,7 +151,7 @@ def meeting_create(
 
 
 def meeting_cancel(*, meeting: Meeting, actor: User, reason: str) -> Meeting:
-    reason = _text(reason, field="reason", label="取消原因", max_length=300)
+    reason = clean_text(reason, field="reason", label="取消原因", max_length=300)
     with transaction.atomic():
         current = _lock(meeting, actor, statuses={MeetingStatus.PLANNED})
         _bump(current, status=MeetingStatus.CANCELLED)
@@ -184,7 +180,7 @@ def agenda_add(
             source = AgendaSource.REQUEST
         elif source not in AgendaSource.values or source == AgendaSource.REQUEST:
             raise ActionError("请选择议题来源。", field="source")
-        title = _text(title, field="title", label="议题", max_length=120)
+        title = clean_text(title, field="title", label="议题", max_length=120)
         position = current.agenda.count() + 1
         item = AgendaItem.objects.create(meeting=current, position=position, source=source, ticket=ticket,
                                          title=title)
@@ -217,7 +213,7 @@ def participant_add(
             if current.participants.filter(unit=unit).exists():
                 raise ActionError(f"{unit}已在参会名单中。", field="unit")
             name = unit.name
-        name = _text(name or (user.full_name if user else ""), field="name", label="姓名", max_length=120)
+        name = clean_text(name or (user.full_name if user else ""), field="name", label="姓名", max_length=120)
         if phone:
             try:
                 phone = normalize_phone(phone)
@@ -333,7 +329,7 @@ def quorum_text(meeting: Meeting) -> str:
 
 
 def agenda_discuss(*, item: AgendaItem, actor: User, discussion: str) -> AgendaItem:
-    discussion = _text(discussion, field="discussion", label="讨论情况", max_length=3000)
+    discussion = clean_text(discussion, field="discussion", label="讨论情况", max_length=3000)
     with transaction.atomic():
         current = _lock(item.meeting, actor, statuses={MeetingStatus.HELD})
         AgendaItem.objects.filter(pk=item.pk).update(discussion=discussion)
@@ -347,7 +343,7 @@ def motion_record(
     *, meeting: Meeting, actor: User, text: str, votes_for: int, votes_against: int, votes_abstain: int,
     agenda_item: AgendaItem | None = None,
 ) -> Motion:
-    text = _text(text, field="text", label="表决事项", max_length=300)
+    text = clean_text(text, field="text", label="表决事项", max_length=300)
     with transaction.atomic():
         current = _lock(meeting, actor, statuses={MeetingStatus.HELD})
         if not current.quorum_met:
@@ -380,7 +376,7 @@ def resolution_add(
 ) -> Resolution:
     """A decision with an owner and a deadline. It follows the request on the agenda item, or creates
     a new request for the owner unit when a category is given."""
-    text = _text(text, field="text", label="决议内容", max_length=300)
+    text = clean_text(text, field="text", label="决议内容", max_length=300)
     with transaction.atomic():
         current = _lock(meeting, actor, statuses={MeetingStatus.HELD})
         if owner is None or not owner.active:
@@ -420,11 +416,11 @@ def _request_for(meeting: Meeting, actor: User, text: str, owner: Unit, category
     if meeting.community_id is None:
         raise ActionError("街道层面的决议请关联到具体社区的事项，或由责任单位另行登记。", field="new_request_category")
     phone = meeting.convener.contact_phone or actor.phone or ""
-    ticket, _ = ticket_actions.ticket_create(
-        actor=actor, channel=Channel.MEETING, type=TicketType.SUGGESTION, category=category, title=text[:30],
+    ticket, _ = ticket_actions.ticket_create(actor=actor, intake=ticket_actions.Intake(
+        channel=Channel.MEETING, type=TicketType.SUGGESTION, category=category, title=text[:30],
         text=f"{meeting.get_kind_display()}“{meeting.topic}”决议：{text}", area=meeting.area,
         anonymous=not phone, reporter_name=meeting.convener.name[:50], reporter_phone=phone,
-    )
+    ))
     ticket = ticket_actions.ticket_accept(ticket=ticket, actor=actor, note="议事决议转为民情事项")
     if owner.pk in {u.pk for u in ticket_actions.dispatch_targets(ticket)}:
         ticket = ticket_actions.ticket_dispatch(ticket=ticket, actor=actor, unit=owner, note="按议事决议交办")
@@ -433,7 +429,7 @@ def _request_for(meeting: Meeting, actor: User, text: str, owner: Unit, category
 
 def resolution_complete(*, resolution: Resolution, actor: User | None, note: str, at: dt.datetime | None = None) -> Resolution:
     """The owner (or the convener) reports the resolution done; `actor=None` when the linked request was resolved."""
-    note = _text(note, field="note", label="完成情况", max_length=1000)
+    note = clean_text(note, field="note", label="完成情况", max_length=1000)
     with transaction.atomic():
         current = Resolution.objects.select_for_update(of=("self",)).select_related("meeting").get(pk=resolution.pk)
         if actor is not None and not queries.can_complete(scope_for(actor), current):
@@ -454,14 +450,14 @@ def resolution_complete(*, resolution: Resolution, actor: User | None, note: str
 def minutes_save(*, meeting: Meeting, actor: User, text: str, files: list | None = None,
                  correction_note: str = "") -> Minutes:
     """Write or edit the draft. Once a version is published, a change is a new version with a reason."""
-    text = _text(text, field="text", label="纪要", max_length=20000)
+    text = clean_text(text, field="text", label="纪要", max_length=20000)
     stored = [_prepare_file(f) for f in (files or []) if f]
     with transaction.atomic():
         current = _lock(meeting, actor, statuses={MeetingStatus.HELD, MeetingStatus.ARCHIVED})
         draft = current.minutes.filter(published_at=None).first()
         published = current.minutes.exclude(published_at=None).exists()
         if published:
-            correction_note = _text(correction_note, field="correction_note", label="更正说明", max_length=300)
+            correction_note = clean_text(correction_note, field="correction_note", label="更正说明", max_length=300)
         if draft is None:
             draft = Minutes.objects.create(meeting=current, number=current.minutes.count() + 1, text=text,
                                            correction_note=correction_note, written_by=actor)
@@ -477,8 +473,8 @@ def minutes_save(*, meeting: Meeting, actor: User, text: str, files: list | None
 
 def _prepare_file(f: UploadedFile) -> tuple[str, ContentFile, str]:
     try:
-        return attachments.prepare_document(f)
-    except attachments.UploadError as exc:
+        return uploads.prepare_document(f)
+    except uploads.UploadError as exc:
         raise ActionError(str(exc), field="files") from exc
 
 

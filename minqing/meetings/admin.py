@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from minqing.tickets.admin import ReadOnlyAdmin
+from minqing.lib.admin import ReadOnlyAdmin
 
 from .models import Meeting, MeetingEvent, MeetingRule
 

@@ -6,4 +6,4 @@ class MeetingsConfig(AppConfig):
     verbose_name = "议事协商"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import consumers  # noqa: F401 - registers the consumer

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from minqing.accounts.models import User
 from minqing.org.models import Area, AreaKind, Unit, UnitKind
+from minqing.tickets.lifecycle import OPEN_STATUSES
 from minqing.tickets.models import Ticket
-from minqing.tickets.workflow import OPEN_STATUSES
 
 from . import actions
 from .models import Kind, Meeting

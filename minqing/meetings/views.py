@@ -17,10 +17,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from minqing.accounts.scope import Scope, scope_for
 from minqing.lib.db import reporting
+from minqing.lib.errors import ActionError
 from minqing.lib.validation import parse_id, parse_period
 from minqing.org.models import Area, AreaKind
 from minqing.tickets import queries as ticket_queries
-from minqing.tickets.actions import ActionError
 
 from . import actions, queries
 from . import forms as f

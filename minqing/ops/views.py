@@ -38,9 +38,9 @@ class PipelineCollector:
 
         from minqing.api.models import ImportJob
         from minqing.notifications.models import OutboundMessage
+        from minqing.tickets.lifecycle import OPEN_STATUSES
         from minqing.tickets.models import Ticket
         from minqing.tickets.queries import overdue_rule
-        from minqing.tickets.workflow import OPEN_STATUSES
 
         g = GaugeMetricFamily("minqing_requests", "Requests by status", labels=["status"])
         for status, n in Ticket.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n"):

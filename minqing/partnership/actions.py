@@ -13,15 +13,15 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from minqing.accounts.models import User
+from minqing.accounts.queries import unit_staff
 from minqing.accounts.scope import Scope, scope_for
-from minqing.lib.validation import normalize_phone
+from minqing.lib import uploads
+from minqing.lib.errors import ActionError, Conflict, Forbidden
+from minqing.lib.validation import clean_text, normalize_phone
 from minqing.notifications.actions import notify
 from minqing.org.models import Area, AreaKind, PartyOrganisation, PartyOrgKind, Seat, Unit, UnitKind
-from minqing.tickets import attachments
-from minqing.tickets.actions import ActionError, Conflict, Forbidden, _text
-from minqing.tickets.announce import unit_staff
+from minqing.tickets.lifecycle import Status
 from minqing.tickets.models import Brand, Category, Ticket
-from minqing.tickets.workflow import Status
 
 from . import queries
 from .models import (
@@ -76,8 +76,8 @@ def need_create(
     if households < 0 or households > 1_000_000:
         raise ActionError("涉及户数应在 0 到 1,000,000 之间。", field="households")
     return Need.objects.create(
-        community=community, area=area, title=_text(title, field="title", label="需求", max_length=120),
-        description=_text(description, field="description", label="具体情况", max_length=2000, required=False),
+        community=community, area=area, title=clean_text(title, field="title", label="需求", max_length=120),
+        description=clean_text(description, field="description", label="具体情况", max_length=2000, required=False),
         brand=brand, households=households, source=source, priority=priority, created_by=actor)
 
 
@@ -141,9 +141,9 @@ def resource_create(
         raise ActionError("请选择服务范围（全区、街道或社区）。", field="areas")
     with transaction.atomic():
         r = Resource.objects.create(
-            unit=unit, kind=kind, title=_text(title, field="title", label="资源", max_length=120), brand=brand,
-            description=_text(description, field="description", label="说明", max_length=2000, required=False),
-            capacity=capacity, unit_label=_text(unit_label, field="unit_label", label="数量单位", max_length=10),
+            unit=unit, kind=kind, title=clean_text(title, field="title", label="资源", max_length=120), brand=brand,
+            description=clean_text(description, field="description", label="说明", max_length=2000, required=False),
+            capacity=capacity, unit_label=clean_text(unit_label, field="unit_label", label="数量单位", max_length=10),
             available_from=available_from, available_until=available_until, created_by=actor)
         r.areas.set(areas)
     return r
@@ -168,7 +168,7 @@ def resource_update(*, actor: User, resource: Resource, **fields: object) -> Res
             raise ActionError("请选择资源类型和服务品牌。", field="kind")
         if locked.available_until is not None and locked.available_until < locked.available_from:
             raise ActionError("可用结束日期不能早于开始日期。", field="available_until")
-        locked.title = _text(locked.title, field="title", label="资源", max_length=120)
+        locked.title = clean_text(locked.title, field="title", label="资源", max_length=120)
         locked.save()
         if areas is not None:
             if not areas:
@@ -186,8 +186,8 @@ def need_update(*, actor: User, need: Need, **fields: object) -> Need:
             setattr(need, name, fields[name])
     if need.brand not in Brand.values or need.source not in NeedSource.values or need.priority not in Priority.values:
         raise ActionError("请选择服务品牌、来源和优先级。", field="brand")
-    need.title = _text(need.title, field="title", label="需求", max_length=120)
-    need.description = _text(need.description, field="description", label="具体情况", max_length=2000, required=False)
+    need.title = clean_text(need.title, field="title", label="需求", max_length=120)
+    need.description = clean_text(need.description, field="description", label="具体情况", max_length=2000, required=False)
     if "area" in fields:
         area = fields["area"]
         if _community(area).pk != need.community_id:
@@ -275,8 +275,8 @@ def project_volunteer(*, actor: User, need: Need, unit: Unit, resource: Resource
 
 def _new_project(*, actor: User, need: Need, resource: Resource | None, unit: Unit, quantity: int, title: str,
                  note: str, claim: bool) -> Project:
-    title = _text(title, field="title", label="项目名称", max_length=120, required=False) or need.title
-    note = _text(note, field="note", label="说明", max_length=1000, required=False)
+    title = clean_text(title, field="title", label="项目名称", max_length=120, required=False) or need.title
+    note = clean_text(note, field="note", label="说明", max_length=1000, required=False)
     with transaction.atomic():
         current = Need.objects.select_for_update().get(pk=need.pk)
         if current.status in {NeedStatus.DONE, NeedStatus.CLOSED}:
@@ -303,7 +303,7 @@ def project_step(*, actor: User, project: Project, action: str, note: str = "", 
     step = STEPS.get(action)
     if step is None:
         raise ActionError("没有这个操作。")
-    note = _text(note, field="note", label="说明", max_length=2000, required=action == "evaluate")
+    note = clean_text(note, field="note", label="说明", max_length=2000, required=action == "evaluate")
     with transaction.atomic():
         current = Project.objects.select_related("need", "need__community").get(pk=project.pk)
         if current.state != step.source:
@@ -347,12 +347,12 @@ def seat_create(*, actor: User, unit: Unit, committee: Area, term: str, member: 
         raise ActionError("席位只能设在街道大工委或社区大党委。", field="committee")
     if not _may_register(scope_for(actor), committee):
         raise Forbidden(f"{committee.name}不在您的工作范围内。", field="committee")
-    term = _text(term, field="term", label="届次", max_length=20)
+    term = clean_text(term, field="term", label="届次", max_length=20)
     try:
         with transaction.atomic():
             return Seat.objects.create(unit=unit, committee=committee, term=term,
-                                       member=_text(member, field="member", label="兼职委员", max_length=50, required=False),
-                                       duties=_text(duties, field="duties", label="责任清单", max_length=4000, required=False))
+                                       member=clean_text(member, field="member", label="兼职委员", max_length=50, required=False),
+                                       duties=clean_text(duties, field="duties", label="责任清单", max_length=4000, required=False))
     except IntegrityError as exc:
         label = "大工委" if committee.kind == AreaKind.STREET else "大党委"
         raise ActionError(f"{unit}在{committee.name}{label}{term}届已有席位，同一届不能重复。", field="unit") from exc
@@ -473,10 +473,10 @@ def agreement_draft(
     if ends_on <= starts_on:
         raise ActionError("截止日期应晚于起始日期。", field="ends_on")
     fields = {
-        "community_duties": _text(community_duties, field="community_duties", label="社区责任", max_length=4000),
-        "unit_duties": _text(unit_duties, field="unit_duties", label="单位责任", max_length=4000),
-        "community_signatory": _text(community_signatory, field="community_signatory", label="社区签字人", max_length=50),
-        "unit_signatory": _text(unit_signatory, field="unit_signatory", label="单位签字人", max_length=50),
+        "community_duties": clean_text(community_duties, field="community_duties", label="社区责任", max_length=4000),
+        "unit_duties": clean_text(unit_duties, field="unit_duties", label="单位责任", max_length=4000),
+        "community_signatory": clean_text(community_signatory, field="community_signatory", label="社区签字人", max_length=50),
+        "unit_signatory": clean_text(unit_signatory, field="unit_signatory", label="单位签字人", max_length=50),
         "starts_on": starts_on, "ends_on": ends_on,
     }
     with transaction.atomic():
@@ -499,8 +499,8 @@ def agreement_sign(*, actor: User, agreement: Agreement, scan: object) -> Agreem
     if not name.endswith((".pdf", ".jpg", ".jpeg", ".png")):
         raise ActionError("扫描件只支持 PDF、JPG、PNG。", field="scan")
     try:
-        _, content, _ = attachments.prepare_document(scan)  # photos re-encoded without EXIF; PDFs checked
-    except attachments.UploadError as exc:
+        _, content, _ = uploads.prepare_document(scan)  # photos re-encoded without EXIF; PDFs checked
+    except uploads.UploadError as exc:
         raise ActionError(f"{exc}（扫描件只支持 PDF、JPG、PNG）", field="scan") from exc
     with transaction.atomic():
         current = Agreement.objects.select_for_update().get(pk=agreement.pk)
@@ -523,7 +523,7 @@ def member_register(*, actor: User, community: Area, name: str, phone: str, empl
     try:
         with transaction.atomic():
             return PartyMember.objects.create(community=community, phone=phone, employer=employer,
-                                              name=_text(name, field="name", label="姓名", max_length=50))
+                                              name=clean_text(name, field="name", label="姓名", max_length=50))
     except IntegrityError as exc:
         raise ActionError("这位党员已经在本社区报到过。", field="phone") from exc
 
@@ -539,8 +539,8 @@ def wish_publish(*, actor: User, area: Area, resident_name: str, text: str, resi
             raise ActionError(str(exc), field="resident_phone") from exc
     return Wish.objects.create(
         community=community, resident_phone=resident_phone, created_by=actor,
-        resident_name=_text(resident_name, field="resident_name", label="居民姓名", max_length=50),
-        text=_text(text, field="text", label="心愿", max_length=200))
+        resident_name=clean_text(resident_name, field="resident_name", label="居民姓名", max_length=50),
+        text=clean_text(text, field="text", label="心愿", max_length=200))
 
 
 def _wish_move(wish: Wish, frm: str, **changes: object) -> Wish:

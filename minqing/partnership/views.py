@@ -20,13 +20,13 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from minqing.accounts.scope import Scope, scope_for
+from minqing.lib.errors import ActionError
 from minqing.lib.masking import mask_name
 from minqing.lib.validation import parse_id, parse_period
 from minqing.lib.xlsx import xlsx_response
 from minqing.meetings import actions as meeting_actions
 from minqing.meetings.models import AgendaSource, Meeting, MeetingStatus
 from minqing.org.models import COORDINATING_KINDS, Area, AreaKind, Seat, Unit
-from minqing.tickets.actions import ActionError
 
 from . import actions, documents, queries
 from . import forms as f

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from minqing.lib.admin import ReadOnlyAdmin
+
 from .models import (
     CalendarDay,
     Category,
@@ -15,19 +17,6 @@ from .models import (
     TicketEvent,
     UrgencyWord,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Requests and their log change only through the pipeline's actions, never in the admin."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 class SubcategoryInline(admin.TabularInline):

@@ -6,6 +6,7 @@ import datetime as dt
 import time
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db.models.signals import post_delete, post_save
@@ -13,7 +14,8 @@ from django.dispatch import receiver
 
 from minqing.lib.workdays import WorkCalendar, parse_periods
 
-from .models import CalendarDay, Category, Complexity, DeadlinePolicy, Urgency
+from .lifecycle import CLOCK_RUNS, Clock, Op, Step
+from .models import CalendarDay, Category, Complexity, DeadlinePolicy, EscalationRule, Urgency
 
 # Used when an admin has deleted every policy row: domain.md §4's defaults.
 FALLBACK = {
@@ -91,7 +93,7 @@ def due(start: dt.datetime, minutes: float) -> dt.datetime:
 
 
 @dataclass(frozen=True)
-class Clock:
+class Countdown:
     """A running clock as shown to staff: remaining working time and its colour."""
 
     label: str
@@ -120,14 +122,29 @@ class Clock:
         return f"已超期 {amount}" if self.remaining_minutes <= 0 else f"剩余 {amount}"
 
 
-def clock(*, label: str, started_at: dt.datetime | None, due_at: dt.datetime | None, now: dt.datetime) -> Clock | None:
+def clock(*, label: str, started_at: dt.datetime | None, due_at: dt.datetime | None, now: dt.datetime) -> Countdown | None:
     if due_at is None:
         return None
     cal = calendar()
     total = cal.between(started_at, due_at) if started_at else 0
     remaining = cal.between(now, due_at)
     used = 1.0 if total <= 0 else (total - remaining) / total
-    return Clock(label=label, due_at=due_at, remaining_minutes=remaining, used_ratio=used)
+    return Countdown(label=label, due_at=due_at, remaining_minutes=remaining, used_ratio=used)
+
+
+def shown(ticket: Any, now: dt.datetime) -> list[Countdown]:
+    """The clocks running on a request now, as its page, the queues and the API show them."""
+    out = []
+    if ticket.status in CLOCK_RUNS[Clock.RESPONSE]:
+        label = "受理时限" if ticket.status == "received" else "签收时限"
+        c = clock(label=label, started_at=ticket.response_started_at, due_at=ticket.response_due_at, now=now)
+        if c:
+            out.append(c)
+    if ticket.status in CLOCK_RUNS[Clock.RESOLVE]:
+        c = clock(label="办结时限", started_at=ticket.resolve_started_at, due_at=ticket.resolve_due_at, now=now)
+        if c:
+            out.append(c)
+    return out
 
 
 def warn_at(*, started_at: dt.datetime, due_at: dt.datetime) -> dt.datetime:
@@ -137,21 +154,61 @@ def warn_at(*, started_at: dt.datetime, due_at: dt.datetime) -> dt.datetime:
     return cal.at_minutes(start + (cal.minutes_at(due_at) - start) * settings.MINQING["WARN_RATIO"])
 
 
+# --- the clock columns a step sets ------------------------------------------------------------
+def columns(clock: Clock, start: dt.datetime | None, minutes: float | None) -> dict[str, Any]:
+    """The columns that start (or, with minutes=None, stop) a clock. The callback clock has a due time only."""
+    if clock == Clock.CALLBACK:
+        return {"callback_due_at": due(start, minutes) if start is not None and minutes is not None else None}
+    if start is None or minutes is None:
+        return {f"{clock}_started_at": None, f"{clock}_due_at": None, f"{clock}_warn_at": None}
+    end = due(start, minutes)
+    return {f"{clock}_started_at": start, f"{clock}_due_at": end, f"{clock}_warn_at": warn_at(started_at=start, due_at=end)}
+
+
+def limits(step: Step, *, policy: Policy | None, complexity: str = Complexity.NORMAL,
+           remaining: float | None = None) -> dict[Clock, float]:
+    """How long each clock the step starts runs: the deadline policy's limits (a resumed clock: what was left)."""
+    out: dict[Clock, float] = {}
+    for clock, op in step.clocks.items():
+        if op == Op.RESUME:
+            out[clock] = max(float(remaining if remaining is not None else policy.resolve_for(complexity)), 1.0)
+        elif op != Op.START:
+            continue
+        elif clock == Clock.CALLBACK:
+            out[clock] = callback_minutes()
+        elif clock == Clock.RESPONSE:
+            out[clock] = policy.response_minutes
+        else:
+            out[clock] = policy.escalated_resolve_minutes if step.resolve_limit == "escalated" else policy.resolve_for(
+                complexity)
+    return out
+
+
+def step_columns(step: Step, *, now: dt.datetime, minutes: dict[Clock, float]) -> dict[str, Any]:
+    """The clock columns a step sets: started clocks from now, stopped ones cleared (lifecycle.STEPS says which)."""
+    out: dict[str, Any] = {}
+    for clock, op in step.clocks.items():
+        if op in (Op.START, Op.RESUME):
+            out |= columns(clock, now, minutes[clock])
+        elif op in (Op.STOP, Op.DROP, Op.MET, Op.PAUSE):
+            out |= columns(clock, None, None)
+    return out
+
+
+def due_data(changes: dict[str, Any]) -> dict[str, str | None]:
+    """The due times of the response and resolve clocks a step started, as its event records them."""
+    return {k: v.isoformat() if v else None for k, v in changes.items()
+            if k in ("response_due_at", "resolve_due_at") and v is not None}
+
+
 # --- what the sweep looks at ------------------------------------------------------------------
-CLOCK_STATUSES = {
-    "response": frozenset({"received", "assigned"}),
-    "resolve": frozenset({"assigned", "in_progress"}),
-    "callback": frozenset({"resolved"}),
-}
-
-
 def checkpoints(values: dict, status: str) -> list[tuple[dt.datetime, str]]:
     """(instant, what) for every warning and deadline of the clocks running in `status`.
 
     `values` holds the ticket's clock columns (a ticket's __dict__ or the columns an action sets).
     """
     points = []
-    for kind, statuses in CLOCK_STATUSES.items():
+    for kind, statuses in CLOCK_RUNS.items():
         if status not in statuses:
             continue
         if values.get(f"{kind}_warn_at"):
@@ -189,8 +246,6 @@ def unit_level(unit: object) -> str:
 
 def escalates(*, category: Category, unit: object) -> bool:
     """Whether an overdue request of this category at this unit's level goes up to the supervisor."""
-    from .models import EscalationRule
-
     level = unit_level(unit)
     rules = {(r.category_id, r.level): r.escalate for r in EscalationRule.objects.filter(
         category_id__in=[c for c in (category.pk, category.parent_id) if c]) | EscalationRule.objects.filter(

@@ -1,7 +1,7 @@
 """`manage.py demo`: the demo district and N requests spread over every state.
 
-Requests are simulated step by step through the transitions of workflow.py (with the same clock
-rules as actions.py) and written with bulk inserts, so a million requests take minutes. The same
+Requests are simulated step by step through lifecycle.STEPS (the clocks set as actions/core.apply
+sets them, by the same functions) and written with bulk inserts, so a million requests take minutes. The same
 seed and the same `now` give the same data.
 """
 
@@ -22,8 +22,8 @@ from minqing.lib.crypto import lookup_hash
 from minqing.org.models import Area, AreaKind, Unit, UnitKind
 
 from . import demo_data
-from .actions import _clock_data, _clock_fields
-from .deadlines import Policy, calendar, callback_minutes, next_check, policy_for
+from .deadlines import Policy, calendar, due_data, limits, next_check, policy_for, step_columns
+from .lifecycle import STEPS, Status, is_allowed_step
 from .models import (
     Category,
     Channel,
@@ -38,9 +38,9 @@ from .models import (
     TicketType,
     Urgency,
 )
-from .workflow import TRANSITIONS, Status, is_allowed_step
 
 CHUNK = 5000
+DEMO_CHANNELS = [Channel.HOTLINE, Channel.MAILBOX, Channel.VISIT, Channel.TALK_HALL, Channel.ONLINE, Channel.HOTLINE_12345]
 
 
 # --- organisation, catalogue, accounts ------------------------------------------------------
@@ -145,22 +145,21 @@ class Sim:
                                       reason=reason, data=data, created_at=self.t))
 
     def go(self, name: str, *, note: str = "", reason: str = "", data: dict | None = None,
-           changes: dict | None = None, unit: Unit | None = None, resident: bool = False) -> None:
-        t = TRANSITIONS[name]
+           changes: dict | None = None, unit: Unit | None = None, resident: bool = False,
+           complexity: str | None = None, remaining: float | None = None) -> None:
+        step = STEPS[name]
+        assert step.target is not None
         frm = self.f["status"]
-        changes = dict(changes or {})
-        # The same clock rules as actions._apply.
-        if t.target == Status.RESOLVED:
-            changes["callback_due_at"] = self.cal.add(self.t, callback_minutes())
-        elif frm == Status.RESOLVED:
-            changes["callback_due_at"] = None
-        changes["next_check_at"] = next_check(before=self.f, changes=changes, status=t.target, now=self.t)
+        minutes = limits(step, policy=self.policy, complexity=complexity or self.f["complexity"], remaining=remaining)
+        clocks = step_columns(step, now=self.t, minutes=minutes)
+        changes = {**clocks, **(changes or {})}
+        changes["next_check_at"] = next_check(before=self.f, changes=changes, status=step.target, now=self.t)
         new_unit = changes.get("handling_unit")
-        self.event(name, frm, t.target, unit=unit or self.f["handling_unit"],
+        self.event(name, frm, step.target, unit=unit or self.f["handling_unit"],
                    to_unit=new_unit if new_unit is not None and new_unit != self.f["handling_unit"] else None,
-                   note=note, reason=reason, data=data, resident=resident)
+                   note=note, reason=reason, data={**due_data(clocks), **(data or {})}, resident=resident)
         self.f.update(changes)
-        self.f["status"] = t.target
+        self.f["status"] = step.target
         self.f["updated_at"] = self.t
         self.f["version"] = self.f.get("version", 0) + 1
 
@@ -230,7 +229,7 @@ def generate_tickets(*, count: int, seed: int, now: dt.datetime, days: int = 150
             dup_of = recent.get(community.pk) if rng.random() < 0.05 else None
             category = sims[dup_of].f["category"] if dup_of is not None else rng.choice(categories)
             urgency = Urgency.URGENT if rng.random() < 0.08 else Urgency.NORMAL
-            channel = rng.choices(Channel.values, [25, 8, 30, 12, 15, 10, 0])[0]  # 议事协商: the meetings demo
+            channel = rng.choices(DEMO_CHANNELS, [25, 8, 30, 12, 15, 10])[0]  # 议事协商 comes from the meetings demo
             text = rng.choice(demo_data.TEXTS.get(category.code, ["{c}的问题反映好几次了，一直没人管，请尽快处理。"]))
             text = text.format(c=compound.name, b=rng.randint(1, 24))
             anonymous = rng.random() < 0.08
@@ -280,14 +279,13 @@ def _simulate(sim: Sim, *, office: Unit, street_office: Unit, center: Unit, depa
               partners: list[Unit], merge_target: Sim | None) -> None:
     rng, f, p = sim.rng, sim.f, sim.policy
     online = f["channel"] == Channel.ONLINE
-    resp = _clock_fields("response", f["created_at"], p.response_minutes)
+    create = STEPS["create"]
+    resp = step_columns(create, now=f["created_at"], minutes=limits(create, policy=p))
     f.update(resp)
     f["next_check_at"] = next_check(before={}, changes=resp, status=Status.RECEIVED, now=f["created_at"])
     f["status"] = Status.RECEIVED
     sim.event("create", "", Status.RECEIVED, unit=None if online else office, to_unit=office,
-              data={"channel": f["channel"], **_clock_data(resp)}, resident=online)
-    stop_response = _clock_fields("response", None, None)
-    stop_resolve = _clock_fields("resolve", None, None)
+              data={"channel": f["channel"], **due_data(resp)}, resident=online)
     try:
         r = rng.random()
         if r < 0.04:
@@ -297,7 +295,7 @@ def _simulate(sim: Sim, *, office: Unit, street_office: Unit, center: Unit, depa
                     "repeat": "与此前已办结事项相同，无新情况，已向群众解释。",
                     "outside_remit": "属于业主与开发商之间的合同纠纷，建议通过协商或诉讼解决。",
                     "other": "反映内容不清楚，多次联系未果。"}[reason]
-            sim.go("reject", note=note, reason=reason, changes={**stop_response, "closed_at": sim.t, "result": note,
+            sim.go("reject", note=note, reason=reason, changes={"closed_at": sim.t, "result": note,
                    **({"disposition": Disposition.ADVISORY} if reason == RejectReason.OUTSIDE_REMIT else {})})
             return
         if merge_target is not None:
@@ -305,7 +303,7 @@ def _simulate(sim: Sim, *, office: Unit, street_office: Unit, center: Unit, depa
             target_status = _status_at(merge_target, sim.t)
             if target_status not in {Status.CLOSED, Status.REJECTED, Status.MERGED}:
                 sim.go("merge", note="同一问题，合并办理。", data={"into": merge_target.f["number"]},
-                       changes={**stop_response, "closed_at": sim.t})
+                       changes={"closed_at": sim.t})
                 user, label = sim.actors(office)
                 merge_target.events.append(_event_row(
                     action="merged_in", from_status=target_status, to_status=target_status, actor=user,
@@ -313,12 +311,12 @@ def _simulate(sim: Sim, *, office: Unit, street_office: Unit, center: Unit, depa
                     note="同一问题，合并办理。", reason="", data={"duplicate": f["number"]}, created_at=sim.t))
                 return
         sim.later(10, 480)
-        sim.go("accept", changes=stop_response)
+        sim.go("accept")
         if rng.random() < 0.15:
             sim.later(20, 240)
             result = "网格员当场协调解决，已向群众说明。"
-            sim.go("resolve_on_spot", note=result, changes={**stop_resolve, "disposition": Disposition.ON_SPOT,
-                                                             "result": result, "resolved_at": sim.t})
+            sim.go("resolve_on_spot", note=result, changes={"disposition": Disposition.ON_SPOT, "result": result,
+                                                             "resolved_at": sim.t})
         else:
             _handle(sim, office=office, street_office=street_office, center=center, departments=departments,
                     partners=partners)
@@ -328,19 +326,14 @@ def _simulate(sim: Sim, *, office: Unit, street_office: Unit, center: Unit, depa
 
 
 def _send(sim: Sim, name: str, unit: Unit, complexity: str) -> None:
-    p = sim.policy
-    clocks = {**_clock_fields("response", sim.t, p.response_minutes),
-              **_clock_fields("resolve", sim.t, p.resolve_for(complexity))}
-    sim.go(name, note="请按时限办理并及时回复群众。", data={"complexity": complexity, **_clock_data(clocks)},
-           changes={**clocks, "handling_unit": unit, "sender_unit": sim.f["handling_unit"], "complexity": complexity,
+    sim.go(name, note="请按时限办理并及时回复群众。", data={"complexity": complexity}, complexity=complexity,
+           changes={"handling_unit": unit, "sender_unit": sim.f["handling_unit"], "complexity": complexity,
                     "disposition": sim.f.get("disposition") or Disposition.PROMISED})
 
 
 def _handle(sim: Sim, *, office: Unit, street_office: Unit, center: Unit, departments: list[Unit],
             partners: list[Unit]) -> None:
     rng, f, p = sim.rng, sim.f, sim.policy
-    stop_response = _clock_fields("response", None, None)
-    stop_resolve = _clock_fields("resolve", None, None)
     complexity = Complexity.COMPLEX if rng.random() < 0.12 else Complexity.NORMAL
     default = f["category"].default_unit
     if partners and rng.random() < 0.12:
@@ -352,25 +345,22 @@ def _handle(sim: Sim, *, office: Unit, street_office: Unit, center: Unit, depart
     if rng.random() < 0.05 and unit != office:
         sim.later(30, 500)
         sim.go("return", note="经核实不属于本单位职责，请重新派单。",
-               changes={**stop_response, **stop_resolve, "handling_unit": office, "sender_unit": None})
+               changes={"handling_unit": office, "sender_unit": None})
         sim.later(10, 200)
         _send(sim, "dispatch", office, complexity)
     sim.later(10, 600)
-    sim.go("sign", changes=stop_response)
+    sim.go("sign")
     if f["handling_unit"] == office and rng.random() < 0.15:
         sim.later(60, 900)
-        clocks = {**_clock_fields("response", sim.t, p.response_minutes),
-                  **_clock_fields("resolve", sim.t, p.escalated_resolve_minutes)}
-        sim.go("escalate", note="涉及多个部门，社区协调不了，请街道吹哨。", data=_clock_data(clocks),
-               changes={**clocks, "handling_unit": street_office, "sender_unit": office,
-                        "disposition": Disposition.ESCALATED})
+        sim.go("escalate", note="涉及多个部门，社区协调不了，请街道吹哨。",
+               changes={"handling_unit": street_office, "sender_unit": office, "disposition": Disposition.ESCALATED})
         sim.later(10, 400)
-        sim.go("sign", changes=stop_response)
+        sim.go("sign")
         if rng.random() < 0.6:
             sim.later(30, 400)
             _send(sim, "redispatch", rng.choice(departments), complexity)
             sim.later(10, 600)
-            sim.go("sign", changes=stop_response)
+            sim.go("sign")
     for _ in range(rng.choice([0, 0, 1, 1, 2])):
         sim.later(120, 1500)
         sim.event("progress", f["status"], f["status"], unit=f["handling_unit"],
@@ -380,14 +370,13 @@ def _handle(sim: Sim, *, office: Unit, street_office: Unit, center: Unit, depart
         until = timezone.localdate(sim.t) + dt.timedelta(days=rng.randint(30, 120))
         remaining = sim.cal.between(sim.t, f["resolve_due_at"]) if f.get("resolve_due_at") else None
         sim.go("suspend", note="需纳入明年预算统一实施。", data={"until": until.isoformat(), "remaining_minutes": remaining},
-               changes={**stop_resolve, "suspended_until": until})
+               changes={"suspended_until": until})
         sim.later(3000, 40000)
-        clocks = _clock_fields("resolve", sim.t, max(float(remaining or 420), 1.0))
-        sim.go("resume", data=_clock_data(clocks), changes={**clocks, "suspended_until": None})
+        sim.go("resume", remaining=remaining or 420, changes={"suspended_until": None})
     window = p.resolve_for(f["complexity"])
     sim.later(window * 0.1, window * rng.choice([0.8, 0.9, 1.0, 1.0, 1.4]))
     result = rng.choice(["已现场处理完毕，并拍照留存。", "已协调相关单位整改到位，群众认可。", "已按政策办理，告知群众办理结果。"])
-    sim.go("resolve", note=result, changes={**stop_resolve, "result": result, "resolved_at": sim.t})
+    sim.go("resolve", note=result, changes={"result": result, "resolved_at": sim.t})
 
 
 def _callback(sim: Sim, p: Policy) -> None:
@@ -405,14 +394,12 @@ def _callback(sim: Sim, p: Policy) -> None:
     solved = satisfaction != Satisfaction.DISSATISFIED or rng.random() < 0.3
     data = {"contacted": True, "solved": solved, "satisfaction": satisfaction, "by": "staff"}
     if satisfaction == Satisfaction.DISSATISFIED:
-        clocks = _clock_fields("resolve", sim.t, p.resolve_for(f["complexity"]))
-        sim.go("rework", note="群众反映问题没有彻底解决，要求重新处理。", data={**data, **_clock_data(clocks)},
-               changes={**clocks, "satisfaction": satisfaction, "rework_count": f.get("rework_count", 0) + 1,
+        sim.go("rework", note="群众反映问题没有彻底解决，要求重新处理。", data=data,
+               changes={"satisfaction": satisfaction, "rework_count": f.get("rework_count", 0) + 1,
                         "resolved_at": None}, unit=community_office)
         sim.later(60, 2000)
         result = "返工后已彻底处理，群众认可。"
-        sim.go("resolve", note=result,
-               changes={**_clock_fields("resolve", None, None), "result": result, "resolved_at": sim.t})
+        sim.go("resolve", note=result, changes={"result": result, "resolved_at": sim.t})
         sim.later(30, 900)
         satisfaction = Satisfaction.BASIC
         data = {"contacted": True, "solved": True, "satisfaction": satisfaction, "by": "staff"}

@@ -6,10 +6,11 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from minqing.lib import uploads
 from minqing.lib.validation import normalize_phone, parse_id
 from minqing.org.models import Area, AreaKind, Unit
 
-from . import attachments
+from .lifecycle import Status
 from .models import (
     Category,
     Channel,
@@ -20,7 +21,6 @@ from .models import (
     TicketType,
     Urgency,
 )
-from .workflow import Status
 
 TEXT_MAX = settings.MINQING["TEXT_MAX_LENGTH"]
 
@@ -40,11 +40,11 @@ class PhotosField(forms.FileField):
         kwargs.setdefault("help_text", "可选，最多 9 张，每张不超过 10 MB（JPG/PNG/GIF/WEBP）")
         super().__init__(**kwargs)
 
-    def clean(self, data: object, initial: object = None) -> list[attachments.PreparedImage]:
+    def clean(self, data: object, initial: object = None) -> list[uploads.PreparedImage]:
         files = data if isinstance(data, list | tuple) else ([data] if data else [])
         try:
-            return attachments.prepare_images(list(files))
-        except attachments.UploadError as exc:
+            return uploads.prepare_images(list(files))
+        except uploads.UploadError as exc:
             raise ValidationError(str(exc)) from exc
 
 

@@ -10,7 +10,7 @@ from minqing.lib.crypto import EncryptedTextField
 from minqing.lib.records import AppendOnly
 from minqing.org.models import Area, Unit
 
-from .workflow import Status, event_label
+from .lifecycle import OPEN_STATUSES, Status, event_label
 
 
 class Brand(models.TextChoices):
@@ -31,6 +31,8 @@ class Channel(models.TextChoices):
     ONLINE = "online", "网上提交"
     HOTLINE_12345 = "12345", "12345工单"
     MEETING = "meeting", "议事协商"
+    OPEN311 = "open311", "Open311接口"
+    API = "api", "系统接口"
 
 
 class TicketType(models.TextChoices):
@@ -288,8 +290,6 @@ class Ticket(models.Model):
 
     @property
     def is_open(self) -> bool:
-        from .workflow import OPEN_STATUSES
-
         return self.status in OPEN_STATUSES
 
     @property
@@ -502,3 +502,23 @@ class PersonalDataView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.viewer} {self.ticket_id} {self.via}"
+
+
+class PendingEvent(models.Model):
+    """An event a consumer has not handled yet (consumers.py). Written with the event, deleted once handled."""
+
+    consumer = models.CharField("处理程序", max_length=32)
+    event = models.ForeignKey(TicketEvent, verbose_name="办理记录", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField("记录时间")
+    next_try_at = models.DateTimeField("下次处理时间", null=True, blank=True, help_text="失败后重试的时间；空：立即")
+    attempts = models.PositiveSmallIntegerField("失败次数", default=0)
+    last_error = models.TextField("最近的错误", blank=True)
+
+    class Meta:
+        verbose_name = "待处理记录"
+        verbose_name_plural = "待处理记录"
+        constraints = [models.UniqueConstraint(fields=["consumer", "event"], name="pending_once")]
+        indexes = [models.Index(fields=["consumer", "next_try_at", "event"], name="pending_due")]
+
+    def __str__(self) -> str:
+        return f"{self.consumer} {self.event_id}"

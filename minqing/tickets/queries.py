@@ -11,13 +11,12 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from minqing.accounts.scope import Scope
-from minqing.lib.crypto import lookup_hash
+from minqing.lib.crypto import lookup_hash, tracking_hash
 from minqing.lib.masking import mask_name, mask_phone
 from minqing.lib.validation import normalize_phone
 
-from .actions import tracking_hash
+from .lifecycle import CLOCK_RUNS, OPEN_STATUSES, STEPS, Clock, Status
 from .models import Ticket, TicketEvent
-from .workflow import OPEN_STATUSES, RESOLVE_CLOCK, RESPONSE_CLOCK, Status
 
 
 def _base() -> QuerySet[Ticket]:
@@ -101,13 +100,18 @@ def _mine(scope: Scope) -> Q:
 
 
 def overdue_rule(now: dt.datetime) -> Q:
-    return Q(status__in=RESPONSE_CLOCK, response_due_at__lte=now) | Q(status__in=RESOLVE_CLOCK, resolve_due_at__lte=now)
+    """THE definition of overdue: a response or resolve clock running in its status, past its due time."""
+    rule = Q(pk__in=[])
+    for clock in (Clock.RESPONSE, Clock.RESOLVE):
+        rule |= Q(status__in=CLOCK_RUNS[clock], **{f"{clock}_due_at__lte": now})
+    return rule
 
 
 def due_soon_rule(now: dt.datetime) -> Q:
-    return Q(status__in=RESPONSE_CLOCK, response_warn_at__lte=now, response_due_at__gt=now) | Q(
-        status__in=RESOLVE_CLOCK, resolve_warn_at__lte=now, resolve_due_at__gt=now
-    )
+    rule = Q(pk__in=[])
+    for clock in (Clock.RESPONSE, Clock.RESOLVE):
+        rule |= Q(status__in=CLOCK_RUNS[clock], **{f"{clock}_warn_at__lte": now, f"{clock}_due_at__gt": now})
+    return rule
 
 
 def queue(scope: Scope, name: str, *, now: dt.datetime | None = None) -> QuerySet[Ticket]:
@@ -216,35 +220,18 @@ def followed(ticket: Ticket) -> Ticket:
     return ticket
 
 
-PUBLIC_PHOTO_EVENTS = {"resolve", "resolve_on_spot"}
-
-PUBLIC_EVENTS = {
-    "create": "诉求已登记",
-    "accept": "社区已受理",
-    "dispatch": "已交由{unit}办理",
-    "redispatch": "已转交{unit}办理",
-    "escalate": "已上报{unit}协调办理",
-    "sign": "办理单位已签收",
-    "return": "重新安排办理单位",
-    "suspend": "已纳入计划，暂缓办理",
-    "resume": "恢复办理",
-    "resolve": "已办结",
-    "resolve_on_spot": "已当场办结",
-    "rework": "回访不满意，重新办理",
-    "close": "已回访，结案",
-    "reject": "不予受理",
-    "merge": "与相同诉求合并办理",
-}
+PUBLIC_PHOTO_EVENTS = {name for name, step in STEPS.items() if step.public_detail}
 
 
 def public_steps(ticket: Ticket) -> list[dict]:
     """The steps a resident may read: no staff names, no internal notes."""
     steps = []
     for e in ticket.events.select_related("to_unit").order_by("created_at", "id"):
-        if e.action not in PUBLIC_EVENTS:
+        step = STEPS.get(e.action)
+        if step is None or not step.public:
             continue
-        text = PUBLIC_EVENTS[e.action].format(unit=e.to_unit.name if e.to_unit else "上级")
-        detail = e.note if e.action in {"resolve", "resolve_on_spot", "reject"} else ""
+        text = step.public.format(unit=e.to_unit.name if e.to_unit else "上级")
+        detail = e.note if step.public_detail else ""
         steps.append({"at": e.created_at, "text": text, "detail": detail})
     return steps
 

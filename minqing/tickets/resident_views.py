@@ -16,8 +16,8 @@ from minqing.accounts.scope import scope_for
 
 from . import actions, queries
 from .forms import RatingForm, ResidentTicketForm, TrackForm
+from .lifecycle import PUBLIC_STATUS, Status
 from .models import Category, Channel, Ticket, TicketType
-from .workflow import PUBLIC_STATUS, Status
 
 
 def _remember(request: HttpRequest, ticket: Ticket) -> None:
@@ -47,13 +47,12 @@ def new(request: HttpRequest) -> HttpResponse:
             user = request.user if request.user.is_authenticated else None
             scope = scope_for(user)
             try:
-                ticket, code = actions.ticket_create(
-                    actor=None,  # residents appear as "反映人本人", never by name
+                ticket, code = actions.ticket_create(actor=None, intake=actions.Intake(  # shown as "反映人本人"
                     reporter_user=user if scope.resident and not cd["anonymous"] else None,
-                    channel=Channel.ONLINE, type=TicketType.HELP, category=cd["category"], title="",
+                    channel=Channel.ONLINE, type=TicketType.HELP, category=cd["category"],
                     text=cd["text"], area=cd["area"], address=cd["address"], anonymous=cd["anonymous"],
                     reporter_name=cd["reporter_name"], reporter_phone=cd["reporter_phone"], photos=cd["photos"],
-                )
+                ))
             except actions.ActionError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:

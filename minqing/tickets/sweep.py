@@ -1,5 +1,5 @@
 """The deadline sweep: warnings, automatic escalation of overdue requests, overdue supervision
-orders and callback reminders. `manage.py sweep --loop` runs `sweep_once` over and over.
+orders and callback reminders. `manage.py loop` runs `sweep_once` every 30 seconds.
 
 It finds work through indexes (tickets.next_check_at, the waiting-orders partial index), so a pass
 costs what is due, not what is stored. Each batch is one transaction claimed row by row with a
@@ -20,9 +20,9 @@ from minqing.notifications.actions import messages_requeue_stale
 from . import deadlines
 from .actions import supervision_mark_overdue, ticket_mark_overdue
 from .announce import community_office, sms_reporters, tell
+from .lifecycle import CHECKPOINTS, Status, To
 from .models import SupervisionOrder, Ticket
 from .signals import sweep_done
-from .workflow import Status
 
 BATCH = 200
 
@@ -87,13 +87,20 @@ def _check(ticket: Ticket, now: dt.datetime, result: SweepResult) -> None:
     if overdue:
         _escalate(ticket, overdue, now, result)
     elif warned:
-        label = "受理/签收" if warned[0] == "response" else "办结"
-        tell([ticket.handling_unit], ticket, f"即将超期（{label}）", kind="warning")
+        _tick(ticket, f"{warned[0]}_warn")
         result.warnings += 1
     if "callback_due" in hits and ticket.status == Status.RESOLVED:
-        tell([community_office(ticket)], ticket, "回访已到期，请尽快回访", kind="callback_due")
-        sms_reporters(ticket, "callback", "您反映的问题（{number}）已办结，请对办理结果进行评价：{link}")
+        _tick(ticket, "callback_due")
         result.callbacks += 1
+
+
+def _tick(ticket: Ticket, name: str) -> None:
+    """What lifecycle.CHECKPOINTS declares for a warning or a callback falling due."""
+    point = CHECKPOINTS[name]
+    units = [community_office(ticket) if to == To.COMMUNITY else ticket.handling_unit for to in point.notice.to]
+    tell(units, ticket, point.notice.title, kind=name)
+    if point.sms is not None:
+        sms_reporters(ticket, point.sms)
 
 
 def _escalate(ticket: Ticket, clocks: list[str], now: dt.datetime, result: SweepResult) -> None:

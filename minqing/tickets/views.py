@@ -14,7 +14,6 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -25,18 +24,8 @@ from minqing.org.models import Area, AreaKind, Unit, UnitKind
 from . import actions, deadlines, queries
 from . import forms as f
 from .forms import DecideForm, ReplyForm
+from .lifecycle import STEPS, Step, may
 from .models import ExtensionRequest, SupervisionOrder, Ticket, TicketAttachment
-from .workflow import (
-    OPEN_STATUSES,
-    TRANSITIONS,
-    Status,
-    allowed_transitions,
-    can_add_progress,
-    can_mark_exemplary,
-    can_remind,
-    can_request_extension,
-    can_supervise,
-)
 
 PAGE_SIZE = 30
 
@@ -48,71 +37,18 @@ def _staff_scope(request: HttpRequest) -> Scope:
     return scope
 
 
-def _clocks(ticket: Ticket, now: Any) -> list[deadlines.Clock]:
-    result = []
-    if ticket.status in {Status.RECEIVED, Status.ASSIGNED}:
-        label = "受理时限" if ticket.status == Status.RECEIVED else "签收时限"
-        c = deadlines.clock(label=label, started_at=ticket.response_started_at, due_at=ticket.response_due_at, now=now)
-        if c:
-            result.append(c)
-    if ticket.status in {Status.ASSIGNED, Status.IN_PROGRESS}:
-        c = deadlines.clock(label="办结时限", started_at=ticket.resolve_started_at, due_at=ticket.resolve_due_at, now=now)
-        if c:
-            result.append(c)
-    return result
-
-
 @dataclass
 class Row:
     ticket: Ticket
-    clocks: list[deadlines.Clock]
+    clocks: list[deadlines.Countdown]
 
 
-def _rows(tickets: Any, now: Any) -> list[Row]:
-    return [Row(t, _clocks(t, now)) for t in tickets]
+def rows(tickets: Any, now: Any) -> list[Row]:
+    return [Row(t, deadlines.shown(t, now)) for t in tickets]
 
 
-def _page(request: HttpRequest, qs: Any) -> Any:
+def page_of(request: HttpRequest, qs: Any) -> Any:
     return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-@login_required
-def workbench(request: HttpRequest) -> HttpResponse:
-    scope = scope_for(request.user)
-    if scope.resident and not scope.is_staff:
-        return redirect("resident_mine")
-    if not (scope.is_staff or scope.admin):
-        return render(request, "tickets/no_role.html")
-    now = timezone.now()
-    counts = queries.queue_counts(scope, now=now)
-    return render(
-        request,
-        "tickets/workbench.html",
-        {
-            "queues": [(name, label, counts[name]) for name, label in queries.QUEUES.items()],
-            "due_soon": _rows(queries.queue(scope, "due_soon", now=now)[:8], now),
-            "overdue": _rows(queries.queue(scope, "overdue", now=now)[:8], now),
-            "open_count": queries.visible_tickets(scope).filter(status__in=OPEN_STATUSES).count(),
-            "figures": _month_figures(scope),
-        },
-    )
-
-
-def _month_figures(scope: Scope) -> list[tuple[str, str, str]]:
-    """This month's figures for the viewer's scope: the same ones, computed the same way, as 考核评价."""
-    from minqing.evaluation import views as evaluation
-    from minqing.evaluation.figures import figures, period_of
-
-    month = period_of("month", timezone.localdate())
-    f = figures(evaluation.allowed_for(scope).base, month, median=False)
-    params = f"period=month&date={month.start:%Y-%m-%d}"
-    out = []
-    for name, label in [("received", "本月收到"), ("response_rate", "本月响应率"), ("ontime_rate", "本月按期办结率"),
-                        ("satisfaction_rate", "本月满意率")]:
-        metric = evaluation.METRIC[name]
-        out.append((label, evaluation.fmt(metric, f.metric(name)),
-                    f"{reverse('evaluation_requests')}?{params}&fact={metric.fact}"))
-    return out
 
 
 @login_required
@@ -121,12 +57,12 @@ def queue_view(request: HttpRequest, name: str) -> HttpResponse:
     if name not in queries.QUEUES:
         raise Http404
     now = timezone.now()
-    page = _page(request, queries.queue(scope, name, now=now))
+    page = page_of(request, queries.queue(scope, name, now=now))
     bulk = BULK.get(name)
     return render(
         request,
         "tickets/list.html",
-        {"title": queries.QUEUES[name], "queue": name, "page": page, "rows": _rows(page, now),
+        {"title": queries.QUEUES[name], "queue": name, "page": page, "rows": rows(page, now),
          "counts": queries.queue_counts(scope, now=now), "bulk": bulk,
          "bulk_units": Unit.objects.filter(active=True, kind__in=BULK_UNIT_KINDS).order_by("kind", "name")
          if bulk == "dispatch" else None},
@@ -185,7 +121,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     form = f.SearchForm(request.GET or None, areas=queries.areas_for(scope))
     filters = form.cleaned_data if form.is_valid() else {}
-    page = _page(request, queries.search(scope, filters, now=now))
+    page = page_of(request, queries.search(scope, filters, now=now))
     params = request.GET.copy()
     params.pop("page", None)
     sort_params = params.copy()
@@ -193,7 +129,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "tickets/list.html",
-        {"title": "事项查询", "form": form, "page": page, "rows": _rows(page, now), "query": params.urlencode(),
+        {"title": "事项查询", "form": form, "page": page, "rows": rows(page, now), "query": params.urlencode(),
          "sort_query": sort_params.urlencode(), "sort": filters.get("sort") or "-created"},
     )
 
@@ -207,12 +143,12 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             cd = form.cleaned_data
             try:
-                ticket, code = actions.ticket_create(
-                    actor=request.user, channel=cd["channel"], type=cd["type"], category=cd["category"],
-                    title=cd["title"], text=cd["text"], area=cd["area"], address=cd["address"],
-                    urgency=cd["urgency"], anonymous=cd["anonymous"], reporter_name=cd["reporter_name"],
+                ticket, code = actions.ticket_create(actor=request.user, intake=actions.Intake(
+                    channel=cd["channel"], type=cd["type"], category=cd["category"], title=cd["title"],
+                    text=cd["text"], area=cd["area"], address=cd["address"], urgency=cd["urgency"],
+                    anonymous=cd["anonymous"], reporter_name=cd["reporter_name"],
                     reporter_phone=cd["reporter_phone"], photos=cd["photos"],
-                )
+                ))
             except actions.ActionError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
@@ -252,27 +188,26 @@ def _visible_or_404(scope: Scope, number: str) -> Ticket:
     return ticket
 
 
+# The request page's buttons, one per `button` of lifecycle.STEPS (close and rework share "回访").
+BUTTONS: dict[str, Step] = {}
+for _step in STEPS.values():
+    if _step.button:
+        BUTTONS.setdefault(_step.button, _step)
+
+
 def _buttons(scope: Scope, ticket: Ticket) -> list[dict]:
     buttons = []
-    seen_callback = False
-    for t in allowed_transitions(scope, ticket):
-        if t.name in {"close", "rework"}:
-            if not seen_callback:
-                buttons.append({"action": "callback", "label": "回访", "style": "primary"})
-                seen_callback = True
+    for name, step in BUTTONS.items():
+        if not may(scope, ticket, step.name):
             continue
-        buttons.append({"action": t.name, "label": t.label, "style": t.style})
-    if can_add_progress(scope, ticket):
-        buttons.append({"action": "progress", "label": "填写进展", "style": "default"})
-    if can_request_extension(scope, ticket):
-        buttons.append({"action": "extend", "label": "申请延期", "style": "default"})
-    if can_remind(scope, ticket):
-        buttons.append({"action": "remind", "label": "催办", "style": "default"})
-    if can_supervise(scope, ticket):
-        buttons.append({"action": "supervise", "label": "督办", "style": "danger"})
-    if can_mark_exemplary(scope, ticket):
-        buttons.append({"action": "exemplary", "label": "典型案例（修改）" if ticket.exemplary else "列为典型案例",
-                        "style": "default"})
+        if name == "extend" and not actions.can_request_extension(scope, ticket):
+            continue
+        label = step.button_label or step.label
+        if name == "exemplary" and ticket.exemplary:
+            label = "典型案例（修改）"
+        elif name == "exemplary":
+            label = "列为典型案例"
+        buttons.append({"action": name, "label": label, "style": step.style})
     return buttons
 
 
@@ -292,7 +227,7 @@ def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
             "ticket": ticket,
             "reporter": actions.reporter_shown(scope=scope, ticket=ticket, via="事项页面"),
             "data_views": ticket.data_views.select_related("viewer")[:20] if scope.district else None,
-            "clocks": _clocks(ticket, now),
+            "clocks": deadlines.shown(ticket, now),
             "buttons": _buttons(scope, ticket),
             "events": events,
             "duplicates": ticket.duplicates.all(),
@@ -393,8 +328,6 @@ ACTION_VIEWS: dict[str, ActionView] = {
                             "典型案例已更新，将收入年度案例汇编。",
                             "案例简介会印入年度案例汇编：写清问题、办理过程和效果，不要写群众姓名、电话、门牌号。"),
 }
-EXTRA_LABELS = {"callback": "回访", "progress": "填写进展", "extend": "申请延期", "remind": "催办", "supervise": "督办",
-                "exemplary": "典型案例"}
 
 
 @login_required
@@ -404,7 +337,7 @@ def ticket_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     spec = ACTION_VIEWS.get(action)
     if spec is None:
         raise Http404
-    label = EXTRA_LABELS.get(action) or TRANSITIONS[action].label
+    label = BUTTONS[action].button_label or BUTTONS[action].label
     allowed = {b["action"] for b in _buttons(scope, ticket)}
     if action not in allowed:
         messages.error(request, f"事项 {ticket.number} 当前为“{ticket.get_status_display()}”，您不能执行“{label}”。")
@@ -517,6 +450,6 @@ def supervision(request: HttpRequest) -> HttpResponse:
         "to_reply": to_reply.select_related(*related).order_by("reply_due_at")[:100],
         "issued": issued.select_related(*related).order_by("-issued_at")[:100],
         "pending": pending.select_related("ticket", "unit", "requested_by").order_by("requested_at")[:100],
-        "supervised": _rows(supervised[:100], now),
+        "supervised": rows(supervised[:100], now),
         "now": now,
     })

@@ -16,8 +16,8 @@ from django.utils import timezone
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold
 
+from minqing.tickets.lifecycle import OPEN_STATUSES, Status
 from minqing.tickets.models import Category, Ticket
-from minqing.tickets.workflow import OPEN_STATUSES, Status
 
 from .cluster import cluster
 from .engine import TextClassifier
@@ -116,7 +116,7 @@ def suggestion_record(text: str, proposals: list[Proposal]) -> Suggestion | None
 
 def suggestion_link(ticket: Ticket) -> Suggestion | None:
     """When a request is registered, record whether the suggestion shown for its text was taken."""
-    since = timezone.now() - dt.timedelta(hours=6)
+    since = ticket.created_at - dt.timedelta(hours=6)
     s = (Suggestion.objects.filter(digest=digest(ticket.text), ticket=None, created_at__gte=since)
          .order_by("-created_at").first())
     if s is None:

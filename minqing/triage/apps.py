@@ -9,4 +9,4 @@ class TriageConfig(AppConfig):
     verbose_name = "智能分拨"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import consumers  # noqa: F401 - registers the consumer

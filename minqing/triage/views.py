@@ -19,7 +19,7 @@ from minqing.org.models import Area
 from minqing.tickets import queries
 from minqing.tickets.actions import urgency_hits
 from minqing.tickets.forms import TicketForm
-from minqing.tickets.workflow import TRANSITIONS, actor_matches
+from minqing.tickets.lifecycle import may
 
 from . import actions
 from .models import Suggestion
@@ -66,7 +66,7 @@ def duplicates(request: HttpRequest, number: str) -> HttpResponse:
     found = actions.duplicates_for(text=ticket.text, street_id=ticket.street_id, community_id=ticket.community_id,
                                    compound_id=ticket.compound_id, exclude=ticket.pk)
     visible = set(queries.visible_tickets(scope).filter(pk__in=[t.pk for t, _ in found]).values_list("pk", flat=True))
-    can_merge = ticket.status in TRANSITIONS["merge"].sources and actor_matches(TRANSITIONS["merge"].actor, scope, ticket)
+    can_merge = may(scope, ticket, "merge")
     return render(request, "triage/_duplicates.html", {
         "ticket": ticket, "found": [(t, s) for t, s in found if t.pk in visible], "can_merge": can_merge,
     })

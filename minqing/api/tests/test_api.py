@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.test import Client
 
 from minqing.api.models import ApiToken
+from minqing.tickets.lifecycle import Status
 from minqing.tickets.models import Ticket
-from minqing.tickets.workflow import Status
 
 
 @pytest.fixture
@@ -124,8 +124,9 @@ def test_webhooks_get_signed_status_changes_through_the_worker_outbox(cast) -> N
     from http.server import BaseHTTPRequestHandler, HTTPServer
 
     from minqing.api.models import Webhook
-    from minqing.notifications.actions import message_deliver
+    from minqing.conftest import settle
     from minqing.notifications.models import OutboundMessage
+    from minqing.notifications.tasks import message_deliver
     from minqing.tickets import actions
 
     got: list[tuple[dict, str, bytes]] = []
@@ -145,6 +146,7 @@ def test_webhooks_get_signed_status_changes_through_the_worker_outbox(cast) -> N
     try:
         Webhook.objects.create(name="12345平台", url=f"http://127.0.0.1:{server.server_port}/hook", secret="s3cret")
         t = actions.ticket_accept(ticket=cast.new_ticket(), actor=cast.shequ)
+        settle()
         messages = OutboundMessage.objects.filter(channel="webhook").order_by("id")
         assert messages.count() == 2  # created, accepted
         for m in messages:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from minqing.conftest import settle
 from minqing.tickets import actions, sweep
 from minqing.tickets.models import Ticket
 
@@ -17,6 +18,12 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 def at(m: int, d: int, hh: int = 9, mm: int = 0) -> dt.datetime:
     return dt.datetime(2026, m, d, hh, mm, tzinfo=TZ)
+
+
+def loop_pass() -> sweep.SweepResult:
+    """What `manage.py loop` does: the consumers catch up with the log (every second), then the sweep."""
+    settle()
+    return sweep.sweep_once()
 
 
 @dataclass
@@ -61,7 +68,7 @@ def week(cast) -> Week:  # noqa: ANN001
     t["T7"] = step(at(11, 30, 11), actions.ticket_return, ticket=t["T7"], actor=bumen, note="不属于本单位职责。")
     t["T7"] = step(at(11, 30, 11, 30), actions.ticket_dispatch, ticket=t["T7"], actor=shequ, unit=zj)
     t["T7"] = step(at(11, 30, 14, 30), actions.ticket_sign, ticket=t["T7"], actor=zhujian)
-    step(at(12, 1, 9, 30), sweep.sweep_once)  # T8's response clock (due Tue 09:00) runs out
+    step(at(12, 1, 9, 30), loop_pass)  # T8's response clock (due Tue 09:00) runs out
     t["T2"] = step(at(12, 1, 11), actions.ticket_sign, ticket=t["T2"], actor=bumen)
     t["T3"] = step(at(12, 1, 14, 30), actions.ticket_suspend, ticket=t["T3"], actor=bumen, note="等材料。",
                    until=dt.date(2026, 12, 20))
@@ -76,10 +83,11 @@ def week(cast) -> Week:  # noqa: ANN001
     t["T3"] = step(at(12, 3, 9), actions.ticket_callback, ticket=t["T3"], actor=shequ, contacted=True, solved=False,
                    satisfaction="dissatisfied", note="还是漏水。")
     t["T3"] = step(at(12, 3, 10), actions.ticket_resolve, ticket=t["T3"], actor=bumen, result="重新处理。")
-    step(at(12, 7, 12), sweep.sweep_once)  # T7's resolution clock at 住建局 (due Mon 11:30) runs out
+    step(at(12, 7, 12), loop_pass)  # T7's resolution clock at 住建局 (due Mon 11:30) runs out
     t["T2"] = step(at(12, 8, 9), actions.ticket_resolve, ticket=t["T2"], actor=bumen, result="配件到货已更换。")
     t["T2"] = step(at(12, 9, 9), actions.ticket_callback, ticket=t["T2"], actor=shequ, contacted=True, solved=True,
                    satisfaction="basic")
     t["T3"] = step(at(12, 9, 9), actions.ticket_callback, ticket=t["T3"], actor=shequ, contacted=True, solved=True,
                    satisfaction="satisfied")
+    settle()
     return Week(tickets=t)

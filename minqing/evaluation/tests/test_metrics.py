@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from minqing.conftest import settle
 from minqing.evaluation import facts
 from minqing.evaluation.figures import Period, figures, period_of, totals
 from minqing.evaluation.models import Fact, Rollup
@@ -102,11 +103,12 @@ def test_the_verify_command_exits_non_zero_on_a_difference(week) -> None:  # noq
 def test_a_bulk_intake_counts_like_one_at_a_time(cast) -> None:  # noqa: ANN001
     from minqing.tickets import actions
 
-    rows = [{"channel": "12345", "type": "help", "category": cast.category(), "title": "", "area": cast.compound_a,
-             "text": f"第{i}号楼门口路灯不亮，晚上看不见路。", "reporter_name": "张大妈", "reporter_phone": "13812345678"}
-            for i in range(5)]
-    made = actions.ticket_create_many(actor=cast.shequ, rows=rows, cache=actions.IntakeCache())
+    intakes = [actions.Intake(channel="12345", category=cast.category(), area=cast.compound_a,
+                              text=f"第{i}号楼门口路灯不亮，晚上看不见路。", reporter_name="张大妈",
+                              reporter_phone="13812345678") for i in range(5)]
+    made = actions.ticket_create_many(actor=cast.shequ, intakes=intakes, cache=actions.IntakeCache())
     assert len(made) == 5
+    settle()
     assert figures({"community": cast.community_a.pk}, YEAR).received == 5
     assert facts.verify() == []
 
@@ -131,6 +133,7 @@ def test_a_late_request_stays_late_through_suspension(cast) -> None:  # noqa: AN
         t = actions.ticket_resume(ticket=t, actor=cast.bumen)
     with time_machine.travel(at(12, 21, 10), tick=False):
         actions.ticket_resolve(ticket=t, actor=cast.bumen, result="已修好。")
+    settle()
     f = figures({}, YEAR)
     assert (f.resolve_ok, f.resolve_due) == (0, 1)  # late once: not again after resuming, not on time either
     assert facts.verify() == []

@@ -11,12 +11,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from minqing.conftest import image_file
+from minqing.conftest import image_file, settle
+from minqing.lib.errors import ActionError, Forbidden
 from minqing.meetings import actions, queries
 from minqing.meetings.models import Meeting, MeetingEvent, Motion, Participant, Resolution
 from minqing.notifications.models import Notification, OutboundMessage
 from minqing.tickets import actions as ticket_actions
-from minqing.tickets.actions import ActionError, Forbidden
 
 NOW = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 
@@ -153,6 +153,7 @@ def test_a_request_on_the_agenda_is_resolved_through_the_meeting(cast, frozen) -
     ticket_actions.ticket_sign(ticket=ticket, actor=cast.wuye)
     frozen.shift(dt.timedelta(days=5))
     ticket_actions.ticket_resolve(ticket=ticket, actor=cast.wuye, result="12个充电桩已装好通电")
+    settle()  # the meetings consumer completes the resolution once the request's step has committed
     r.refresh_from_db()
     assert r.done_at is not None and r.on_time is True and r.state == "按期完成"
     fig = queries.figures(Meeting.objects.all(), today=timezone.localdate())

@@ -12,10 +12,12 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from minqing.notifications.actions import message_deliver, notify
+from minqing.conftest import settle
+from minqing.notifications.actions import notify
 from minqing.notifications.models import MessageStatus, Notification, OutboundMessage, Preference
+from minqing.notifications.tasks import message_deliver
 from minqing.tickets import actions
-from minqing.tickets.workflow import Status
+from minqing.tickets.lifecycle import Status
 
 
 def run_worker() -> None:
@@ -56,6 +58,8 @@ def gateway():  # noqa: ANN201
 @worker_test
 def test_the_worker_sends_the_residents_sms_through_the_console_backend(cast) -> None:
     t = actions.ticket_accept(ticket=cast.new_ticket(), actor=cast.shequ)
+    assert not OutboundMessage.objects.exists()  # the step commits first; the notices consumer queues the SMS
+    settle()
     message = OutboundMessage.objects.get(template="accepted")
     assert message.status == MessageStatus.QUEUED  # nothing is sent inside the request
     run_worker()
@@ -70,6 +74,7 @@ def test_the_http_gateway_gets_number_template_and_key(cast, gateway, settings) 
                             "URL": f"http://127.0.0.1:{gateway.server_port}/send", "KEY": "k-123",
                             "TEMPLATE_IDS": {"accepted": "SMS_0001"}}
     t = actions.ticket_accept(ticket=cast.new_ticket(), actor=cast.shequ)
+    settle()
     run_worker()
     [sent] = Gateway.received
     assert sent["to"] == "13812345678" and sent["template_id"] == "SMS_0001" and sent["auth"] == "Bearer k-123"
@@ -83,6 +88,7 @@ def test_a_failing_gateway_is_retried_and_never_blocks_the_change(cast, gateway,
     Gateway.status = 503
     t = actions.ticket_accept(ticket=cast.new_ticket(), actor=cast.shequ)
     assert t.status == Status.REGISTERED  # the change stands whatever the gateway does
+    settle()
     message = OutboundMessage.objects.get(template="accepted")
     assert message_deliver(message_id=message.pk) == "retry"
     message.refresh_from_db()
@@ -99,6 +105,7 @@ def test_after_five_failures_a_message_is_marked_failed(cast, settings) -> None:
     settings.MINQING_SMS = {"BACKEND": "minqing.notifications.backends.HttpSMSBackend",
                             "URL": "http://127.0.0.1:9/unreachable", "KEY": "k", "TIMEOUT": 1}
     actions.ticket_accept(ticket=cast.new_ticket(), actor=cast.shequ)
+    settle()
     message = OutboundMessage.objects.get(template="accepted")
     results = [message_deliver(message_id=message.pk) for _ in range(5)]
     assert results == ["retry"] * 4 + ["failed"]
@@ -123,6 +130,7 @@ def test_staff_get_sms_or_email_only_by_preference(cast) -> None:
 def test_inbox_shows_unread_count_and_marks_read(cast) -> None:
     t = actions.ticket_accept(ticket=cast.new_ticket(), actor=cast.shequ)
     actions.ticket_dispatch(ticket=t, actor=cast.shequ, unit=cast.unit("区城市管理行政执法局"))
+    settle()
     c = Client()
     c.force_login(cast.bumen)
     page = c.get("/").content.decode()
@@ -143,6 +151,7 @@ def test_a_message_whose_worker_died_mid_send_is_queued_again_by_the_sweep(cast,
     from django.utils import timezone
 
     from minqing.notifications import actions as outbox
+    from minqing.notifications import tasks
     from minqing.notifications.models import OutboundMessage
     from minqing.tickets.sweep import sweep_once
 
@@ -152,19 +161,19 @@ def test_a_message_whose_worker_died_mid_send_is_queued_again_by_the_sweep(cast,
         def send(self, **kwargs: object) -> str:
             raise KeyboardInterrupt("worker killed")  # not an error the delivery handles: the process is gone
 
-    original = outbox.sms_backend
-    outbox.sms_backend = lambda: Dies()
+    original = tasks.sms_backend
+    tasks.sms_backend = lambda: Dies()
     try:
         with pytest.raises(KeyboardInterrupt):
-            outbox.message_deliver(message_id=m.pk)
+            tasks.message_deliver(message_id=m.pk)
     finally:
-        outbox.sms_backend = original
+        tasks.sms_backend = original
     m.refresh_from_db()
     assert (m.status, m.attempts) == ("queued", 1) and m.next_try_at > timezone.now()  # held by the dead worker
     assert sweep_once().requeued == 0  # not yet: the lease has not run out
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=25)):
         assert sweep_once().requeued == 1
         assert sweep_once().requeued == 0  # queued once, not on every pass
-        assert outbox.message_deliver(message_id=m.pk) == "sent"
+        assert tasks.message_deliver(message_id=m.pk) == "sent"
     m.refresh_from_db()
     assert m.status == "sent" and m.next_try_at is None and OutboundMessage.objects.count() == 1

@@ -7,9 +7,9 @@ from django.core.management import call_command
 from django.db import connections
 
 from minqing.conftest import build_cast, image_file
+from minqing.lib.uploads import prepare_images
 from minqing.ops.backup import row_counts
 from minqing.tickets import actions
-from minqing.tickets.attachments import prepare_images
 from minqing.tickets.models import Ticket, TicketAttachment
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -18,9 +18,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_backup_wipe_restore_gives_back_the_same_data(tmp_path, settings) -> None:  # noqa: ANN001
     cast = build_cast()
     for i in range(3):
-        actions.ticket_create(actor=cast.wangge, channel="visit", type="help", category=cast.category(), title="",
-                              text=f"3号楼楼道灯坏了第{i}回", area=cast.compound_a, reporter_name="王大爷",
-                              reporter_phone="13912345678", photos=prepare_images([image_file()]))
+        actions.ticket_create(actor=cast.wangge, intake=actions.Intake(
+            channel="visit", category=cast.category(), text=f"3号楼楼道灯坏了第{i}回", area=cast.compound_a,
+            reporter_name="王大爷", reporter_phone="13912345678", photos=prepare_images([image_file()])))
     before = row_counts()
     photo = TicketAttachment.objects.first()
     photo_bytes = photo.file.read()

@@ -71,7 +71,7 @@ def test_two_servers_two_workers_two_sweeps_do_no_double_work(capsys) -> None:  
     servers = [start([sys.executable, "-m", "gunicorn", "minqing.wsgi", "--bind", f"127.0.0.1:{p}", "--workers", "1",
                       "--log-level", "warning"]) for p in ports]
     workers = [start([*python, "db_worker", "--no-reload", "--interval", "0.5"]) for _ in range(2)]
-    sweeps = [start([*python, "sweep", "--loop", "--interval", "1"]) for _ in range(2)]
+    sweeps = [start([*python, "loop", "--interval", "1"]) for _ in range(2)]
     everyone = servers + workers + sweeps
     try:
         for p in ports:

@@ -11,10 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from openpyxl import Workbook
 
+from minqing.lib.errors import ActionError, Conflict, Forbidden
 from minqing.org.models import Area, PartyOrganisation, Seat, Unit
 from minqing.partnership import actions, queries
 from minqing.partnership.models import Need, Project, ProjectEvent, Wish
-from minqing.tickets.actions import ActionError, Conflict, Forbidden
 
 TODAY = dt.date(2026, 11, 30)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import template
 from django.utils.html import format_html
 
-from minqing.tickets.workflow import Status
+from minqing.tickets.lifecycle import Status
 
 register = template.Library()
 

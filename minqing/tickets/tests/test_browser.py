@@ -14,8 +14,8 @@ import pytest
 from django.db import connections
 
 from minqing.conftest import build_cast
+from minqing.tickets.lifecycle import Status
 from minqing.tickets.models import Ticket
-from minqing.tickets.workflow import Status
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

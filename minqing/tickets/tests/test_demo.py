@@ -10,8 +10,8 @@ import time_machine
 from django.core.management import call_command
 
 from minqing.tickets import demo
+from minqing.tickets.lifecycle import TRANSITIONS, Status, is_allowed_step
 from minqing.tickets.models import Ticket, TicketEvent
-from minqing.tickets.workflow import TRANSITIONS, Status, is_allowed_step
 
 NOW = dt.datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 

@@ -14,9 +14,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from minqing.conftest import image_file
+from minqing.lib.uploads import UploadError, prepare_images
 from minqing.org.models import Area
 from minqing.tickets import actions
-from minqing.tickets.attachments import UploadError, prepare_images
 from minqing.tickets.models import CalendarDay, Category, DeadlinePolicy, Ticket, TicketAttachment, TicketCounter
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -117,11 +117,11 @@ def test_staff_cannot_record_outside_their_area(cast) -> None:
 
 
 def test_anonymous_reports_keep_nothing_that_identifies_the_reporter(cast) -> None:
-    t, code = actions.ticket_create(
-        actor=None, channel="online", type="complaint", category=cast.category(), title="", text="楼下烧烤摊吵到半夜两点。",
+    t, code = actions.ticket_create(actor=None, intake=actions.Intake(
+        channel="online", type="complaint", category=cast.category(), text="楼下烧烤摊吵到半夜两点。",
         area=cast.compound_a, anonymous=True, reporter_name="王五", reporter_phone="13811112222",
         reporter_user=cast.jumin,
-    )
+    ))
     assert re.fullmatch(r"\d{8}", code)
     t.refresh_from_db()
     assert (t.reporter_name, t.reporter_phone, t.reporter_user, t.created_by) == ("", "", None, None)
@@ -157,13 +157,13 @@ def test_too_large_or_too_many_photos_are_refused(cast, settings) -> None:
 
 def test_a_failed_action_leaves_no_photo_file_behind(cast, monkeypatch) -> None:
     prepared = prepare_images([image_file(), image_file("b.png", fmt="PNG")])
-    original = actions._record
+    from minqing.tickets import consumers
 
-    def failing_record(**kwargs):  # noqa: ANN003, ANN202
-        original(**kwargs)
+    def failing_enqueue(events):  # noqa: ANN001, ANN202
+        assert media_files(), "the photos are stored before the step's last write"
         raise RuntimeError("database went away after the files were written")
 
-    monkeypatch.setattr(actions, "_record", failing_record)
+    monkeypatch.setattr(consumers, "enqueue", failing_enqueue)
     count = Ticket.objects.count()
     with pytest.raises(RuntimeError):
         cast.new_ticket(photos=prepared)

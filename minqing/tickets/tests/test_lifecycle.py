@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from minqing.tickets import actions
+from minqing.tickets.lifecycle import TRANSITIONS, Status, is_allowed_step
 from minqing.tickets.models import Disposition, RejectReason, Satisfaction, Ticket, TicketEvent
-from minqing.tickets.workflow import TRANSITIONS, Status, is_allowed_step
 
 
 def statuses(ticket: Ticket) -> list[tuple[str, str, str]]:

@@ -6,8 +6,8 @@ from django.test import Client
 from django.urls import reverse
 
 from minqing.tickets import actions
+from minqing.tickets.lifecycle import Status
 from minqing.tickets.models import Ticket
-from minqing.tickets.workflow import Status
 
 
 def resident_form(cast, **changes) -> dict:  # noqa: ANN001
@@ -126,7 +126,7 @@ def test_a_signed_in_resident_is_never_named_to_staff(cast) -> None:
 
 def test_residents_see_result_photos_but_not_progress_photos(cast) -> None:
     from minqing.conftest import image_file
-    from minqing.tickets.attachments import prepare_images
+    from minqing.lib.uploads import prepare_images
     from minqing.tickets.models import TicketAttachment
 
     c = Client()

@@ -48,10 +48,10 @@ def test_a_department_keeps_seeing_what_it_returned(cast, tickets) -> None:
 
 
 def test_residents_see_their_own_requests(cast) -> None:
-    mine, _ = actions.ticket_create(
-        actor=None, reporter_user=cast.jumin, channel="online", type="help", category=cast.category(),
-        title="", text="楼道灯不亮好几天了。", area=cast.compound_a, reporter_name="杨永红", reporter_phone="13900000011",
-    )
+    mine, _ = actions.ticket_create(actor=None, intake=actions.Intake(
+        reporter_user=cast.jumin, channel="online", category=cast.category(), text="楼道灯不亮好几天了。",
+        area=cast.compound_a, reporter_name="杨永红", reporter_phone="13900000011",
+    ))
     cast.new_ticket()
     assert seen(cast, "jumin") == {mine.number}
 

@@ -17,8 +17,8 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, 
 
 from minqing.accounts.scope import scope_for
 from minqing.tickets import actions, sweep
+from minqing.tickets.lifecycle import TRANSITIONS, allowed_transitions, is_allowed_step
 from minqing.tickets.models import Ticket
-from minqing.tickets.workflow import TRANSITIONS, allowed_transitions, is_allowed_step
 
 PEOPLE = ["wangge", "shequ", "shequ_b", "jiedao", "jiedao_b", "bumen", "zhujian", "wuye", "duban", "jumin"]
 UNITS = ["瓜州路社区居委会", "西湖街道办事处", "区城市管理行政执法局", "区住建局", "东方物业"]

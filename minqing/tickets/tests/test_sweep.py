@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from minqing.conftest import settle
 from minqing.notifications.models import Notification, OutboundMessage
 from minqing.tickets import actions, sweep
+from minqing.tickets.actions import core
+from minqing.tickets.lifecycle import Status
 from minqing.tickets.models import CalendarDay, EscalationRule, SupervisionOrder, Ticket, TicketEvent
-from minqing.tickets.workflow import Status
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -27,6 +29,7 @@ def run_sweep(moment: dt.datetime) -> sweep.SweepResult:
 
 
 def notices(user, kind: str | None = None) -> list[str]:  # noqa: ANN001
+    settle()
     qs = Notification.objects.filter(recipient=user)
     if kind:
         qs = qs.filter(kind=kind)
@@ -45,7 +48,7 @@ def test_warning_then_escalation_once_across_a_weekend(cast) -> None:
     assert t.next_check_at.astimezone(TZ) == at(2026, 11, 30, 17, 6)  # 80 % of the response clock
     assert run_sweep(at(2026, 11, 30, 17, 0)).checked == 0
     assert run_sweep(at(2026, 11, 30, 17, 10)).warnings == 1
-    assert notices(cast.bumen, "warning") == [f"即将超期（受理/签收）：{t.number}"]
+    assert notices(cast.bumen, "response_warn") == [f"即将超期（受理/签收）：{t.number}"]
     with time_machine.travel(at(2026, 11, 30, 17, 20), tick=False):
         t = actions.ticket_sign(ticket=t, actor=cast.bumen)
     # Resolution: 5 working days from Monday 09:00 → Monday 09:00; 80 % on Friday 09:00.
@@ -133,8 +136,7 @@ def test_an_action_racing_the_sweep_loses_cleanly(cast) -> None:
     run_sweep(at(2026, 12, 1, 10))  # escalates the response clock, moving next_check_at
     # An action that read the request before the sweep moved it must not write over the sweep.
     with pytest.raises(actions.Conflict):
-        actions._apply(current=stale, name="sign", actor=cast.bumen, actor_unit=None,
-                       at=at(2026, 12, 1, 10, 1), changes={})
+        core.apply(current=stale, name="sign", actor=cast.bumen, actor_unit=None, at=at(2026, 12, 1, 10, 1))
     with time_machine.travel(at(2026, 12, 1, 10, 2), tick=False):
         t = actions.ticket_sign(ticket=t, actor=cast.bumen)  # a fresh read succeeds
     assert t.status == Status.IN_PROGRESS and t.events.filter(action="overdue").count() == 1
@@ -145,6 +147,7 @@ def test_reporter_gets_sms_on_accept_resolve_and_when_the_callback_is_due(cast) 
         t = cast.new_ticket()
         t = actions.ticket_accept(ticket=t, actor=cast.shequ)
         t = actions.ticket_resolve_on_spot(ticket=t, actor=cast.shequ, result="已修好")
+    settle()
     sms = list(OutboundMessage.objects.filter(to="13812345678").order_by("id").values_list("template", "body"))
     assert [s[0] for s in sms] == ["accepted", "resolved"]
     assert t.number in sms[0][1] and f"/r/track/?n={t.number}" in sms[0][1]

@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from minqing.conftest import image_file
 from minqing.tickets import actions
+from minqing.tickets.lifecycle import Status
 from minqing.tickets.models import Ticket, TicketAttachment
-from minqing.tickets.workflow import Status
 
 
 def client_for(user) -> Client:  # noqa: ANN001
@@ -153,7 +153,7 @@ def test_search_filters_and_free_text(cast) -> None:
 
 
 def test_attachments_are_served_only_to_those_who_may_see_the_request(cast) -> None:
-    from minqing.tickets.attachments import prepare_images
+    from minqing.lib.uploads import prepare_images
 
     t = cast.new_ticket(photos=prepare_images([image_file()]))
     att = TicketAttachment.objects.get(ticket=t)

@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
+from minqing.conftest import settle
 from minqing.triage import actions
 from minqing.triage.cluster import cluster
 from minqing.triage.engine import TextClassifier, tokens
@@ -150,10 +151,12 @@ def test_suggestions_are_recorded_and_linked_to_the_request(cast) -> None:
     page = c.post(reverse("triage_suggest"), {"text": text, "community": cast.community_a.pk}).content.decode()
     assert "建议分类" in page and "路灯损坏" in page
     cast.new_ticket(text=text)  # the operator kept the suggestion
+    settle()  # the triage consumer links it once the request is registered
     s = Suggestion.objects.get()
     assert s.ticket is not None and s.accepted is True and s.final == lamp
     c.post(reverse("triage_suggest"), {"text": "路灯和垃圾都没人管，路灯坏了"})
     cast.new_ticket(text="路灯和垃圾都没人管，路灯坏了", code="HJ01")  # corrected to another category
+    settle()
     assert Suggestion.objects.filter(accepted=False).count() == 1
     for odd in ODD:
         assert c.post(reverse("triage_suggest"), {"text": odd, "community": "x"}).status_code == 200

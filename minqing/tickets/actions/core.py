@@ -1,0 +1,172 @@
+"""What every action on a request shares: the check that a step may happen now, the guarded update
+that makes it happen (exactly one of two concurrent writers wins), and the event row that records it.
+
+The step's effects on the clocks come from lifecycle.STEPS; what follows a step (notices, SMS,
+evaluation facts, webhooks, meeting links, triage) is done by the consumers (consumers.py) after it
+has committed, from the event written here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from minqing.accounts.models import User
+from minqing.accounts.scope import Scope
+from minqing.lib import uploads
+from minqing.lib.errors import Conflict, Forbidden
+from minqing.org.models import Unit, UnitKind
+
+from .. import consumers, deadlines
+from ..lifecycle import STEPS, Actor, Clock, actor_matches
+from ..models import Ticket, TicketAttachment, TicketEvent
+
+RESIDENT_LABEL = "反映人本人"
+SYSTEM = "系统巡检"
+CLOCK_COLUMNS = ["response_warn_at", "response_due_at", "resolve_warn_at", "resolve_due_at", "callback_due_at",
+                 "next_check_at"]
+
+
+def now() -> dt.datetime:
+    return timezone.now()
+
+
+def actor_label(actor: User | None) -> str:
+    if actor is None:
+        return RESIDENT_LABEL
+    return actor.full_name or actor.username
+
+
+def acting_unit(scope: Scope, ticket: Ticket, rule: Actor) -> Unit | None:
+    """The unit on whose behalf the person acts here, for the record."""
+    if ticket.handling_unit_id in scope.unit_ids and rule not in (Actor.CALLBACK, Actor.NUDGE):
+        return ticket.handling_unit
+    units = [r.unit for r in scope.roles if r.unit_id]
+    for unit in units:  # community staff of the request's community
+        if unit.kind == UnitKind.COMMUNITY_OFFICE and unit.area_id == ticket.community_id:
+            return unit
+    for unit in units:  # oversight: the street office, then the district center
+        if unit.kind == UnitKind.STREET_OFFICE and unit.area_id == ticket.street_id:
+            return unit
+    for unit in units:
+        if unit.kind == UnitKind.DISTRICT_CENTER:
+            return unit
+    return ticket.handling_unit if ticket.handling_unit_id in scope.unit_ids else None
+
+
+@contextlib.contextmanager
+def atomic_with_files() -> Iterator[list[str]]:
+    """A transaction whose stored files are removed again if it rolls back."""
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            yield stored
+    except BaseException:
+        uploads.discard(stored)
+        raise
+
+
+def record(
+    *,
+    ticket: Ticket,
+    action: str,
+    actor: User | None,
+    actor_unit: Unit | None,
+    at: dt.datetime,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    from_unit: Unit | None = None,
+    to_unit: Unit | None = None,
+    note: str = "",
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+    photos: list[uploads.PreparedImage] | None = None,
+    stored: list[str] | None = None,
+    label: str | None = None,
+) -> TicketEvent:
+    """Write one event (a note unless from/to say otherwise) and queue it for the consumers."""
+    event = TicketEvent.objects.create(
+        ticket=ticket,
+        action=action,
+        from_status=ticket.status if from_status is None else from_status,
+        to_status=ticket.status if to_status is None else to_status,
+        actor=actor,
+        actor_label=label or actor_label(actor),
+        actor_unit=actor_unit,
+        from_unit=from_unit if from_unit is not None else ticket.handling_unit,
+        to_unit=to_unit,
+        note=note,
+        reason=reason,
+        data=data or {},
+        created_at=at,
+    )
+    for image in photos or []:
+        name = uploads.store(image)
+        if stored is not None:
+            stored.append(name)
+        TicketAttachment.objects.create(
+            ticket=ticket, event=event, file=name, original_name=image.original_name,
+            content_type=image.content_type, size=len(image.content), width=image.width, height=image.height,
+            created_at=at,
+        )
+    consumers.enqueue([event])
+    return event
+
+
+def check(*, ticket: Ticket, name: str, scope: Scope | None, expected_version: int | None) -> tuple[Ticket, Unit | None]:
+    """Re-read the request inside the transaction and check the step may happen now, by this person."""
+    step = STEPS[name]
+    current = Ticket.objects.select_related("handling_unit", "category").get(pk=ticket.pk)
+    if scope is not None and not actor_matches(step.actor, scope, current):
+        raise Forbidden(f"您无权对事项 {current.number} 执行“{step.label}”。")
+    if current.status not in step.sources:
+        raise Conflict(f"事项 {current.number} 当前状态为“{current.get_status_display()}”，不能{step.label}。请刷新页面。")
+    if expected_version is not None and current.version != expected_version:
+        raise Conflict(f"事项 {current.number} 刚被他人处理过，请刷新页面查看最新状态后再操作。")
+    unit = acting_unit(scope, current, step.actor) if scope is not None else None
+    return current, unit
+
+
+def apply(
+    *,
+    current: Ticket,
+    name: str,
+    actor: User | None,
+    actor_unit: Unit | None,
+    at: dt.datetime,
+    minutes: dict[Clock, float] | None = None,
+    changes: dict[str, Any] | None = None,
+    note: str = "",
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+    photos: list[uploads.PreparedImage] | None = None,
+    stored: list[str] | None = None,
+) -> Ticket:
+    """Take a status-changing step: its clock columns (from the table), the caller's other changes, one
+    guarded update, one event. `minutes` gives the limit of every clock the step starts."""
+    step = STEPS[name]
+    assert step.target is not None, name
+    clocks = deadlines.step_columns(step, now=at, minutes=minutes or {})
+    changes = {**clocks, **(changes or {})}
+    before = {f: getattr(current, f) for f in CLOCK_COLUMNS}
+    changes["next_check_at"] = deadlines.next_check(before=before, changes=changes, status=step.target, now=at)
+    # Guarded on version (other actions) and next_check_at (the sweep): exactly one writer wins.
+    won = Ticket.objects.filter(
+        pk=current.pk, version=current.version, status=current.status, next_check_at=current.next_check_at
+    ).update(status=step.target, version=F("version") + 1, updated_at=at, **changes)
+    if not won:
+        raise Conflict(f"事项 {current.number} 刚被他人处理过，您的“{step.label}”未生效，请刷新页面。")
+    new_unit = changes.get("handling_unit", current.handling_unit)
+    record(
+        ticket=current, action=name, from_status=current.status, to_status=step.target, actor=actor,
+        actor_unit=actor_unit, at=at, from_unit=current.handling_unit,
+        to_unit=new_unit if new_unit != current.handling_unit else None, note=note, reason=reason,
+        data={**deadlines.due_data(clocks), **(data or {})}, photos=photos, stored=stored,
+    )
+    return Ticket.objects.select_related("handling_unit", "category", "sender_unit").get(pk=current.pk)

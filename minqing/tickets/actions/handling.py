@@ -1,0 +1,110 @@
+"""Handling: the unit holding a request signs it, reports progress, suspends and resumes it, resolves it;
+notes from elsewhere (meetings) and the case book mark."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from minqing.accounts.models import User
+from minqing.accounts.scope import scope_for
+from minqing.lib.errors import ActionError, Forbidden
+from minqing.lib.validation import clean_text
+from minqing.org.models import Unit
+
+from .. import deadlines
+from ..lifecycle import STEPS, may
+from ..models import Ticket, TicketEvent
+from .core import apply, atomic_with_files, check, now, record
+
+
+def ticket_sign(*, ticket: Ticket, actor: User, note: str = "", expected_version: int | None = None) -> Ticket:
+    note = clean_text(note, field="note", label="说明", max_length=500, required=False)
+    with transaction.atomic():
+        current, unit = check(ticket=ticket, name="sign", scope=scope_for(actor), expected_version=expected_version)
+        return apply(current=current, name="sign", actor=actor, actor_unit=unit, at=now(), note=note)
+
+
+def ticket_add_progress(*, ticket: Ticket, actor: User, note: str, photos: list | None = None) -> TicketEvent:
+    note = clean_text(note, field="note", label="进展说明", max_length=2000)
+    with atomic_with_files() as stored:
+        current = Ticket.objects.select_related("handling_unit").get(pk=ticket.pk)
+        if not may(scope_for(actor), current, "progress"):
+            raise Forbidden(f"只有当前办理单位可以为事项 {current.number} 填写办理进展。")
+        return record(ticket=current, action="progress", actor=actor, actor_unit=current.handling_unit, at=now(),
+                      note=note, photos=photos, stored=stored)
+
+
+def ticket_note(*, ticket: Ticket, actor: User, action: str, note: str, data: dict | None = None,
+                actor_unit: Unit | None = None) -> TicketEvent:
+    """A note in a request's timeline from elsewhere in the system (议事: put on an agenda, a resolution).
+    The caller has checked that the person may see the request."""
+    step = STEPS.get(action)
+    if step is None or step.changes_status or action == "create":
+        raise ValueError(action)
+    with transaction.atomic():
+        current = Ticket.objects.select_related("handling_unit").get(pk=ticket.pk)
+        return record(ticket=current, action=action, actor=actor, actor_unit=actor_unit, at=now(), note=note,
+                      data=data)
+
+
+def ticket_mark_exemplary(*, ticket: Ticket, actor: User, summary: str, exemplary: bool = True) -> Ticket:
+    """Put a closed request in the year's case book (案例汇编) with a summary written for publication, or
+    take it out. The summary, not the resident's own words, is what the case book prints."""
+    summary = clean_text(summary, field="summary", label="案例简介", max_length=2000, required=exemplary)
+    if exemplary and len(summary) < 20:
+        raise ActionError("案例简介至少 20 个字：写清问题、怎么解决、效果如何（不要写群众姓名、电话）。", field="summary")
+    scope = scope_for(actor)
+    with transaction.atomic():
+        current = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if not may(scope, current, "exemplary"):
+            raise Forbidden("只有区级或所在街道可以把已结案的事项列为典型案例。")
+        Ticket.objects.filter(pk=current.pk).update(exemplary=exemplary)
+        record(ticket=current, action="exemplary", actor=actor, actor_unit=None, at=now(),
+               note=summary if exemplary else (summary or "取消典型案例"), data={"exemplary": exemplary})
+        current.exemplary = exemplary
+        return current
+
+
+def ticket_suspend(*, ticket: Ticket, actor: User, note: str, until: dt.date,
+                   expected_version: int | None = None) -> Ticket:
+    note = clean_text(note, field="note", label="缓办理由", max_length=1000)
+    if until is None or until <= timezone.localdate():
+        raise ActionError("计划办理日期必须晚于今天。", field="until")
+    if until > timezone.localdate() + dt.timedelta(days=3 * 366):
+        raise ActionError("计划办理日期不能超过三年。", field="until")
+    with transaction.atomic():
+        current, unit = check(ticket=ticket, name="suspend", scope=scope_for(actor), expected_version=expected_version)
+        at = now()
+        remaining = deadlines.calendar().between(at, current.resolve_due_at) if current.resolve_due_at else None
+        return apply(current=current, name="suspend", actor=actor, actor_unit=unit, at=at,
+                     changes={"suspended_until": until}, note=note,
+                     data={"until": until.isoformat(), "remaining_minutes": remaining})
+
+
+def ticket_resume(*, ticket: Ticket, actor: User, note: str = "", expected_version: int | None = None) -> Ticket:
+    note = clean_text(note, field="note", label="说明", max_length=500, required=False)
+    step = STEPS["resume"]
+    with transaction.atomic():
+        current, unit = check(ticket=ticket, name=step.name, scope=scope_for(actor), expected_version=expected_version)
+        suspended = current.events.filter(action="suspend").order_by("-created_at", "-id").first()
+        remaining = suspended.data.get("remaining_minutes") if suspended else None
+        policy = deadlines.policy_for(category=current.category, urgency=current.urgency)
+        # The clock resumes with the working time that was left when it stopped (none, if overdue).
+        return apply(current=current, name=step.name, actor=actor, actor_unit=unit, at=now(),
+                     minutes=deadlines.limits(step, policy=policy, complexity=current.complexity, remaining=remaining),
+                     changes={"suspended_until": None}, note=note)
+
+
+def ticket_resolve(*, ticket: Ticket, actor: User, result: str, photos: list | None = None,
+                   expected_version: int | None = None) -> Ticket:
+    result = clean_text(result, field="result", label="办理结果", max_length=2000)
+    step = STEPS["resolve"]
+    with atomic_with_files() as stored:
+        current, unit = check(ticket=ticket, name=step.name, scope=scope_for(actor), expected_version=expected_version)
+        at = now()
+        return apply(current=current, name=step.name, actor=actor, actor_unit=unit, at=at,
+                     minutes=deadlines.limits(step, policy=None), changes={"result": result, "resolved_at": at},
+                     note=result, photos=photos, stored=stored)

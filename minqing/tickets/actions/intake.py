@@ -1,0 +1,273 @@
+"""Intake: the one way a request enters the pipeline, whatever the channel (the staff form, the
+resident page, the JSON API, Open311, the 12345 import, a meeting's resolution).
+
+Each channel builds an `Intake` and calls `ticket_create` (one request) or `ticket_create_many`
+(an import batch). The checks run before the write transaction opens, so the write lock is held only
+for the inserts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from minqing.accounts.models import User
+from minqing.accounts.scope import scope_for
+from minqing.lib import uploads
+from minqing.lib.crypto import lookup_hash, tracking_hash
+from minqing.lib.errors import ActionError, Forbidden
+from minqing.lib.validation import clean_text, normalize_phone
+from minqing.org.models import Area, AreaKind, Unit, UnitKind
+
+from .. import consumers, deadlines
+from ..lifecycle import STEPS, Status
+from ..models import Category, Channel, Ticket, TicketCounter, TicketEvent, TicketType, Urgency, UrgencyWord
+from .core import actor_label, atomic_with_files
+
+
+@dataclass(frozen=True, kw_only=True)
+class Intake:
+    """One request as a channel hands it in. Text fields are checked by `ticket_create`, not here."""
+
+    channel: str
+    type: str = TicketType.HELP
+    category: Category
+    text: str
+    area: Area
+    title: str = ""
+    address: str = ""
+    urgency: str = Urgency.NORMAL
+    anonymous: bool = False
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    reporter_user: User | None = None
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    external_number: str | None = None
+    external_due_at: dt.datetime | None = None
+    photos: list[uploads.PreparedImage] = field(default_factory=list)
+
+
+def urgency_hits(text: str, words: list[str] | None = None) -> list[str]:
+    """The active safety words found in a text, in the order they appear."""
+    if words is None:
+        words = list(UrgencyWord.objects.filter(active=True).values_list("word", flat=True))
+    found = [(text.find(w), w) for w in words if w and w in text]
+    return [w for _, w in sorted(found)]
+
+
+def _location(area: Area) -> dict[str, Area | None]:
+    chain = area.ancestors()
+    if AreaKind.COMMUNITY not in chain:
+        raise ActionError("请把地点选到社区（可继续选网格、小区）。", field="area")
+    return {
+        "street": chain[AreaKind.STREET],
+        "community": chain[AreaKind.COMMUNITY],
+        "grid": chain.get(AreaKind.GRID),
+        "compound": chain.get(AreaKind.COMPOUND),
+    }
+
+
+def _check_category(category: Category, street: Area) -> None:
+    if category.parent_id is None:
+        raise ActionError("请选择二级分类。", field="category")
+    if not category.active or not category.parent.active:
+        raise ActionError("该分类已停用，请另选。", field="category")
+    streets = set(category.streets.values_list("pk", flat=True)) | set(
+        category.parent.streets.values_list("pk", flat=True)
+    )
+    if streets and street.pk not in streets:
+        raise ActionError(f"分类“{category}”不适用于{street.name}，请另选。", field="category")
+
+
+def _may_record_in(actor: User, loc: dict[str, Area | None]) -> None:
+    scope = scope_for(actor)
+    if not scope.is_staff:
+        raise Forbidden("您的账号没有登记诉求的权限，居民请通过群众端反映。")
+    if scope.district:
+        return
+    community, street, grid = loc["community"], loc["street"], loc["grid"]
+    assert community is not None and street is not None
+    if not (community.pk in scope.community_ids or street.pk in scope.street_ids
+            or (grid is not None and grid.pk in scope.grid_ids)):
+        raise Forbidden(f"{community.name}不在您的工作范围内。", field="area")
+
+
+class IntakeCache:
+    """Reference data read once for a batch of intakes (an import), not once per row."""
+
+    def __init__(self) -> None:
+        self.words = list(UrgencyWord.objects.filter(active=True).values_list("word", flat=True))
+        self.locations: dict[int, dict[str, Area | None]] = {}
+        self.categories: dict[tuple[int, int], ActionError | None] = {}
+        self.offices: dict[int, Unit | None] = {}
+        self.policies: dict[tuple[int, str], deadlines.Policy] = {}
+
+    def location(self, area: Area) -> dict[str, Area | None]:
+        if area.pk not in self.locations:
+            self.locations[area.pk] = _location(area)
+        return self.locations[area.pk]
+
+    def check_category(self, category: Category, street: Area) -> None:
+        key = (category.pk, street.pk)
+        if key not in self.categories:
+            try:
+                _check_category(category, street)
+                self.categories[key] = None
+            except ActionError as exc:
+                self.categories[key] = exc
+        error = self.categories[key]
+        if error is not None:
+            raise error
+
+    def office(self, community: Area) -> Unit | None:
+        if community.pk not in self.offices:
+            self.offices[community.pk] = Unit.objects.filter(
+                kind=UnitKind.COMMUNITY_OFFICE, area=community, active=True).first()
+        return self.offices[community.pk]
+
+    def policy(self, category: Category, urgency: str) -> deadlines.Policy:
+        key = (category.pk, urgency)
+        if key not in self.policies:
+            self.policies[key] = deadlines.policy_for(category=category, urgency=urgency)
+        return self.policies[key]
+
+
+def _build(*, actor: User | None, intake: Intake, cache: IntakeCache, now: dt.datetime) -> tuple[Ticket, TicketEvent, str]:
+    """Check one intake and build its unsaved request, its unsaved `create` event and its tracking code."""
+    if intake.channel not in Channel.values:
+        raise ActionError("请选择来源渠道。", field="channel")
+    if intake.type not in TicketType.values:
+        raise ActionError("请选择诉求类型。", field="type")
+    if intake.urgency not in Urgency.values:
+        raise ActionError("请选择紧急程度。", field="urgency")
+    text = clean_text(intake.text, field="text", label="诉求内容", max_length=settings.MINQING["TEXT_MAX_LENGTH"])
+    if len(text) < 5:
+        raise ActionError("诉求内容太短，请写清楚什么地方、什么问题（至少 5 个字）。", field="text")
+    title = clean_text(intake.title, field="title", label="标题", max_length=100, required=False) or text[:30]
+    address = clean_text(intake.address, field="address", label="详细地址", max_length=200, required=False)
+    loc = cache.location(intake.area)
+    street, community = loc["street"], loc["community"]
+    assert street is not None and community is not None
+    cache.check_category(intake.category, street)
+    if actor is not None:  # staff recording; residents come in through the public form with actor=None
+        _may_record_in(actor, loc)
+
+    code, name, phone, user = "", "", "", intake.reporter_user
+    if intake.anonymous:
+        # Really anonymous: no name, no phone, no account; the reporter follows it with a code.
+        user = None
+        code = f"{secrets.randbelow(10**8):08d}"
+    else:
+        name = clean_text(intake.reporter_name, field="reporter_name", label="反映人姓名", max_length=50)
+        try:
+            phone = normalize_phone(intake.reporter_phone)
+        except ValueError as exc:
+            raise ActionError(str(exc), field="reporter_phone") from exc
+
+    office = cache.office(community)
+    if office is None:
+        raise ActionError(f"{community.name}尚未设置社区居委会，请联系管理员。", field="area")
+
+    # Safety words put a request at the top of the queue whatever the reporter chose.
+    hits = urgency_hits(text, cache.words)
+    urgency = Urgency.URGENT if hits else intake.urgency
+    step = STEPS["create"]
+    policy = cache.policy(intake.category, urgency)
+    clocks = deadlines.step_columns(step, now=now, minutes=deadlines.limits(step, policy=policy))
+    ticket = Ticket(
+        channel=intake.channel, type=intake.type, category=intake.category, title=title, text=text, urgency=urgency,
+        address=address, latitude=intake.latitude, longitude=intake.longitude, anonymous=intake.anonymous,
+        reporter_name=name, reporter_phone=phone, reporter_phone_hash=lookup_hash(phone), reporter_user=user,
+        urgent_words="、".join(hits)[:200], external_number=intake.external_number or None,
+        external_due_at=intake.external_due_at, status=Status.RECEIVED, handling_unit=office, created_by=actor,
+        created_at=now, updated_at=now,
+        next_check_at=deadlines.next_check(before={}, changes=clocks, status=Status.RECEIVED, now=now),
+        **loc, **clocks,
+    )
+    data: dict[str, Any] = {"channel": intake.channel, **deadlines.due_data(clocks)}
+    if hits:
+        data["urgent_words"] = hits
+    event = TicketEvent(ticket=ticket, action="create", from_status="", to_status=Status.RECEIVED, actor=actor,
+                        actor_label=actor_label(actor), to_unit=office, data=data, created_at=now)
+    return ticket, event, code
+
+
+def _numbers(day: dt.date, count: int = 1) -> list[str]:
+    """The day's next `count` numbers. The counter row's write lock serialises concurrent intake."""
+    if not TicketCounter.objects.filter(day=day).update(last=F("last") + count):
+        try:
+            with transaction.atomic():
+                TicketCounter.objects.create(day=day, last=count)
+        except IntegrityError:  # another intake created the row first
+            TicketCounter.objects.filter(day=day).update(last=F("last") + count)
+    last = TicketCounter.objects.get(day=day).last
+    prefix = settings.MINQING["NUMBER_PREFIX"]
+    return [f"{prefix}-{day:%Y%m%d}-{n:05d}" for n in range(last - count + 1, last + 1)]
+
+
+def _number(ticket: Ticket, number: str, code: str) -> None:
+    ticket.number = number
+    ticket.tracking_code_hash = tracking_hash(number, code) if code else ""
+
+
+def ticket_create(*, actor: User | None, intake: Intake) -> tuple[Ticket, str]:
+    """Register a new request (待受理). Returns it and, for anonymous reporters, a tracking code.
+
+    actor=None is a resident on the public page (recorded as 反映人本人)."""
+    now = timezone.now()
+    ticket, event, code = _build(actor=actor, intake=intake, cache=IntakeCache(), now=now)
+    with atomic_with_files() as stored:
+        _number(ticket, _numbers(timezone.localdate(now))[0], code)
+        ticket.save(force_insert=True)
+        event.ticket = ticket
+        event.save(force_insert=True)
+        for image in intake.photos:
+            name = uploads.store(image)
+            stored.append(name)
+            ticket.attachments.create(event=event, file=name, original_name=image.original_name,
+                                      content_type=image.content_type, size=len(image.content), width=image.width,
+                                      height=image.height, created_at=now)
+        consumers.enqueue([event])
+    return ticket, code
+
+
+def ticket_create_many(*, actor: User, intakes: list[Intake], cache: IntakeCache,
+                       batch: str = "") -> list[Ticket | ActionError]:
+    """Register many requests at once (a 12345 import): each checked as ticket_create checks it, the good
+    ones written together with bulk inserts. Returns, per intake, the request or the reason it was refused.
+    Their `create` events carry `batch`, so the notices consumer tells each office once with the count."""
+    now = timezone.now()
+    results: list[Ticket | ActionError] = []
+    good: list[tuple[Ticket, TicketEvent, str]] = []
+    for intake in intakes:
+        try:
+            built = _build(actor=actor, intake=intake, cache=cache, now=now)
+        except ActionError as exc:
+            results.append(exc)
+            continue
+        good.append(built)
+        results.append(built[0])
+    if not good:
+        return results
+    with transaction.atomic():
+        for (ticket, _, code), number in zip(good, _numbers(timezone.localdate(now), len(good)), strict=True):
+            _number(ticket, number, code)
+        Ticket.objects.bulk_create([t for t, _, _ in good])
+        for ticket, event, _ in good:
+            event.ticket = ticket
+            if batch:
+                event.data["batch"] = batch
+        events = TicketEvent.objects.bulk_create([e for _, e, _ in good])
+        consumers.enqueue(events)
+    return results
+
+

@@ -1,0 +1,153 @@
+"""Routing: the community (or oversight) accepts, rejects, merges, solves on the spot, dispatches;
+a request moves between units (return, redispatch, escalate)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from minqing.accounts.models import User
+from minqing.accounts.scope import scope_for
+from minqing.lib.errors import ActionError, Forbidden
+from minqing.lib.validation import clean_text
+from minqing.org.models import COORDINATING_KINDS, Unit, UnitKind
+
+from .. import deadlines
+from ..lifecycle import STEPS, Status
+from ..models import Complexity, Disposition, RejectReason, Ticket
+from ..queries import visible_tickets
+from .core import apply, atomic_with_files, check, now, record
+
+
+def ticket_accept(*, ticket: Ticket, actor: User, note: str = "", expected_version: int | None = None) -> Ticket:
+    note = clean_text(note, field="note", label="说明", max_length=500, required=False)
+    with transaction.atomic():
+        current, unit = check(ticket=ticket, name="accept", scope=scope_for(actor), expected_version=expected_version)
+        return apply(current=current, name="accept", actor=actor, actor_unit=unit, at=now(), note=note)
+
+
+def ticket_reject(*, ticket: Ticket, actor: User, reason: str, note: str, expected_version: int | None = None) -> Ticket:
+    if reason not in RejectReason.values:
+        raise ActionError("请选择不予受理的原因。", field="reason")
+    note = clean_text(note, field="note", label="向群众的解释", max_length=500)
+    with transaction.atomic():
+        current, unit = check(ticket=ticket, name="reject", scope=scope_for(actor), expected_version=expected_version)
+        at = now()
+        changes: dict[str, object] = {"closed_at": at, "result": note}
+        if reason == RejectReason.OUTSIDE_REMIT:
+            changes["disposition"] = Disposition.ADVISORY
+        return apply(current=current, name="reject", actor=actor, actor_unit=unit, at=at, changes=changes, note=note,
+                     reason=reason)
+
+
+def ticket_merge(*, ticket: Ticket, actor: User, into_number: str, note: str = "",
+                 expected_version: int | None = None) -> Ticket:
+    note = clean_text(note, field="note", label="说明", max_length=500, required=False)
+    scope = scope_for(actor)
+    with transaction.atomic():
+        current, unit = check(ticket=ticket, name="merge", scope=scope, expected_version=expected_version)
+        target = Ticket.objects.filter(number=(into_number or "").strip().upper()).first()
+        for _ in range(20):  # follow earlier merges to the request actually handled
+            if target is None or not target.merged_into_id:
+                break
+            target = target.merged_into
+        if target is not None:
+            # Lock both rows in id order: two merges into each other cannot both pass the checks below.
+            list(Ticket.objects.select_for_update().filter(pk__in=[current.pk, target.pk]).order_by("pk"))
+            target.refresh_from_db()
+        if target is None:
+            raise ActionError("找不到要合并到的事项编号。", field="into_number")
+        if target.pk == current.pk:
+            raise ActionError("不能把事项合并到它自己。", field="into_number")
+        if not visible_tickets(scope).filter(pk=target.pk).exists():
+            raise Forbidden("要合并到的事项不在您的工作范围内。", field="into_number")
+        if target.status in {Status.CLOSED, Status.REJECTED, Status.MERGED}:
+            raise ActionError(f"事项 {target.number} 已{target.get_status_display()}，不能再合并进去。", field="into_number")
+        at = now()
+        merged = apply(current=current, name="merge", actor=actor, actor_unit=unit, at=at,
+                       changes={"merged_into": target, "closed_at": at}, note=note, data={"into": target.number})
+        record(ticket=target, action="merged_in", actor=actor, actor_unit=unit, at=at, note=note,
+               data={"duplicate": current.number})
+        return merged
+
+
+def ticket_resolve_on_spot(*, ticket: Ticket, actor: User, result: str, photos: list | None = None,
+                           expected_version: int | None = None) -> Ticket:
+    result = clean_text(result, field="result", label="办理结果", max_length=2000)
+    step = STEPS["resolve_on_spot"]
+    with atomic_with_files() as stored:
+        current, unit = check(ticket=ticket, name=step.name, scope=scope_for(actor), expected_version=expected_version)
+        at = now()
+        return apply(current=current, name=step.name, actor=actor, actor_unit=unit, at=at,
+                     minutes=deadlines.limits(step, policy=None),
+                     changes={"disposition": Disposition.ON_SPOT, "result": result, "resolved_at": at},
+                     note=result, photos=photos, stored=stored)
+
+
+def dispatch_targets(ticket: Ticket) -> list[Unit]:
+    """Units a request may be sent to: its own community, its street, district and partner units."""
+    units = Unit.objects.filter(active=True).exclude(kind=UnitKind.DISTRICT_CENTER).select_related("area")
+    return [
+        u for u in units
+        if not (u.kind == UnitKind.COMMUNITY_OFFICE and u.area_id != ticket.community_id)
+        and not (u.kind == UnitKind.STREET_OFFICE and u.area_id != ticket.street_id)
+    ]
+
+
+def _send(*, name: str, ticket: Ticket, actor: User, unit: Unit, complexity: str, note: str,
+          expected_version: int | None) -> Ticket:
+    if complexity not in Complexity.values:
+        raise ActionError("请选择复杂程度。", field="complexity")
+    note = clean_text(note, field="note", label="派单意见", max_length=500, required=False)
+    step = STEPS[name]
+    with transaction.atomic():
+        current, acting = check(ticket=ticket, name=name, scope=scope_for(actor), expected_version=expected_version)
+        if unit.pk not in {u.pk for u in dispatch_targets(current)}:
+            raise ActionError(f"不能派给“{unit.name}”。", field="unit")
+        if name == "redispatch" and unit.pk == current.handling_unit_id:
+            raise ActionError("转派单位不能是本单位。", field="unit")
+        policy = deadlines.policy_for(category=current.category, urgency=current.urgency)
+        changes = {"handling_unit": unit, "sender_unit": current.handling_unit, "complexity": complexity,
+                   "disposition": current.disposition or Disposition.PROMISED}
+        return apply(current=current, name=name, actor=actor, actor_unit=acting, at=now(),
+                     minutes=deadlines.limits(step, policy=policy, complexity=complexity), changes=changes,
+                     note=note, data={"complexity": complexity})
+
+
+def ticket_dispatch(*, ticket: Ticket, actor: User, unit: Unit, complexity: str = Complexity.NORMAL, note: str = "",
+                    expected_version: int | None = None) -> Ticket:
+    return _send(name="dispatch", ticket=ticket, actor=actor, unit=unit, complexity=complexity, note=note,
+                 expected_version=expected_version)
+
+
+def ticket_redispatch(*, ticket: Ticket, actor: User, unit: Unit, complexity: str = Complexity.NORMAL, note: str = "",
+                      expected_version: int | None = None) -> Ticket:
+    return _send(name="redispatch", ticket=ticket, actor=actor, unit=unit, complexity=complexity, note=note,
+                 expected_version=expected_version)
+
+
+def ticket_return(*, ticket: Ticket, actor: User, note: str, expected_version: int | None = None) -> Ticket:
+    note = clean_text(note, field="note", label="退回理由", max_length=500)
+    with transaction.atomic():
+        current, unit = check(ticket=ticket, name="return", scope=scope_for(actor), expected_version=expected_version)
+        back_to = current.sender_unit
+        if back_to is None or back_to.kind not in COORDINATING_KINDS:
+            back_to = Unit.objects.filter(kind=UnitKind.COMMUNITY_OFFICE, area=current.community_id,
+                                          active=True).first()
+        if back_to is None:
+            raise ActionError("该社区尚未设置社区居委会，无法退回，请联系管理员。")
+        return apply(current=current, name="return", actor=actor, actor_unit=unit, at=now(),
+                     changes={"handling_unit": back_to, "sender_unit": None}, note=note)
+
+
+def ticket_escalate(*, ticket: Ticket, actor: User, note: str, expected_version: int | None = None) -> Ticket:
+    note = clean_text(note, field="note", label="上报理由", max_length=1000)
+    step = STEPS["escalate"]
+    with transaction.atomic():
+        current, unit = check(ticket=ticket, name=step.name, scope=scope_for(actor), expected_version=expected_version)
+        above = current.handling_unit.level_above(street=current.street)
+        if above is None:
+            raise ActionError(f"“{current.handling_unit.name}”已是最高一级，无法再上报。")
+        policy = deadlines.policy_for(category=current.category, urgency=current.urgency)
+        changes = {"handling_unit": above, "sender_unit": current.handling_unit, "disposition": Disposition.ESCALATED}
+        return apply(current=current, name=step.name, actor=actor, actor_unit=unit, at=now(),
+                     minutes=deadlines.limits(step, policy=policy), changes=changes, note=note)

@@ -1,0 +1,219 @@
+"""Supervision (限时办结、跟踪督办): 督办单 and their replies, 催办, 延期申请 and decisions, and what the
+deadline sweep writes when a clock runs out. Who is told is declared in lifecycle.STEPS; the event data
+names the units and people (`notify_unit_id`, `notify_user_id`, `issuer_unit_id`, `issuer_id`,
+`supervisor_id`) that the notices consumer reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from minqing.accounts.models import User
+from minqing.accounts.scope import scope_for
+from minqing.lib.errors import ActionError, Conflict, Forbidden
+from minqing.lib.validation import clean_text
+from minqing.org.models import Unit
+
+from .. import deadlines
+from ..lifecycle import CLOCK_LABELS, CLOCK_RUNS, FINAL_STATUSES, STEPS, Actor, Clock, may
+from ..models import ExtensionRequest, ExtensionStatus, Grade, SupervisionOrder, Ticket, TicketEvent
+from .core import CLOCK_COLUMNS, SYSTEM, acting_unit, now, record
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def supervision_issue(*, ticket: Ticket, actor: User, unit: Unit, text: str, grade: str = Grade.NORMAL,
+                      reply_due_at: dt.datetime | None = None) -> SupervisionOrder:
+    """A district supervisor's 督办单: a demand the named unit must answer by a deadline."""
+    scope = scope_for(actor)
+    if not scope.district:
+        raise Forbidden("只有区督办可以下发督办单。")  # the status is checked below, on a fresh read
+    if grade not in Grade.values:
+        raise ActionError("请选择督办等级。", field="grade")
+    text = clean_text(text, field="text", label="督办要求", max_length=2000)
+    if not unit.active:
+        raise ActionError(f"“{unit.name}”已停用。", field="unit")
+    at = now()
+    if reply_due_at is None:
+        reply_due_at = deadlines.due(at, settings.MINQING["ORDER_REPLY_DAYS"][grade] * deadlines.calendar().day_minutes)
+    elif reply_due_at <= at:
+        raise ActionError("回复时限必须晚于现在。", field="reply_due")
+    with transaction.atomic():
+        current = Ticket.objects.select_related("handling_unit").get(pk=ticket.pk)
+        if current.status in FINAL_STATUSES:
+            raise ActionError(f"事项 {current.number} 已{current.get_status_display()}，不能再督办。")
+        acting = acting_unit(scope, current, Actor.NUDGE)
+        order = SupervisionOrder.objects.create(
+            ticket=current, grade=grade, text=text, unit=unit, reply_due_at=reply_due_at, issued_by=actor,
+            issued_unit=acting, issued_at=at,
+        )
+        record(ticket=current, action="supervise", actor=actor, actor_unit=acting, at=at, note=text,
+               data={"order": order.pk, "grade": grade, "grade_label": order.get_grade_display(), "unit": unit.name,
+                     "reply_due_at": _iso(reply_due_at), "notify_unit_id": unit.pk})
+        return order
+
+
+def supervision_reply(*, order: SupervisionOrder, actor: User, text: str) -> SupervisionOrder:
+    text = clean_text(text, field="text", label="回复内容", max_length=2000)
+    scope = scope_for(actor)
+    if order.unit_id not in scope.unit_ids:
+        raise Forbidden(f"只有{order.unit.name}可以回复该督办单。")
+    with transaction.atomic():
+        at = now()
+        if not SupervisionOrder.objects.filter(pk=order.pk, replied_at=None).update(
+            reply=text, replied_by=actor, replied_at=at
+        ):
+            raise Conflict("该督办单已经回复过了。")
+        order.refresh_from_db()
+        record(ticket=order.ticket, action="supervision_reply", actor=actor, actor_unit=order.unit, at=at, note=text,
+               data={"order": order.pk, "issuer_unit_id": order.issued_unit_id, "issuer_id": order.issued_by_id})
+        return order
+
+
+def ticket_remind(*, ticket: Ticket, actor: User, note: str = "") -> TicketEvent:
+    """催办: nudge the handling unit of an open request."""
+    note = clean_text(note, field="note", label="催办说明", max_length=500, required=False) or "请抓紧办理。"
+    scope = scope_for(actor)
+    with transaction.atomic():
+        current = Ticket.objects.select_related("handling_unit").get(pk=ticket.pk)
+        if current.status not in STEPS["remind"].sources:
+            raise ActionError(f"事项 {current.number} 已{current.get_status_display()}，不需要催办。")
+        if not may(scope, current, "remind"):
+            raise Forbidden("只有上级或本社区可以催办，办理单位不能催办自己。")
+        return record(ticket=current, action="remind", actor=actor, actor_unit=acting_unit(scope, current, Actor.NUDGE),
+                      at=now(), note=note)
+
+
+def can_request_extension(scope: Any, ticket: Ticket) -> bool:
+    """Before the resolution deadline only: once it has passed the request is overdue, and stays so."""
+    return (may(scope, ticket, "extension_request") and ticket.resolve_due_at is not None
+            and ticket.resolve_due_at > timezone.now())
+
+
+def extension_request(*, ticket: Ticket, actor: User, new_due: dt.date, reason: str) -> ExtensionRequest:
+    """延期申请 by the handling unit, to be decided by the level above."""
+    reason = clean_text(reason, field="reason", label="延期理由", max_length=1000)
+    scope = scope_for(actor)
+    with transaction.atomic():
+        current = Ticket.objects.select_related("handling_unit", "street").get(pk=ticket.pk)
+        if current.handling_unit_id not in scope.unit_ids:
+            raise Forbidden("只有当前办理单位可以申请延期。")
+        if not can_request_extension(scope, current):
+            if current.resolve_due_at is not None and current.resolve_due_at <= timezone.now():
+                raise ActionError(f"事项 {current.number} 已超过办结时限，不能再申请延期，请尽快办结。")
+            raise ActionError(f"事项 {current.number} 当前没有在计时的办结时限，不能申请延期。")
+        if new_due is None:
+            raise ActionError("请填写申请延至的日期。", field="new_due")
+        cal = deadlines.calendar()
+        new_due_at = cal.end_of_workday(dt.datetime.combine(new_due, dt.time(9, 0), cal.tz))
+        assert current.resolve_due_at is not None
+        if new_due_at <= current.resolve_due_at:
+            raise ActionError(
+                f"申请延至的日期必须晚于现在的办结时限（{timezone.localtime(current.resolve_due_at):%Y-%m-%d %H:%M}）。",
+                field="new_due",
+            )
+        if new_due > timezone.localdate() + dt.timedelta(days=366):
+            raise ActionError("延期不能超过一年，长期事项请申请缓办。", field="new_due")
+        approver = current.handling_unit.level_above(street=current.street) or current.handling_unit
+        if ExtensionRequest.objects.filter(ticket=current, status=ExtensionStatus.PENDING).exists():
+            raise ActionError("该事项已有一份待审批的延期申请。")
+        at = now()
+        try:
+            with transaction.atomic():
+                req = ExtensionRequest.objects.create(
+                    ticket=current, unit=current.handling_unit, approver_unit=approver, requested_by=actor,
+                    requested_at=at, reason=reason, original_due_at=current.resolve_due_at, new_due_at=new_due_at,
+                )
+        except IntegrityError as exc:
+            raise ActionError("该事项已有一份待审批的延期申请。") from exc
+        record(ticket=current, action="extension_request", actor=actor, actor_unit=current.handling_unit, at=at,
+               note=reason, data={"extension": req.pk, "original_due_at": _iso(req.original_due_at),
+                                  "new_due_at": _iso(new_due_at), "notify_unit_id": approver.pk})
+        return req
+
+
+def extension_decide(*, request: ExtensionRequest, actor: User, approve: bool, note: str = "") -> ExtensionRequest:
+    """The level above approves or refuses; only an approval moves the deadline."""
+    note = clean_text(note, field="note", label="审批意见", max_length=500, required=not approve)
+    scope = scope_for(actor)
+    if request.approver_unit_id not in scope.unit_ids and not scope.district:
+        raise Forbidden(f"只有{request.approver_unit.name}可以审批该延期申请。")
+    with transaction.atomic():
+        at = now()
+        status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
+        if not ExtensionRequest.objects.filter(pk=request.pk, status=ExtensionStatus.PENDING).update(
+            status=status, decided_by=actor, decided_at=at, decision_note=note
+        ):
+            raise Conflict("该延期申请已经审批过了。")
+        request.refresh_from_db()
+        current = Ticket.objects.select_related("handling_unit").get(pk=request.ticket_id)
+        if approve:
+            changes: dict[str, Any] = {
+                "resolve_due_at": request.new_due_at,
+                "resolve_warn_at": deadlines.warn_at(started_at=current.resolve_started_at or request.requested_at,
+                                                     due_at=request.new_due_at),
+            }
+            before = {f: getattr(current, f) for f in CLOCK_COLUMNS}
+            changes["next_check_at"] = deadlines.next_check(before=before, changes=changes, status=current.status,
+                                                            now=at)
+            # The clock must still be the one the unit asked to extend, and not mid-sweep.
+            if not Ticket.objects.filter(pk=current.pk, resolve_due_at=request.original_due_at,
+                                         status__in=CLOCK_RUNS[Clock.RESOLVE], next_check_at=current.next_check_at,
+                                         version=current.version).update(**changes):
+                raise Conflict("事项的办结时限已经变化（已办结、改派或正在巡检），请刷新后重新审批。")
+        action = "extension_approve" if approve else "extension_refuse"
+        record(ticket=current, action=action, actor=actor, actor_unit=request.approver_unit, at=at, note=note,
+               data={"extension": request.pk, "original_due_at": _iso(request.original_due_at),
+                     "new_due_at": _iso(request.new_due_at) if approve else None,
+                     "notify_unit_id": request.unit_id, "notify_user_id": request.requested_by_id})
+        return request
+
+
+# --- what the deadline sweep writes (sweep.py finds the due rows) ------------------------------
+def ticket_mark_overdue(*, ticket: Ticket, clocks: list[str], at: dt.datetime) -> Unit | None:
+    """A clock ran out: record it once and, by the escalation rules, send it up for supervision.
+
+    The caller has claimed the request (moved its next_check_at) in this transaction. Returns the
+    supervising unit, or None when the category only warns.
+    """
+    unit = ticket.handling_unit
+    labels = "、".join(CLOCK_LABELS[Clock(c)] for c in clocks)
+    goes_up = deadlines.escalates(category=ticket.category, unit=unit)
+    supervisor = (unit.level_above(street=ticket.street) or unit) if goes_up else None
+    due = {c: getattr(ticket, f"{c}_due_at").isoformat() for c in clocks}
+    if supervisor is not None:
+        Ticket.objects.filter(pk=ticket.pk).update(supervised_by=supervisor)
+        note = f"{labels}时限已过，{unit.name}尚未完成，已自动上报{supervisor.name}督办。"
+    else:
+        note = f"{labels}时限已过，{unit.name}尚未完成（该分类超期只预警，不上报）。"
+    record(ticket=ticket, action="overdue", actor=None, actor_unit=None, at=at, note=note, label=SYSTEM,
+           data={"clocks": clocks, "due": due, "supervisor": supervisor.name if supervisor else None, "by": SYSTEM,
+                 "supervisor_id": supervisor.pk if supervisor is not None and supervisor != unit else None})
+    return supervisor
+
+
+def supervision_mark_overdue(*, order: SupervisionOrder, at: dt.datetime) -> bool:
+    """An order's reply time passed unanswered. False if someone replied or marked it first."""
+    if not SupervisionOrder.objects.filter(pk=order.pk, replied_at=None, overdue_at=None).update(overdue_at=at):
+        return False
+    note = f"{order.unit.name}未在时限内回复{order.get_grade_display()}。"
+    record(ticket=order.ticket, action="supervision_overdue", actor=None, actor_unit=None, at=at, note=note,
+           label=SYSTEM, data={"order": order.pk, "by": SYSTEM, "notify_unit_id": order.unit_id,
+                               "issuer_unit_id": order.issued_unit_id, "issuer_id": order.issued_by_id})
+    return True
+
+
+def ticket_set_external_due(*, ticket: Ticket, due: dt.datetime) -> TicketEvent:
+    """The 12345 platform moved its own deadline for a work order; recorded, our clocks unchanged."""
+    with transaction.atomic():
+        current = Ticket.objects.select_related("handling_unit").get(pk=ticket.pk)
+        old = current.external_due_at
+        Ticket.objects.filter(pk=current.pk).update(external_due_at=due)
+        return record(ticket=current, action="external_due", actor=None, actor_unit=None, at=now(), label="12345平台",
+                      note="12345平台调整了办理时限", data={"from": _iso(old), "to": _iso(due)})

@@ -1,0 +1,364 @@
+"""THE lifecycle of a request, in one table: every step, who may take it, from and to which status,
+what it does to each clock, who is told, what the resident reads, and what it counts for evaluation.
+
+Everything else reads this file instead of repeating it:
+- actions/ check `actor` and `sources`, and `_apply` sets the clock columns from `clocks`;
+- deadlines.py and the sweep know from `CLOCK_RUNS` which clocks run in which status;
+- the notices consumer (announce.py) sends `notices` and `sms` after the step has committed;
+- the public tracking page and Open311 show `public` (and `PUBLIC_STATUS`);
+- evaluation/facts.py replays a request's events through `clocks` and `counts`;
+- the request page derives its buttons from `button`.
+
+`manage.py lifecycle` prints the table (the README's Architecture section is that print-out).
+
+    received ─accept→ registered ─dispatch→ assigned ─sign→ in_progress ─resolve→ resolved ─close→ closed
+      reject/merge/resolve_on_spot from received|registered; return: assigned → registered;
+      escalate: in_progress → assigned (level above); redispatch: in_progress → assigned;
+      suspend ⇄ resume; rework: resolved → in_progress (same unit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Protocol
+
+from django.db import models
+
+from minqing.org.models import COORDINATING_KINDS
+
+if TYPE_CHECKING:
+    from minqing.accounts.scope import Scope
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", "待受理"
+    REGISTERED = "registered", "待派单"
+    ASSIGNED = "assigned", "待签收"
+    IN_PROGRESS = "in_progress", "办理中"
+    SUSPENDED = "suspended", "缓办"
+    RESOLVED = "resolved", "待回访"
+    CLOSED = "closed", "已结案"
+    REJECTED = "rejected", "不予受理"
+    MERGED = "merged", "已合并"
+
+
+OPEN_STATUSES = frozenset(
+    {Status.RECEIVED, Status.REGISTERED, Status.ASSIGNED, Status.IN_PROGRESS, Status.SUSPENDED}
+)
+FINAL_STATUSES = frozenset({Status.CLOSED, Status.REJECTED, Status.MERGED})
+
+# What residents read on the public tracking page: plain words, no internal detail.
+PUBLIC_STATUS = {
+    Status.RECEIVED: "已收到，等待社区受理",
+    Status.REGISTERED: "社区已受理，正在安排办理单位",
+    Status.ASSIGNED: "已交办理单位，等待签收",
+    Status.IN_PROGRESS: "正在办理",
+    Status.SUSPENDED: "已纳入计划，暂缓办理",
+    Status.RESOLVED: "已办结，等待回访",
+    Status.CLOSED: "已结案",
+    Status.REJECTED: "不予受理",
+    Status.MERGED: "已与相同诉求合并办理",
+}
+
+
+# --- clocks ----------------------------------------------------------------------------------
+class Clock(StrEnum):
+    RESPONSE = "response"  # accept (community) or sign (handling unit)
+    RESOLVE = "resolve"  # resolve, counted for 按期办结
+    CALLBACK = "callback"  # call the resident back after resolving
+
+
+CLOCK_LABELS = {Clock.RESPONSE: "响应", Clock.RESOLVE: "办结", Clock.CALLBACK: "回访"}
+
+# The statuses in which each clock runs: the one place that says it (queues, sweep, pages, API).
+CLOCK_RUNS: dict[Clock, frozenset[str]] = {
+    Clock.RESPONSE: frozenset({Status.RECEIVED, Status.ASSIGNED}),
+    Clock.RESOLVE: frozenset({Status.ASSIGNED, Status.IN_PROGRESS}),
+    Clock.CALLBACK: frozenset({Status.RESOLVED}),
+}
+
+
+class Op(StrEnum):
+    """What a step does to a clock. A clock a step does not name keeps running as it was."""
+
+    START = "start"  # a new clock from now (the limit from the deadline policy); a running one ends uncounted
+    STOP = "stop"  # the clock ends and counts: on time if now ≤ due, else late
+    DROP = "drop"  # the clock ends uncounted
+    MET = "met"  # counted on time now, whether or not it was running (即办: solved there and then)
+    PAUSE = "pause"  # ends uncounted, keeping the working time left (缓办)
+    RESUME = "resume"  # starts again with the time that was left at PAUSE
+    EXTEND = "extend"  # its due time moves (an approved extension)
+    LATE = "late"  # counted late now, and keeps running (the sweep found it overdue)
+
+
+OP_LABELS = {Op.START: "开始", Op.STOP: "结束并计入", Op.DROP: "结束不计", Op.MET: "计为按时", Op.PAUSE: "暂停",
+             Op.RESUME: "恢复", Op.EXTEND: "延长", Op.LATE: "计为超时"}
+
+
+# --- who may ---------------------------------------------------------------------------------
+class Actor(StrEnum):
+    """Who may take a step, relative to the request."""
+
+    HOLDER = "holder"  # works for the unit that currently holds the request
+    COORDINATOR = "coordinator"  # holder, when the holding unit is a community/street/district office
+    TRIAGE = "triage"  # coordinator, or oversight: the street officer of its street, a district supervisor
+    CALLBACK = "callback"  # staff of the request's community, or oversight; the reporter rates their own
+    NUDGE = "nudge"  # as CALLBACK, but not the holding unit itself (催办)
+    DISTRICT = "district"  # a district supervisor
+    STREET = "street"  # the street officer of its street, or a district supervisor
+    NAMED = "named"  # the unit a record names: the approver of an extension, the unit a 督办单 is for
+    VIEWER = "viewer"  # anyone who may see the request (the caller checks): notes from meetings
+    SYSTEM = "system"  # the sweep, the 12345 platform, the retention job
+
+
+ACTOR_LABELS = {
+    Actor.HOLDER: "当前办理单位", Actor.COORDINATOR: "办理单位（社区/街道/区中心）", Actor.TRIAGE: "社区、街道或区（分拨）",
+    Actor.CALLBACK: "本社区、街道或区；反映人本人", Actor.NUDGE: "上级或本社区（非办理单位）", Actor.DISTRICT: "区督办",
+    Actor.STREET: "所在街道或区", Actor.NAMED: "记录指定的单位", Actor.VIEWER: "能看到该事项的人", Actor.SYSTEM: "系统",
+}
+
+
+class Held(Protocol):
+    """What the actor rules read of a request."""
+
+    handling_unit_id: int
+    community_id: int
+    street_id: int
+
+    @property
+    def handling_unit(self) -> object: ...
+
+
+def actor_matches(actor: Actor, scope: Scope, ticket: Held) -> bool:
+    holder = ticket.handling_unit_id in scope.unit_ids
+    oversight = scope.district or ticket.street_id in scope.street_ids
+    if actor == Actor.HOLDER:
+        return holder
+    coordinating = holder and getattr(ticket.handling_unit, "kind", None) in COORDINATING_KINDS
+    if actor == Actor.COORDINATOR:
+        return coordinating
+    if actor == Actor.TRIAGE:
+        return coordinating or oversight
+    callback = ticket.community_id in scope.community_ids or oversight
+    if actor == Actor.CALLBACK:
+        return callback
+    if actor == Actor.NUDGE:
+        return callback and not holder
+    if actor == Actor.DISTRICT:
+        return scope.district
+    if actor == Actor.STREET:
+        return oversight
+    return actor == Actor.VIEWER  # NAMED is checked against the record; SYSTEM is never a person
+
+
+# --- who is told -----------------------------------------------------------------------------
+class To(StrEnum):
+    """Whom a notice goes to, read off the event that the step wrote."""
+
+    HOLDER = "holder"  # staff of the unit holding the request after the step
+    COMMUNITY = "community"  # staff of the request's community office
+    SUPERVISOR = "supervisor"  # the unit an overdue request went up to (data.supervisor_id)
+    NAMED = "named"  # the unit the record names (data.unit_id), and the person (data.user_id)
+    ISSUER = "issuer"  # who issued the 督办单 or decided on it (data.issuer_unit_id, data.issuer_id)
+
+
+TO_LABELS = {To.HOLDER: "办理单位", To.COMMUNITY: "社区居委会", To.SUPERVISOR: "督办单位", To.NAMED: "指定单位",
+             To.ISSUER: "督办人"}
+
+
+@dataclass(frozen=True)
+class Notice:
+    """An in-app notice (and SMS/e-mail by the person's preference). `title` may name {clocks} and the
+    event's data. `kind` (default: the step's name) is what the notice is filed under."""
+
+    to: tuple[To, ...]
+    title: str
+    kind: str = ""
+
+
+@dataclass(frozen=True)
+class Sms:
+    """An SMS to the reporter (and the reporters of duplicates merged in). Text may name {number}, {link}."""
+
+    template: str
+    text: str
+
+
+RESOLVED_SMS = Sms("resolved", "您反映的问题（{number}）已办结，欢迎评价：{link}")
+
+
+# --- what it counts for evaluation -----------------------------------------------------------
+@dataclass(frozen=True)
+class Count:
+    """An evaluation fact the step adds (kind as in evaluation.models.FactKind), counted to the unit
+    holding the request before the step or after it, and only when the step starts from `only_from`."""
+
+    kind: str
+    unit: str = "before"
+    only_from: frozenset[str] | None = None
+
+
+# --- the table -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Step:
+    name: str
+    label: str
+    sources: frozenset[str]  # the statuses it may be taken from
+    target: str | None  # the status it leads to; None: the status stays (a note in the log)
+    actor: Actor
+    clocks: Mapping[Clock, Op] = field(default_factory=dict)
+    notices: tuple[Notice, ...] = ()
+    sms: Sms | None = None
+    public: str = ""  # the resident's timeline line ({unit}: the new unit); empty: not shown to residents
+    public_detail: bool = False  # the note (and photos) shown to the resident too
+    counts: tuple[Count, ...] = ()
+    button: str = ""  # the request page's button (the URL's action name) when it has one
+    button_label: str = ""
+    style: str = "primary"  # primary, default, danger
+    resolve_limit: str = "policy"  # a started resolve clock: "policy" (by complexity) or "escalated"
+
+    @property
+    def changes_status(self) -> bool:
+        return self.target is not None
+
+
+OPEN = set(OPEN_STATUSES)
+ANY = {*Status.values}
+R, RG, A, IP, S, RS = (Status.RECEIVED, Status.REGISTERED, Status.ASSIGNED, Status.IN_PROGRESS, Status.SUSPENDED,
+                       Status.RESOLVED)
+RESP, RESV, CB = Clock.RESPONSE, Clock.RESOLVE, Clock.CALLBACK
+BEFORE_TRIAGE = frozenset({R})
+
+
+def _s(name: str, label: str, sources: set[str], target: str | None, actor: Actor, *, button: str | None = None,
+       **kwargs: Any) -> Step:
+    if button is None:
+        button = name if target is not None else ""
+    return Step(name, label, frozenset(sources), target, actor, button=button, **kwargs)
+
+
+STEPS: dict[str, Step] = {s.name: s for s in [
+    # intake and triage (社区受理、分拨)
+    _s("create", "登记", set(), R, Actor.VIEWER, button="", clocks={RESP: Op.START},
+       notices=(Notice((To.HOLDER,), "新的待受理事项"),), public="诉求已登记", counts=(Count("received", "after"),)),
+    _s("accept", "受理", {R}, RG, Actor.TRIAGE, clocks={RESP: Op.STOP},
+       sms=Sms("accepted", "您反映的问题已受理，编号{number}。查询进度：{link}"), public="社区已受理",
+       counts=(Count("accepted"),)),
+    _s("dispatch", "派单", {RG}, A, Actor.TRIAGE, clocks={RESP: Op.START, RESV: Op.START},
+       notices=(Notice((To.HOLDER,), "新的待签收事项"),), public="已交由{unit}办理",
+       counts=(Count("dispatched", "after"),)),
+    _s("resolve_on_spot", "即办", {R, RG}, RS, Actor.TRIAGE, style="default",
+       clocks={RESP: Op.STOP, RESV: Op.MET, CB: Op.START}, sms=RESOLVED_SMS, public="已当场办结", public_detail=True,
+       counts=(Count("accepted", only_from=BEFORE_TRIAGE), Count("resolved"))),
+    _s("merge", "合并重复", {R, RG}, Status.MERGED, Actor.TRIAGE, style="default", clocks={RESP: Op.STOP},
+       public="与相同诉求合并办理", counts=(Count("merged"),)),
+    _s("reject", "不予受理", {R, RG}, Status.REJECTED, Actor.TRIAGE, style="danger", clocks={RESP: Op.STOP},
+       public="不予受理", public_detail=True, counts=(Count("rejected"),)),
+    # the handling unit (签收、办理)
+    _s("sign", "签收", {A}, IP, Actor.HOLDER, clocks={RESP: Op.STOP}, public="办理单位已签收"),
+    _s("return", "退回", {A}, RG, Actor.HOLDER, style="danger", clocks={RESP: Op.STOP, RESV: Op.DROP},
+       notices=(Notice((To.HOLDER,), "事项被退回，请重新派单"),), public="重新安排办理单位",
+       counts=(Count("returned"),)),
+    _s("resolve", "办结", {IP}, RS, Actor.HOLDER, clocks={RESV: Op.STOP, CB: Op.START},
+       notices=(Notice((To.COMMUNITY,), "事项已办结，请回访"),), sms=RESOLVED_SMS, public="已办结", public_detail=True,
+       counts=(Count("resolved"),)),
+    _s("redispatch", "转派", {IP}, A, Actor.COORDINATOR, style="default", clocks={RESP: Op.START, RESV: Op.START},
+       notices=(Notice((To.HOLDER,), "新的待签收事项（转派）"),), public="已转交{unit}办理",
+       counts=(Count("dispatched", "after"),)),
+    _s("escalate", "上报（吹哨）", {IP}, A, Actor.HOLDER, style="default", clocks={RESP: Op.START, RESV: Op.START},
+       resolve_limit="escalated", notices=(Notice((To.HOLDER,), "下级上报（吹哨）事项待签收"),),
+       public="已上报{unit}协调办理", counts=(Count("dispatched", "after"),)),
+    _s("suspend", "缓办", {IP}, S, Actor.HOLDER, style="default", clocks={RESV: Op.PAUSE},
+       public="已纳入计划，暂缓办理"),
+    _s("resume", "恢复办理", {S}, IP, Actor.HOLDER, clocks={RESV: Op.RESUME}, public="恢复办理"),
+    # the callback (回访)
+    _s("close", "回访结案", {RS}, Status.CLOSED, Actor.CALLBACK, button="callback", button_label="回访",
+       clocks={CB: Op.DROP}, public="已回访，结案", counts=(Count("callback"),)),
+    _s("rework", "回访不满意·返工", {RS}, IP, Actor.CALLBACK, button="callback", button_label="回访", style="danger",
+       clocks={RESV: Op.START, CB: Op.DROP}, notices=(Notice((To.HOLDER,), "回访不满意，请返工"),),
+       public="回访不满意，重新办理", counts=(Count("callback"),)),
+    # notes: the status stays
+    _s("progress", "办理进展", {A, IP, S}, None, Actor.HOLDER, button="progress", button_label="填写进展",
+       style="default"),
+    _s("extension_request", "延期申请", {A, IP}, None, Actor.HOLDER, button="extend", button_label="申请延期",
+       style="default", notices=(Notice((To.NAMED,), "延期申请待审批"),)),
+    _s("extension_approve", "同意延期", {A, IP}, None, Actor.NAMED, clocks={RESV: Op.EXTEND},
+       notices=(Notice((To.NAMED,), "延期申请已同意"),), counts=(Count("extension"),)),
+    _s("extension_refuse", "不同意延期", {A, IP}, None, Actor.NAMED, notices=(Notice((To.NAMED,), "延期申请未同意"),)),
+    _s("remind", "催办", OPEN, None, Actor.NUDGE, button="remind", button_label="催办", style="default",
+       notices=(Notice((To.HOLDER,), "催办"),)),
+    _s("supervise", "督办", OPEN | {RS}, None, Actor.DISTRICT, button="supervise", button_label="督办", style="danger",
+       notices=(Notice((To.NAMED,), "收到{grade_label}，请按时回复"),)),
+    _s("supervision_reply", "督办回复", ANY, None, Actor.NAMED, notices=(Notice((To.ISSUER,), "督办单已回复"),)),
+    _s("supervision_overdue", "督办超期未回复", ANY, None, Actor.SYSTEM,
+       notices=(Notice((To.NAMED,), "督办单已超期，请立即回复", "order_overdue"),
+                Notice((To.ISSUER,), "督办单超期未回复", "order_overdue"))),
+    _s("exemplary", "典型案例", {Status.CLOSED}, None, Actor.STREET, button="exemplary", button_label="典型案例",
+       style="default"),
+    _s("callback_attempt", "回访未联系上", {RS}, None, Actor.CALLBACK),
+    _s("merged_in", "合并重复诉求", OPEN | {RS}, None, Actor.TRIAGE),
+    _s("overdue", "超期", OPEN, None, Actor.SYSTEM, clocks={RESP: Op.LATE, RESV: Op.LATE},
+       notices=(Notice((To.HOLDER,), "已超期（{clocks}）"), Notice((To.SUPERVISOR,), "下级超期事项待督办（{clocks}）", "overdue_supervise"))),
+    _s("external_due", "12345办理时限调整", ANY, None, Actor.SYSTEM),
+    _s("agenda", "提交议事", ANY, None, Actor.VIEWER),
+    _s("meeting_resolution", "议事决议", ANY, None, Actor.VIEWER),
+    _s("erase", "个人信息按期删除", set(FINAL_STATUSES), None, Actor.SYSTEM),
+]}
+
+TRANSITIONS = {name: s for name, s in STEPS.items() if s.changes_status and s.sources}  # create starts the log
+NOTE_EVENTS = {name: s.label for name, s in STEPS.items() if not s.changes_status}
+
+
+# What the sweep does at a clock's checkpoints besides marking it overdue (no event is written for these).
+@dataclass(frozen=True)
+class Checkpoint:
+    clock: Clock
+    notice: Notice
+    sms: Sms | None = None
+
+
+CHECKPOINTS = {
+    "response_warn": Checkpoint(RESP, Notice((To.HOLDER,), "即将超期（受理/签收）")),
+    "resolve_warn": Checkpoint(RESV, Notice((To.HOLDER,), "即将超期（办结）")),
+    "callback_due": Checkpoint(CB, Notice((To.COMMUNITY,), "回访已到期，请尽快回访"),
+                               Sms("callback", "您反映的问题（{number}）已办结，请对办理结果进行评价：{link}")),
+}
+
+
+# --- reading the table -----------------------------------------------------------------------
+def event_label(action: str) -> str:
+    step = STEPS.get(action)
+    return step.label if step else action
+
+
+def transitions_from(status: str) -> list[Step]:
+    return [t for t in TRANSITIONS.values() if status in t.sources]
+
+
+def is_allowed_step(action: str, from_status: str | None, to_status: str) -> bool:
+    """Whether an event row (action, from, to) is one the lifecycle can produce."""
+    step = STEPS.get(action)
+    if step is None:
+        return False
+    if action == "create":
+        return not from_status and to_status == Status.RECEIVED
+    if step.target is None:
+        return from_status == to_status
+    return from_status in step.sources and to_status == step.target
+
+
+def allowed_transitions(scope: Scope, ticket: Held) -> list[Step]:
+    status = getattr(ticket, "status", "")
+    return [t for t in transitions_from(status) if actor_matches(t.actor, scope, ticket)]
+
+
+def may(scope: Scope, ticket: Held, name: str) -> bool:
+    """Whether this viewer may take the step on the request now (status and actor rule)."""
+    step = STEPS[name]
+    return getattr(ticket, "status", "") in step.sources and actor_matches(step.actor, scope, ticket)
+
+
+def running(status: str) -> list[Clock]:
+    return [c for c, statuses in CLOCK_RUNS.items() if status in statuses]
