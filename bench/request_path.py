@@ -29,10 +29,10 @@ def _settle() -> None:
     consume_all()
 
 
-def _traced(fn):  # noqa: ANN001, ANN202
+def _traced(fn):
     files: set[str] = set()
 
-    def profile(frame, event, arg):  # noqa: ANN001, ANN202, ARG001
+    def profile(frame, event, arg):
         if event == "call" and frame.f_code.co_name != "<module>":
             name = frame.f_code.co_filename
             if name.startswith(str(ROOT)) and "/tests/" not in name and not name.endswith("conftest.py"):
@@ -47,7 +47,7 @@ def _traced(fn):  # noqa: ANN001, ANN202
 
 
 @pytest.mark.django_db
-def test_request_path(cast, client) -> None:  # noqa: ANN001
+def test_request_path(cast, client) -> None:
     from minqing.tickets import actions
     from minqing.tickets.models import Satisfaction
 

@@ -20,16 +20,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minqing.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from minqing.tickets.workflow import OPEN_STATUSES, Status  # noqa: E402
 
 from minqing.tickets.models import Ticket, TicketEvent  # noqa: E402
 from minqing.tickets.sweep import sweep_once  # noqa: E402
-from minqing.tickets.workflow import OPEN_STATUSES, Status  # noqa: E402
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minqing.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -34,7 +34,7 @@ def corpus() -> list:
     return read_rows(DATA / "messages.csv", labelled=True) + read_rows(DATA / "messages_segmented.csv", labelled=True)
 
 
-def median_ms(fn, items) -> float:  # noqa: ANN001
+def median_ms(fn, items) -> float:
     times = []
     for item in items:
         t0 = time.perf_counter()

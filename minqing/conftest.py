@@ -102,12 +102,12 @@ def settle() -> dict[str, int]:
 
 
 @pytest.fixture
-def cast(db) -> Cast:  # noqa: ANN001
+def cast(db) -> Cast:
     return build_cast()
 
 
 @pytest.fixture(autouse=True)
-def _isolated(settings, tmp_path) -> None:  # noqa: ANN001
+def _isolated(settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     deadlines.reset_calendar()

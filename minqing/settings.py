@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -210,7 +211,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("MINQING_FROM_EMAIL", "minqing@localhost")
 EMAIL_HOST = os.environ.get("MINQING_EMAIL_HOST", "localhost")
 
 # SMS: the console backend logs; the HTTP gateway backend needs URL and KEY (and template ids).
-MINQING_SMS = {
+MINQING_SMS: dict[str, Any] = {
     "BACKEND": os.environ.get("MINQING_SMS_BACKEND", "minqing.notifications.backends.ConsoleSMSBackend"),
     "URL": os.environ.get("MINQING_SMS_URL", ""),
     "KEY": os.environ.get("MINQING_SMS_KEY", ""),
@@ -222,7 +223,7 @@ MINQING_SMS = {
 PUBLIC_BASE_URL = os.environ.get("MINQING_PUBLIC_URL", "http://127.0.0.1:8000")
 
 # --- The pipeline's own settings -------------------------------------------------------------
-MINQING = {
+MINQING: dict[str, Any] = {
     # Working hours in Asia/Shanghai: a working day is the sum of these periods.
     "WORKING_PERIODS": os.environ.get("MINQING_WORKING_PERIODS", "08:30-12:00,14:30-18:00"),
     # A clock turns yellow once this share of its working time is used.

@@ -172,7 +172,7 @@ def client_for(cast: Cast, role: str) -> Client:
     return c
 
 
-def allowed(response) -> bool:  # noqa: ANN001
+def allowed(response) -> bool:
     if response.status_code == 200:
         return True
     return response.status_code in {301, 302} and "/login/" not in response.get("Location", "")
@@ -306,7 +306,7 @@ def test_every_url_has_an_access_rule() -> None:
 
 
 @pytest.mark.django_db
-def test_each_role_gets_exactly_what_the_matrix_says(cast) -> None:  # noqa: ANN001
+def test_each_role_gets_exactly_what_the_matrix_says(cast) -> None:
     world = build(cast)
     clients = {role: client_for(cast, role) for role in ROLES}
     wrong = []

@@ -36,7 +36,7 @@ class Scope:
     @property
     def in_department(self) -> bool:
         """Works for a district department (区职能部门): ranked among the departments in 考核评价."""
-        return any(r.unit_id and r.unit.kind == "department" for r in self.roles)
+        return any(r.unit is not None and r.unit.kind == "department" for r in self.roles)
 
     @property
     def role_names(self) -> list[str]:
@@ -61,9 +61,9 @@ def scope_for(user: User | None) -> Scope:
             scope.unit_ids.add(r.unit_id)
         if r.role == Role.GRID_WORKER and r.area_id:
             scope.grid_ids.add(r.area_id)
-        elif r.role in {Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY} and r.unit_id:
+        elif r.role in {Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY} and r.unit is not None:
             scope.community_ids.add(r.unit.area_id)
-        elif r.role == Role.STREET_OFFICER and r.unit_id:
+        elif r.role == Role.STREET_OFFICER and r.unit is not None:
             scope.street_ids.add(r.unit.area_id)
         elif r.role == Role.DISTRICT_SUPERVISOR:
             scope.district = True

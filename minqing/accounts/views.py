@@ -8,8 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from . import actions
 from .forms import LoginForm
 from .scope import scope_for
 
@@ -35,35 +35,25 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     """Turn the authenticator (TOTP) on or off. Offered to administrators and district supervisors."""
     if not may_use_second_factor(request):
         raise Http404
-    confirmed = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
-    pending = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if request.method == "POST":
         action, token = request.POST.get("action"), request.POST.get("token", "").strip()
-        if action == "start" and confirmed is None:
-            TOTPDevice.objects.filter(user=request.user, confirmed=False).delete()
-            TOTPDevice.objects.create(user=request.user, name="手机验证器", confirmed=False)
-        elif action == "confirm" and pending is not None:
-            if pending.verify_token(token):
-                TOTPDevice.objects.filter(pk=pending.pk).update(confirmed=True)
-                otp_login(request, pending)
+        if action == "start":
+            actions.second_factor_start(user=request.user)
+        elif action == "confirm":
+            device = actions.second_factor_confirm(user=request.user, token=token)
+            if device is not None:
+                otp_login(request, device)
                 messages.success(request, "二次验证已开启：以后登录时除了密码，还要输入验证器上的验证码。")
             else:
                 messages.error(request, "验证码不正确，请看验证器上当前的 6 位数字再输一次。")
-        elif action == "remove" and confirmed is not None:
-            if confirmed.verify_token(token):
-                confirmed.delete()
+        elif action == "remove":
+            if actions.second_factor_remove(user=request.user, token=token):
                 messages.success(request, "二次验证已关闭。")
             else:
                 messages.error(request, "验证码不正确，关闭二次验证需要当前的验证码。")
         return redirect("second_factor")
+    confirmed, pending = actions.second_factor_devices(request.user)
     return render(request, "accounts/second_factor.html", {
         "confirmed": confirmed, "pending": pending,
-        "secret": _base32(pending.bin_key) if pending else "", "uri": pending.config_url if pending else "",
+        "secret": actions.secret_text(pending) if pending else "", "uri": pending.config_url if pending else "",
     })
-
-
-def _base32(key: bytes) -> str:
-    import base64
-
-    text = base64.b32encode(key).decode().rstrip("=")
-    return " ".join(text[i:i + 4] for i in range(0, len(text), 4))

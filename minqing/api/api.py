@@ -72,43 +72,43 @@ router = Router()
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 
 
-def _error(request: HttpRequest, status: int, code: str, message: str, field: str | None = None):  # noqa: ANN202
+def _error(request: HttpRequest, status: int, code: str, message: str, field: str | None = None):
     return api.create_response(request, {"code": code, "message": message, "field": field}, status=status)
 
 
 @api.exception_handler(actions.ActionError)
-def _action_error(request: HttpRequest, exc: actions.ActionError):  # noqa: ANN202
+def _action_error(request: HttpRequest, exc: actions.ActionError):
     status = {"forbidden": 403, "conflict": 409}.get(exc.code, 422)
     return _error(request, status, exc.code, exc.message, exc.field)
 
 
 @api.exception_handler(OperationalError)
 @api.exception_handler(InterfaceError)
-def _database_down(request: HttpRequest, exc: Exception):  # noqa: ANN202
+def _database_down(request: HttpRequest, exc: Exception):
     from minqing.ops.middleware import unavailable
 
     return unavailable(request)
 
 
 @api.exception_handler(ValidationError)
-def _validation_error(request: HttpRequest, exc: ValidationError):  # noqa: ANN202
+def _validation_error(request: HttpRequest, exc: ValidationError):
     first = exc.errors[0] if exc.errors else {}
     where = ".".join(str(x) for x in first.get("loc", []) if x not in ("body", "payload", "query", "path"))
     return _error(request, 422, "invalid", f"请求数据不合法：{where or '请求体'} —— {first.get('msg', '')}", where or None)
 
 
 @api.exception_handler(AuthenticationError)
-def _unauthorized(request: HttpRequest, exc: AuthenticationError):  # noqa: ANN202
+def _unauthorized(request: HttpRequest, exc: AuthenticationError):
     return _error(request, 401, "unauthorized", "需要登录，或在 Authorization 头里提供有效的 API 令牌。")
 
 
 @api.exception_handler(Http404)
-def _not_found(request: HttpRequest, exc: Http404):  # noqa: ANN202
+def _not_found(request: HttpRequest, exc: Http404):
     return _error(request, 404, "not_found", str(exc) or "找不到，或不在您的工作范围内。")
 
 
 @api.exception_handler(HttpError)
-def _http_error(request: HttpRequest, exc: HttpError):  # noqa: ANN202
+def _http_error(request: HttpRequest, exc: HttpError):
     codes = {400: "invalid", 403: "forbidden", 404: "not_found", 405: "invalid", 429: "throttled"}
     return _error(request, exc.status_code, codes.get(exc.status_code, "invalid"), str(exc))
 
@@ -119,7 +119,7 @@ def _need(request: HttpRequest, permission: str) -> None:
         raise actions.Forbidden(f"该令牌没有“{permission}”权限。")
 
 
-def _visible(request: HttpRequest):  # noqa: ANN202
+def _visible(request: HttpRequest):
     scope = scope_for(request.user)
     qs = queries.visible_tickets(scope)
     granted = getattr(request, "api_permissions", None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
@@ -25,7 +26,7 @@ def _active_hooks() -> list[Webhook]:
 
 
 @receiver([post_save, post_delete], sender=Webhook)
-def forget_hooks(**kwargs: object) -> None:
+def forget_hooks(**kwargs: Any) -> None:
     cache.delete(HOOKS_KEY)
 
 

@@ -39,7 +39,7 @@ def read_rows(name: str, content: bytes) -> tuple[list[str], Iterator[list[str]]
         return [h.strip() for h in rows[0]], iter(rows[1:]), len(rows) - 1
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is a bad file
+    except Exception as exc:
         raise BadFile("无法读取文件：只支持 .xlsx 和 UTF-8 编码的 .csv。") from exc
     sheet = book.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
@@ -134,7 +134,7 @@ def _cell(row: list, position: dict, field: str) -> str:
     return "" if i is None or i >= len(row) else str(row[i]).strip()
 
 
-def _plan(job: ImportJob, line: int, row: list, number: str, position: dict, categories: dict,  # noqa: PLR0913
+def _plan(job: ImportJob, line: int, row: list, number: str, position: dict, categories: dict,
           places: list[Area], existing: dict[str, Ticket], seen: dict[str, int]) -> tuple[dict, actions.Intake | None]:
     """What one row means: an outcome already decided (updated or rejected), or the fields of a new request."""
     if not number:

@@ -143,7 +143,7 @@ def _dates(request: HttpRequest) -> tuple[dt.datetime, dt.datetime] | str:
     return start, end
 
 
-def _public_tickets():  # noqa: ANN202
+def _public_tickets():
     # Open311 lists are public: personal data never leaves (names, phones are not in FIELDS).
     return Ticket.objects.all()
 

@@ -16,7 +16,7 @@ from minqing.accounts.scope import scope_for
 from minqing.tickets.models import Category
 
 from .exchange import export_replies
-from .models import DEFAULT_COLUMNS, ImportJob, ImportMapping
+from .models import ImportJob, ImportMapping
 from .tasks import run_import
 
 MAX_BYTES = 50 * 1024 * 1024
@@ -47,7 +47,6 @@ def _district_only(request: HttpRequest) -> None:
 @login_required
 def exchange(request: HttpRequest) -> HttpResponse:
     _district_only(request)
-    ImportMapping.objects.get_or_create(name="12345 标准格式", defaults={"columns": DEFAULT_COLUMNS})
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():

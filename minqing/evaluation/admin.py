@@ -26,10 +26,10 @@ class StarSchemeAdmin(admin.ModelAdmin):
     inlines = [IndicatorInline, LevelInline]
     readonly_fields = ["status", "notice_from", "notice_until", "fixed_at"]
 
-    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+    def has_change_permission(self, request, obj=None) -> bool:
         return super().has_change_permission(request, obj) and (obj is None or obj.status == SchemeStatus.DRAFT)
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+    def has_delete_permission(self, request, obj=None) -> bool:
         return super().has_delete_permission(request, obj) and (obj is None or obj.status == SchemeStatus.DRAFT)
 
 

@@ -3,6 +3,8 @@ the step has committed; every sweep pass folds new facts into the rollups."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.dispatch import receiver
 
 from minqing.tickets import consumers
@@ -18,5 +20,5 @@ def add_facts(events: list[TicketEvent]) -> None:
 
 
 @receiver(sweep_done)
-def fold_facts(sender: type, now: object, **kwargs: object) -> int:
+def fold_facts(sender: type, now: object, **kwargs: Any) -> int:
     return fold()

@@ -281,7 +281,7 @@ def rebuild() -> tuple[int, int]:
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute(f"LOCK TABLE {TicketEvent._meta.db_table} IN SHARE MODE")  # noqa: S608 - fixed name
+                cursor.execute(f"LOCK TABLE {TicketEvent._meta.db_table} IN SHARE MODE")
         Rollup.objects.all().delete()
         Fact.objects.all().delete()
         PendingEvent.objects.filter(consumer="facts").delete()  # the replay below covers every event

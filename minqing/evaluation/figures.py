@@ -18,8 +18,11 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from minqing.lib.db import reporting
+from minqing.tickets.models import Ticket
+from minqing.tickets.queries import overdue_rule
 
 from .facts import aggregates
 from .models import COUNTER_NAMES, Fact, FactKind, Grain, Rollup
@@ -305,16 +308,9 @@ TICKET_COLUMNS = {**FILTERS, "unit": "handling_unit_id"}
 
 
 def overdue_now(filters: dict[str, Any]) -> int:
-    """Open requests in scope whose response or resolution deadline has passed, now."""
-    from django.utils import timezone
-
-    from minqing.tickets.lifecycle import OPEN_STATUSES
-    from minqing.tickets.models import Ticket
-
+    """Requests in scope past a deadline now: tickets.queries.overdue_rule, the one definition the queues use."""
     cond = Q()
     for key, value in filters.items():
         column = TICKET_COLUMNS[key]
         cond &= Q(**{f"{column}__in" if isinstance(value, list | set | tuple) else column: value})
-    now = timezone.now()
-    return Ticket.objects.using(_db()).filter(cond, status__in=OPEN_STATUSES).filter(
-        Q(response_due_at__lt=now) | Q(resolve_due_at__lt=now)).count()
+    return Ticket.objects.using(_db()).filter(cond).filter(overdue_rule(timezone.now())).count()

@@ -149,6 +149,16 @@ class SchemeStatus(models.TextChoices):
     FIXED = "fixed", "已生效"
 
 
+# THE star-rating lifecycle: step → (label, from, to). Only district assessors take these (stars._assessor);
+# each is a StarEvent of the same name. Computing and scoring happen while assessing.
+SCHEME_STEPS: dict[str, tuple[str, str, str]] = {
+    "start": ("开始评定", SchemeStatus.DRAFT, SchemeStatus.ASSESSING),
+    "publish": ("发布公示", SchemeStatus.ASSESSING, SchemeStatus.NOTICE),
+    "reopen": ("撤回公示，重新评定", SchemeStatus.NOTICE, SchemeStatus.ASSESSING),
+    "fix": ("确认生效", SchemeStatus.NOTICE, SchemeStatus.FIXED),
+}
+
+
 class StarScheme(models.Model):
     """A year's indicator scheme for rating communities: parts (stars) made of indicators, and levels."""
 

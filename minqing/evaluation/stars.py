@@ -28,6 +28,7 @@ from minqing.org.models import Area, AreaKind
 from .figures import Figures, figures, period_of
 from .formula import FORMULA_NAMES, FormulaError, calculate
 from .models import (
+    SCHEME_STEPS,
     Indicator,
     IndicatorSource,
     SchemeStatus,
@@ -114,7 +115,9 @@ def _log(scheme: StarScheme, action: str, actor: User | None, note: str = "", **
                              data=data, created_at=timezone.now())
 
 
-def _move(scheme: StarScheme, frm: str, to: str, **changes: Any) -> StarScheme:
+def _move(scheme: StarScheme, step: str, **changes: Any) -> StarScheme:
+    """Take a step of SCHEME_STEPS: a guarded update from its status to its target."""
+    _, frm, to = SCHEME_STEPS[step]
     if not StarScheme.objects.filter(pk=scheme.pk, status=frm).update(status=to, **changes):
         current = StarScheme.objects.get(pk=scheme.pk)
         raise Conflict(f"{scheme}当前为“{current.get_status_display()}”，不能进行此操作。请刷新页面。")
@@ -126,7 +129,7 @@ def scheme_start(*, scheme: StarScheme, actor: User) -> StarScheme:
     if not scheme.indicators.exists() or not scheme.levels.exists():
         raise ActionError("方案还没有评定指标或星级门槛，请先在系统管理中补全。")
     with transaction.atomic():
-        scheme = _move(scheme, SchemeStatus.DRAFT, SchemeStatus.ASSESSING)
+        scheme = _move(scheme, "start")
         _log(scheme, "start", actor, "开始评定")
         compute(scheme=scheme, actor=actor)
     return scheme
@@ -209,7 +212,7 @@ def publish(*, scheme: StarScheme, actor: User) -> StarScheme:
         if missing:
             raise ActionError(f"还有 {missing} 项评审录入指标没有打分，不能发布公示。")
         now = timezone.now()
-        scheme = _move(scheme, SchemeStatus.ASSESSING, SchemeStatus.NOTICE, notice_from=now,
+        scheme = _move(scheme, "publish", notice_from=now,
                        notice_until=now + dt.timedelta(days=scheme.notice_days))
         StarResult.objects.filter(scheme=scheme).delete()
         StarResult.objects.bulk_create([
@@ -227,7 +230,7 @@ def reopen(*, scheme: StarScheme, actor: User, reason: str) -> StarScheme:
     if not reason:
         raise ActionError("请写明撤回公示、重新评定的理由。", field="reason")
     with transaction.atomic():
-        scheme = _move(scheme, SchemeStatus.NOTICE, SchemeStatus.ASSESSING, notice_from=None, notice_until=None)
+        scheme = _move(scheme, "reopen", notice_from=None, notice_until=None)
         StarResult.objects.filter(scheme=scheme).delete()
         _log(scheme, "reopen", actor, reason[:1000])
     return scheme
@@ -239,7 +242,7 @@ def fix(*, scheme: StarScheme, actor: User) -> StarScheme:
     if scheme.notice_until and timezone.now() < scheme.notice_until:
         raise ActionError(f"公示期到 {timezone.localtime(scheme.notice_until):%Y-%m-%d %H:%M} 才结束，结束后才能确认生效。")
     with transaction.atomic():
-        scheme = _move(scheme, SchemeStatus.NOTICE, SchemeStatus.FIXED, fixed_at=timezone.now())
+        scheme = _move(scheme, "fix", fixed_at=timezone.now())
         _log(scheme, "fix", actor, "公示期满，结果生效")
     return scheme
 

@@ -101,6 +101,13 @@ class Query:
         return f"{reverse('evaluation_requests')}?{self.params(fact=metric.fact, only=metric.only, **extra)}"
 
 
+def _overdue_link(q: Query) -> str:
+    """The overdue queue, narrowed to what the figure counted: the same rule (tickets.queries.overdue_rule)
+    over the same scope, so the page lists exactly the requests behind the number."""
+    picked = {k: v for k, v in q.picked.items() if k in {"street", "community", "grid", "unit"}}
+    return reverse("queue", args=["overdue"]) + (f"?{urlencode(picked)}" if picked else "")
+
+
 def read_query(request: HttpRequest) -> Query:
     scope = scope_for(request.user)
     allowed = allowed_for(scope)
@@ -241,7 +248,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
              "unit": "单位视图"}[level]
     return render(request, "evaluation/dashboard.html", {
         **_form_context(q), "title": title, "scope_name": q.scope_name(names), "total": total, "cards": cards,
-        "overdue_now": overdue_now(q.filters), "charts": {"trend": trend_chart, "by_sub": by_sub, "top": top,
+        "overdue_now": overdue_now(q.filters), "overdue_link": _overdue_link(q), "charts": {"trend": trend_chart, "by_sub": by_sub, "top": top,
                                                    "funnel": [{"name": n, "value": v, "url": u} for n, v, u in funnel]},
         "sub_label": GROUP_LABELS[sub], "sub_rows": [(n, k, _cells(q, f, **{sub: k}), f) for n, k, f in sub_rows],
         "heat": heat, "level": level,

@@ -78,7 +78,7 @@ class EncryptedTextField(models.TextField):
 
     def get_prep_value(self, value: object) -> object:
         value = super().get_prep_value(value)
-        return encrypt(value) if value else value
+        return encrypt(str(value)) if value else value
 
 
 def tracking_hash(number: str, code: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -61,8 +62,8 @@ def _reencode(name: str, raw: bytes, max_pixels: int) -> PreparedImage:
     if width * height > max_pixels:
         raise UploadError(f"“{name}”分辨率过大（{width}×{height}），请缩小后再上传。")
     try:
-        with Image.open(io.BytesIO(raw)) as img:
-            img = ImageOps.exif_transpose(img)
+        with Image.open(io.BytesIO(raw)) as opened:
+            img = ImageOps.exif_transpose(opened)
             out = io.BytesIO()
             if img.mode in {"RGBA", "LA", "P"} and fmt != "JPEG":
                 img.convert("RGBA").save(out, format="PNG", optimize=True)
@@ -91,7 +92,7 @@ def discard(names: list[str]) -> None:
 DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 
 
-def prepare_document(f: object) -> tuple[str, ContentFile, str]:
+def prepare_document(f: Any) -> tuple[str, ContentFile, str]:
     """A photo or a scan for the record (minutes, signed sheets, agreements): photos are re-encoded like
     request photos (EXIF and GPS dropped); a PDF must really be a PDF. Returns name, content, content type."""
     name = getattr(f, "name", "附件") or "附件"

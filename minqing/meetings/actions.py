@@ -28,6 +28,7 @@ from minqing.tickets.models import Category, Channel, Ticket, TicketType
 
 from . import queries
 from .models import (
+    STEPS,
     AgendaItem,
     AgendaSource,
     Kind,
@@ -43,7 +44,7 @@ from .models import (
     ParticipantKind,
     PassBasis,
     Resolution,
-    rules,
+    default_rule,
 )
 
 # Kinds that concern one compound or building, and so must be placed on one.
@@ -59,13 +60,15 @@ def _record(meeting: Meeting, action: str, actor: User | None, note: str = "", *
                                        note=note, data=data)
 
 
-def _lock(meeting: Meeting, actor: User, *, statuses: set[str] | None = None) -> Meeting:
-    """The meeting row, locked for this transaction, after checking the person runs it."""
+def _lock(meeting: Meeting, actor: User, *, step: str) -> Meeting:
+    """The meeting row, locked for this transaction, after checking the person runs it and that the step
+    (models.STEPS) may be taken in the meeting's status."""
     current = Meeting.objects.select_for_update(of=("self",)).select_related("convener", "community", "street", "area").get(
         pk=meeting.pk)
     if not queries.can_manage(scope_for(actor), current):
         raise Forbidden(f"只有召集单位（{current.convener}）可以办理这次会议的事项。")
-    if statuses is not None and current.status not in statuses:
+    sources = STEPS[step].sources
+    if sources and current.status not in sources:
         raise ActionError(_status_message(current))
     return current
 
@@ -91,7 +94,7 @@ def _bump(meeting: Meeting, **changes: object) -> None:
 def rule_for(kind: str) -> MeetingRule:
     if kind not in Kind.values:
         raise ActionError("请选择会议类型。", field="kind")
-    return MeetingRule.objects.filter(kind=kind).first() or next(r for r in rules() if r.kind == kind)
+    return MeetingRule.objects.filter(kind=kind).first() or default_rule(kind)
 
 
 def _convener(rule: MeetingRule, area: Area) -> tuple[Unit, Area | None, Area]:
@@ -153,8 +156,8 @@ def meeting_create(
 def meeting_cancel(*, meeting: Meeting, actor: User, reason: str) -> Meeting:
     reason = clean_text(reason, field="reason", label="取消原因", max_length=300)
     with transaction.atomic():
-        current = _lock(meeting, actor, statuses={MeetingStatus.PLANNED})
-        _bump(current, status=MeetingStatus.CANCELLED)
+        current = _lock(meeting, actor, step="cancel")
+        _bump(current, status=STEPS["cancel"].target)
         _record(current, "cancel", actor, reason)
         if current.invited_at:
             _tell(current, f"会议取消：{current.topic}", reason)
@@ -167,7 +170,7 @@ def agenda_add(
 ) -> AgendaItem:
     """Put a topic on the agenda: a request (提交议事), a listed need, or a free topic."""
     with transaction.atomic():
-        current = _lock(meeting, actor, statuses={MeetingStatus.PLANNED, MeetingStatus.HELD})
+        current = _lock(meeting, actor, step="agenda")
         if ticket is not None:
             if not ticket_queries.visible_tickets(scope_for(actor)).filter(pk=ticket.pk).exists():
                 raise Forbidden(f"事项 {ticket.number} 不在您的工作范围内。", field="ticket")
@@ -200,7 +203,7 @@ def participant_add(
     user: User | None = None,
 ) -> Participant:
     with transaction.atomic():
-        current = _lock(meeting, actor, statuses={MeetingStatus.PLANNED})
+        current = _lock(meeting, actor, step="participant")
         rule = rule_for(current.kind)
         if kind not in ParticipantKind.values:
             raise ActionError("请选择参会人身份。", field="kind")
@@ -272,7 +275,7 @@ def _tell(meeting: Meeting, title: str, body: str, participants: list[Participan
 def meeting_invite(*, meeting: Meeting, actor: User) -> int:
     """Send the notice to everyone not yet notified, within the kind's notice period."""
     with transaction.atomic():
-        current = _lock(meeting, actor, statuses={MeetingStatus.PLANNED})
+        current = _lock(meeting, actor, step="invite")
         rule = rule_for(current.kind)
         now = timezone.now()
         if current.starts_at <= now:
@@ -297,7 +300,7 @@ def meeting_invite(*, meeting: Meeting, actor: User) -> int:
 def meeting_record_attendance(*, meeting: Meeting, actor: User, attended: list[int], others: int = 0) -> Meeting:
     """Who came; decides whether the quorum held. Turns the meeting into 已召开."""
     with transaction.atomic():
-        current = _lock(meeting, actor, statuses={MeetingStatus.PLANNED})
+        current = _lock(meeting, actor, step="attendance")
         if current.starts_at > timezone.now():
             raise ActionError(f"会议还没有开始（{timezone.localtime(current.starts_at):%Y-%m-%d %H:%M}），开会后再登记到会情况。")
         if others < 0 or others > 100_000:
@@ -314,7 +317,7 @@ def meeting_record_attendance(*, meeting: Meeting, actor: User, attended: list[i
         quorum_met = rule.quorum == 0 or Decimal(present) > Decimal(current.entitled) * rule.quorum
         current.participants.filter(pk__in=attended).update(attended=True)
         current.participants.exclude(pk__in=attended).update(attended=False)
-        _bump(current, status=MeetingStatus.HELD, held_at=current.starts_at, present=present, quorum_met=quorum_met)
+        _bump(current, status=STEPS["attendance"].target, held_at=current.starts_at, present=present, quorum_met=quorum_met)
         _record(current, "attendance", actor, data={"present": present, "entitled": current.entitled,
                                                     "quorum_met": quorum_met})
     return current
@@ -331,7 +334,7 @@ def quorum_text(meeting: Meeting) -> str:
 def agenda_discuss(*, item: AgendaItem, actor: User, discussion: str) -> AgendaItem:
     discussion = clean_text(discussion, field="discussion", label="讨论情况", max_length=3000)
     with transaction.atomic():
-        current = _lock(item.meeting, actor, statuses={MeetingStatus.HELD})
+        current = _lock(item.meeting, actor, step="discussion")
         AgendaItem.objects.filter(pk=item.pk).update(discussion=discussion)
         item.discussion = discussion
         _record(current, "discussion", actor, item.title)
@@ -345,7 +348,7 @@ def motion_record(
 ) -> Motion:
     text = clean_text(text, field="text", label="表决事项", max_length=300)
     with transaction.atomic():
-        current = _lock(meeting, actor, statuses={MeetingStatus.HELD})
+        current = _lock(meeting, actor, step="motion")
         if not current.quorum_met:
             raise ActionError(f"本次会议未达到法定人数（{quorum_text(current)}，实到 {current.present}），"
                               "不能表决，只能记录讨论情况。")
@@ -378,7 +381,7 @@ def resolution_add(
     a new request for the owner unit when a category is given."""
     text = clean_text(text, field="text", label="决议内容", max_length=300)
     with transaction.atomic():
-        current = _lock(meeting, actor, statuses={MeetingStatus.HELD})
+        current = _lock(meeting, actor, step="resolution")
         if owner is None or not owner.active:
             raise ActionError("请选择责任单位。", field="owner")
         if due_date is None or due_date < timezone.localdate(current.starts_at):
@@ -453,7 +456,7 @@ def minutes_save(*, meeting: Meeting, actor: User, text: str, files: list | None
     text = clean_text(text, field="text", label="纪要", max_length=20000)
     stored = [_prepare_file(f) for f in (files or []) if f]
     with transaction.atomic():
-        current = _lock(meeting, actor, statuses={MeetingStatus.HELD, MeetingStatus.ARCHIVED})
+        current = _lock(meeting, actor, step="minutes")
         draft = current.minutes.filter(published_at=None).first()
         published = current.minutes.exclude(published_at=None).exists()
         if published:
@@ -480,11 +483,11 @@ def _prepare_file(f: UploadedFile) -> tuple[str, ContentFile, str]:
 
 def minutes_publish(*, minutes: Minutes, actor: User) -> Minutes:
     with transaction.atomic():
-        current = _lock(minutes.meeting, actor, statuses={MeetingStatus.HELD, MeetingStatus.ARCHIVED})
+        current = _lock(minutes.meeting, actor, step="minutes_publish")
         now = timezone.now()
         if not Minutes.objects.filter(pk=minutes.pk, published_at=None).update(published_at=now, published_by=actor):
             raise ActionError("这一版纪要已经发布，不能修改；如需更正，请保存新版本。")
-        _bump(current, status=MeetingStatus.ARCHIVED)
+        _bump(current, status=STEPS["minutes_publish"].target)
         _record(current, "minutes_publish", actor, f"第 {minutes.number} 版")
     return Minutes.objects.get(pk=minutes.pk)
 
@@ -492,7 +495,7 @@ def minutes_publish(*, minutes: Minutes, actor: User) -> Minutes:
 def meeting_publish_notice(*, meeting: Meeting, actor: User, days: int | None = None) -> Meeting:
     """Post the results on the community's public page for the notice period (公示)."""
     with transaction.atomic():
-        current = _lock(meeting, actor, statuses={MeetingStatus.HELD, MeetingStatus.ARCHIVED})
+        current = _lock(meeting, actor, step="notice")
         if current.community_id is None:
             raise ActionError("街道层面的会议请在街道公开栏公示；社区公示页只显示社区召集的会议。")
         days = days if days is not None else rule_for(current.kind).publish_days
@@ -506,7 +509,7 @@ def meeting_publish_notice(*, meeting: Meeting, actor: User, days: int | None = 
 
 def meeting_mark_exemplary(*, meeting: Meeting, actor: User, exemplary: bool = True) -> Meeting:
     with transaction.atomic():
-        current = _lock(meeting, actor)
+        current = _lock(meeting, actor, step="exemplary")
         _bump(current, exemplary=exemplary)
         _record(current, "exemplary", actor, "评为优秀案例" if exemplary else "取消优秀案例")
     return current

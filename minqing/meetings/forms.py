@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.db.models import Q, QuerySet
 
@@ -41,7 +43,7 @@ class MeetingForm(forms.Form):
                                   error_messages={"invalid": "应到人数请填整数。", "min_value": "应到人数不能为负数。",
                                                   "max_value": "应到人数太大。"})
 
-    def __init__(self, *args: object, scope: Scope, **kwargs: object) -> None:
+    def __init__(self, *args: Any, scope: Scope, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = areas_for(scope)
 
@@ -63,7 +65,7 @@ class AttendanceForm(forms.Form):
     others = forms.IntegerField(label="名单外到会人数", min_value=0, max_value=100_000, required=False,
                                 error_messages={"invalid": "人数请填整数。", "min_value": "人数不能为负数。"})
 
-    def __init__(self, *args: object, meeting: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, meeting: object, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["attended"].choices = [(p.pk, p.name) for p in meeting.participants.all()]
 
@@ -81,7 +83,7 @@ class MotionForm(forms.Form):
     votes_against = _votes("反对")
     votes_abstain = _votes("弃权")
 
-    def __init__(self, *args: object, meeting: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, meeting: object, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["agenda_item"].queryset = meeting.agenda.all()
 
@@ -99,7 +101,7 @@ class ResolutionForm(forms.Form):
         queryset=Category.objects.filter(parent__isnull=False, active=True).select_related("parent"),
         help_text="议程没有关联事项时，可把决议登记为事项交责任单位办理，按事项时限跟踪")
 
-    def __init__(self, *args: object, meeting: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, meeting: object, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["motion"].queryset = meeting.motions.filter(passed=True)
         self.fields["agenda_item"].queryset = meeting.agenda.all()

@@ -4,6 +4,7 @@ resolutions tracked to completion, minutes in immutable versions, public notice 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -82,15 +83,16 @@ DEFAULT_RULES = {
 }
 
 
+def default_rule(kind: str) -> MeetingRule:
+    level, notice, quorum, basis, participants, publish = DEFAULT_RULES[Kind(kind)]
+    return MeetingRule(kind=kind, level=level, notice_days=notice, quorum=Decimal(quorum), pass_basis=basis,
+                       participants=participants, publish_days=publish)
+
+
 def rules() -> list[MeetingRule]:
-    """Every kind's rule, creating the defaults for kinds that have none yet."""
+    """Every kind's rule: the admin's row, or the default (a migration writes the defaults; reading never writes)."""
     have = {r.kind: r for r in MeetingRule.objects.all()}
-    for kind, (level, notice, quorum, basis, participants, publish) in DEFAULT_RULES.items():
-        if kind not in have:
-            have[kind], _ = MeetingRule.objects.get_or_create(kind=kind, defaults={
-                "level": level, "notice_days": notice, "quorum": Decimal(quorum), "pass_basis": basis,
-                "participants": participants, "publish_days": publish})
-    return [have[k] for k in Kind.values]
+    return [have.get(k) or default_rule(k) for k in Kind.values]
 
 
 class MeetingStatus(models.TextChoices):
@@ -144,11 +146,32 @@ class Meeting(models.Model):
         return bool(self.notice_from and self.notice_until and self.notice_from <= now < self.notice_until)
 
 
-EVENT_LABELS = {
-    "create": "登记会议", "agenda": "列入议程", "participant": "添加参会人", "invite": "发出会议通知",
-    "attendance": "登记到会", "discussion": "记录讨论", "motion": "表决", "resolution": "形成决议",
-    "resolution_done": "决议完成", "minutes": "保存纪要", "minutes_publish": "发布纪要",
-    "notice": "公示", "cancel": "取消会议", "exemplary": "评为优秀案例",
+@dataclass(frozen=True)
+class MeetingStep:
+    label: str
+    sources: frozenset[str]  # the statuses it may be taken in (empty: any)
+    target: str | None = None  # the status it leads to, if it changes it
+
+
+_P, _H, _A = MeetingStatus.PLANNED, MeetingStatus.HELD, MeetingStatus.ARCHIVED
+
+# THE meeting lifecycle: planned → held → archived (or planned → cancelled); every step is a MeetingEvent
+# of the same name, taken only by the convening unit (queries.can_manage), only in these statuses.
+STEPS: dict[str, MeetingStep] = {
+    "create": MeetingStep("登记会议", frozenset(), _P),
+    "cancel": MeetingStep("取消会议", frozenset({_P}), MeetingStatus.CANCELLED),
+    "agenda": MeetingStep("列入议程", frozenset({_P, _H})),
+    "participant": MeetingStep("添加参会人", frozenset({_P})),
+    "invite": MeetingStep("发出会议通知", frozenset({_P})),
+    "attendance": MeetingStep("登记到会", frozenset({_P}), _H),
+    "discussion": MeetingStep("记录讨论", frozenset({_H})),
+    "motion": MeetingStep("表决", frozenset({_H})),
+    "resolution": MeetingStep("形成决议", frozenset({_H})),
+    "resolution_done": MeetingStep("决议完成", frozenset()),
+    "minutes": MeetingStep("保存纪要", frozenset({_H, _A})),
+    "minutes_publish": MeetingStep("发布纪要", frozenset({_H, _A}), _A),
+    "notice": MeetingStep("公示", frozenset({_H, _A})),
+    "exemplary": MeetingStep("评为优秀案例", frozenset()),
 }
 
 
@@ -176,7 +199,8 @@ class MeetingEvent(AppendOnly, models.Model):
 
     @property
     def label(self) -> str:
-        return EVENT_LABELS.get(self.action, self.action)
+        step = STEPS.get(self.action)
+        return step.label if step else self.action
 
 
 class AgendaSource(models.TextChoices):

@@ -19,5 +19,5 @@ class OutboundMessageAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in OutboundMessage._meta.fields]
     inlines = [AttemptInline]
 
-    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+    def has_add_permission(self, request) -> bool:
         return False

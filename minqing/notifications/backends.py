@@ -57,7 +57,7 @@ class HttpSMSBackend:
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                 return response.read(500).decode(errors="replace")
-        except Exception as exc:  # noqa: BLE001 - any failure is a failed attempt
+        except Exception as exc:
             raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
 
 
@@ -83,5 +83,5 @@ def post_signed(*, url: str, body: str, secret: str, timeout: float = 10) -> str
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             return f"{response.status} {response.read(300).decode(errors='replace')}"
-    except Exception as exc:  # noqa: BLE001 - any failure is a failed attempt, retried by the worker
+    except Exception as exc:
         raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc

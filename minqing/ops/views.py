@@ -25,7 +25,7 @@ def readyz(request: HttpRequest) -> HttpResponse:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-    except Exception:  # noqa: BLE001 - any database failure means not ready
+    except Exception:
         return HttpResponse("database unavailable", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
 
@@ -33,7 +33,7 @@ def readyz(request: HttpRequest) -> HttpResponse:
 class PipelineCollector:
     """Figures read at scrape time, each through an indexed column."""
 
-    def collect(self):  # noqa: ANN201
+    def collect(self):
         from django_tasks_db.models import DBTaskResult
 
         from minqing.api.models import ImportJob
@@ -59,6 +59,21 @@ class PipelineCollector:
         for state, qs in [("ready", tasks.ready()), ("running", tasks.running()), ("failed", tasks.failed())]:
             g.add_metric([state], qs.count())
         yield g
+        from minqing.tickets.consumers import lag
+
+        pending = GaugeMetricFamily("minqing_consumer_pending", "Events a consumer has not handled yet",
+                                    labels=["consumer"])
+        behind = GaugeMetricFamily("minqing_consumer_lag_seconds", "Age of the oldest event a consumer has not handled",
+                                   labels=["consumer"])
+        failing = GaugeMetricFamily("minqing_consumer_failing", "Pending events that failed at least once (retrying)",
+                                    labels=["consumer"])
+        for x in lag(now=now):
+            pending.add_metric([x.consumer], x.pending)
+            behind.add_metric([x.consumer], x.oldest_seconds)
+            failing.add_metric([x.consumer], x.failing)
+        yield pending
+        yield behind
+        yield failing
         g = GaugeMetricFamily("minqing_import_jobs", "12345 import jobs by status", labels=["status"])
         for status, n in ImportJob.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n"):
             g.add_metric([status], n)

@@ -82,7 +82,7 @@ class Area(models.Model):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
-        expected = PARENT_KIND.get(self.kind)
+        expected = PARENT_KIND.get(AreaKind(self.kind))
         if expected is None and self.parent_id:
             raise ValidationError({"parent": "区级区域没有上级。"})
         if expected is not None and (self.parent is None or self.parent.kind != expected):
@@ -152,8 +152,7 @@ class Unit(models.Model):
         if self.kind == UnitKind.DISTRICT_CENTER:
             return None
         if self.kind in {UnitKind.DEPARTMENT, UnitKind.STREET_OFFICE} or self.area.kind == AreaKind.DISTRICT:
-            district = street.parent_id
-            return Unit.objects.filter(kind=UnitKind.DISTRICT_CENTER, area_id=district, active=True).first()
+            return Unit.objects.filter(kind=UnitKind.DISTRICT_CENTER, area=street.parent, active=True).first()
         return Unit.objects.filter(kind=UnitKind.STREET_OFFICE, area=street, active=True).first()
 
 

@@ -25,6 +25,7 @@ from minqing.tickets.models import Brand, Category, Ticket
 
 from . import queries
 from .models import (
+    WISH_STEPS,
     Agreement,
     Need,
     NeedSource,
@@ -383,7 +384,7 @@ def units_import(*, actor: User, content: bytes) -> ImportReport:
         sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
         rows = sheet.iter_rows(values_only=True)
         header = [str(h or "").strip() for h in next(rows, ())]
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is a bad file
+    except Exception as exc:
         raise ActionError("无法读取文件：请上传 .xlsx 格式的表格。", field="file") from exc
     missing = [c for c in UNIT_COLUMNS[:3] if c not in header]
     if missing:
@@ -543,8 +544,13 @@ def wish_publish(*, actor: User, area: Area, resident_name: str, text: str, resi
         text=clean_text(text, field="text", label="心愿", max_length=200))
 
 
-def _wish_move(wish: Wish, frm: str, **changes: object) -> Wish:
-    if not Wish.objects.filter(pk=wish.pk, state=frm, version=wish.version).update(version=wish.version + 1, **changes):
+def _wish_move(wish: Wish, step: str, **changes: object) -> Wish:
+    """Take a step of WISH_STEPS: a guarded update from its state to its target."""
+    _, frm, to, _ = WISH_STEPS[step]
+    if wish.state != frm:
+        raise ActionError(f"心愿现在是“{wish.get_state_display()}”，不能{WISH_STEPS[step][0]}。")
+    if not Wish.objects.filter(pk=wish.pk, state=frm, version=wish.version).update(
+            version=wish.version + 1, state=to, **changes):
         current = Wish.objects.get(pk=wish.pk)
         raise Conflict(f"这个心愿现在是“{current.get_state_display()}”，刚被他人处理过。")
     return Wish.objects.get(pk=wish.pk)
@@ -561,7 +567,7 @@ def wish_claim(*, wish: Wish, phone: str) -> Wish:
         raise ActionError(f"这个手机号没有在{wish.community.name}报到，请先到社区报到（双报到）。", field="phone")
     if wish.state != WishState.PUBLISHED:
         raise ActionError("这个心愿已被认领。")
-    return _wish_move(wish, WishState.PUBLISHED, state=WishState.CLAIMED, member=member, claimed_at=timezone.now())
+    return _wish_move(wish, "claim", member=member, claimed_at=timezone.now())
 
 
 def wish_fulfil(*, actor: User, wish: Wish, hours: Decimal) -> Wish:
@@ -571,7 +577,7 @@ def wish_fulfil(*, actor: User, wish: Wish, hours: Decimal) -> Wish:
         raise ActionError(f"心愿现在是“{wish.get_state_display()}”，认领后才能登记实现。")
     if hours is None or hours <= 0 or hours > 1000:
         raise ActionError("请填写服务时长（小时）。", field="hours")
-    return _wish_move(wish, WishState.CLAIMED, state=WishState.FULFILLED, hours=hours, fulfilled_at=timezone.now())
+    return _wish_move(wish, "fulfil", hours=hours, fulfilled_at=timezone.now())
 
 
 def wish_confirm(*, actor: User, wish: Wish) -> Wish:
@@ -580,7 +586,7 @@ def wish_confirm(*, actor: User, wish: Wish) -> Wish:
         raise Forbidden("只有心愿所在社区可以登记。")
     if wish.state != WishState.FULFILLED:
         raise ActionError(f"心愿现在是“{wish.get_state_display()}”，实现后才能由居民确认。")
-    return _wish_move(wish, WishState.FULFILLED, state=WishState.CONFIRMED, confirmed_at=timezone.now())
+    return _wish_move(wish, "confirm", confirmed_at=timezone.now())
 
 
 def wishes_erase(*, before: dt.datetime) -> int:

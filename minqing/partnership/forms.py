@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from minqing.org.models import Area, AreaKind, Unit
@@ -28,7 +30,7 @@ class NeedForm(forms.Form):
     source = forms.ChoiceField(label="来源", choices=NeedSource.choices, error_messages=_req("来源"))
     priority = forms.ChoiceField(label="优先级", choices=Priority.choices, initial=Priority.NORMAL, error_messages=_req("优先级"))
 
-    def __init__(self, *args: object, areas: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, areas: object, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = areas
 
@@ -48,7 +50,7 @@ class ResourceForm(forms.Form):
     description = forms.CharField(label="说明", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
     active = forms.BooleanField(label="有效（取消勾选即下架，不再推荐）", required=False, initial=True)
 
-    def __init__(self, *args: object, units: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, units: object, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
 
@@ -60,7 +62,7 @@ class SeatForm(forms.Form):
     member = forms.CharField(label="兼职委员", max_length=50, required=False)
     duties = forms.CharField(label="责任清单", max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args: object, committees: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, committees: object, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["committee"].queryset = committees
 
@@ -77,7 +79,7 @@ class AgreementForm(forms.Form):
     community_signatory = forms.CharField(label="社区签字人", max_length=50, error_messages=_req("社区签字人"))
     unit_signatory = forms.CharField(label="单位签字人", max_length=50, error_messages=_req("单位签字人"))
 
-    def __init__(self, *args: object, communities: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, communities: object, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["community"].queryset = communities
 
@@ -88,7 +90,7 @@ class WishForm(forms.Form):
     resident_phone = forms.CharField(label="居民电话（可不填）", max_length=20, required=False)
     text = forms.CharField(label="心愿", max_length=200, error_messages=_req("心愿"))
 
-    def __init__(self, *args: object, areas: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, areas: object, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = areas
 
@@ -99,7 +101,7 @@ class MemberForm(forms.Form):
     phone = forms.CharField(label="手机号", max_length=20, error_messages=_req("手机号"))
     employer = forms.ModelChoiceField(label="所在单位", queryset=Unit.objects.filter(active=True), required=False)
 
-    def __init__(self, *args: object, communities: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, communities: object, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["community"].queryset = communities
 

@@ -211,6 +211,15 @@ class WishState(models.TextChoices):
     CONFIRMED = "confirmed", "居民已确认"
 
 
+# THE micro-wish lifecycle: step → (label, from, to, who). A registered party member claims by phone; the
+# wish's community records the fulfilment and the resident's confirmation.
+WISH_STEPS: dict[str, tuple[str, str, str, str]] = {
+    "claim": ("认领", WishState.PUBLISHED, WishState.CLAIMED, "报到党员（凭报到手机号）"),
+    "fulfil": ("登记实现", WishState.CLAIMED, WishState.FULFILLED, "心愿所在社区"),
+    "confirm": ("居民确认", WishState.FULFILLED, WishState.CONFIRMED, "心愿所在社区"),
+}
+
+
 class Wish(models.Model):
     """A resident's micro-wish (微心愿): small, concrete, fulfilled by a registered party member."""
 

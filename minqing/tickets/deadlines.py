@@ -43,7 +43,7 @@ def calendar() -> WorkCalendar:
 
 
 @receiver([post_save, post_delete], sender=CalendarDay)
-def _forget_calendar(**kwargs: object) -> None:
+def _forget_calendar(**kwargs: Any) -> None:
     global _calendar
     _calendar = None
 
@@ -170,17 +170,20 @@ def limits(step: Step, *, policy: Policy | None, complexity: str = Complexity.NO
     """How long each clock the step starts runs: the deadline policy's limits (a resumed clock: what was left)."""
     out: dict[Clock, float] = {}
     for clock, op in step.clocks.items():
-        if op == Op.RESUME:
-            out[clock] = max(float(remaining if remaining is not None else policy.resolve_for(complexity)), 1.0)
-        elif op != Op.START:
+        if op not in (Op.START, Op.RESUME):
             continue
-        elif clock == Clock.CALLBACK:
+        if clock == Clock.CALLBACK:
             out[clock] = callback_minutes()
+        elif op == Op.RESUME and remaining is not None:
+            out[clock] = max(float(remaining), 1.0)
+        elif policy is None:
+            raise ValueError(f"“{step.name}” starts the {clock} clock: it needs the deadline policy")
         elif clock == Clock.RESPONSE:
             out[clock] = policy.response_minutes
+        elif step.resolve_limit == "escalated":
+            out[clock] = policy.escalated_resolve_minutes
         else:
-            out[clock] = policy.escalated_resolve_minutes if step.resolve_limit == "escalated" else policy.resolve_for(
-                complexity)
+            out[clock] = policy.resolve_for(complexity)
     return out
 
 

@@ -114,7 +114,7 @@ def build_accounts() -> list[tuple[str, str, str, str]]:
 
 
 # --- requests -------------------------------------------------------------------------------
-class Stop(Exception):  # noqa: N818 - control flow: the simulated future is past `now`
+class Stop(Exception):
     pass
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -34,7 +36,7 @@ class PhotosField(forms.FileField):
 
     widget = MultipleFileInput(attrs={"accept": "image/*", "multiple": True})
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
         kwargs.setdefault("label", "照片")
         kwargs.setdefault("help_text", "可选，最多 9 张，每张不超过 10 MB（JPG/PNG/GIF/WEBP）")
@@ -57,7 +59,7 @@ def category_choices() -> list:
 
 
 class CategoryField(forms.ModelChoiceField):
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(
             queryset=Category.objects.filter(parent__isnull=False).select_related("parent"),
             label="事项分类",
@@ -119,7 +121,7 @@ class TicketForm(LocationMixin, forms.Form):
     reporter_phone = forms.CharField(label="联系电话", max_length=20, required=False)
     photos = PhotosField()
 
-    def __init__(self, *args: object, communities: object = None, **kwargs: object) -> None:
+    def __init__(self, *args: Any, communities: object = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices()
         if communities is not None:
@@ -153,7 +155,7 @@ class TicketForm(LocationMixin, forms.Form):
 class ResidentTicketForm(TicketForm):
     """The public form: no channel or type to pick; residents speak online and ask for help."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("channel", "type", "urgency", "title"):
             self.fields.pop(name)
@@ -201,7 +203,7 @@ class DispatchForm(forms.Form):
     complexity = forms.ChoiceField(label="复杂程度", choices=Complexity.choices, initial=Complexity.NORMAL)
     note = _note("派单意见", required=False)
 
-    def __init__(self, *args: object, units: list[Unit], **kwargs: object) -> None:
+    def __init__(self, *args: Any, units: list[Unit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = Unit.objects.filter(pk__in=[u.pk for u in units])
         groups: dict[str, list] = {}
@@ -272,7 +274,7 @@ class SearchForm(forms.Form):
     overdue = forms.BooleanField(label="仅看超期", required=False)
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: object, areas: object = None, **kwargs: object) -> None:
+    def __init__(self, *args: Any, areas: object = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if areas is not None:
             self.fields["area"].queryset = areas
@@ -293,7 +295,7 @@ class SuperviseForm(forms.Form):
                                 error_messages={"invalid": "日期格式不对，请按 2026-12-31 填写。"})
     text = _note("督办要求", required=True, max_length=2000, rows=4)
 
-    def __init__(self, *args: object, ticket: object = None, **kwargs: object) -> None:
+    def __init__(self, *args: Any, ticket: object = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if ticket is not None and not self.is_bound:
             self.initial["unit"] = ticket.handling_unit_id  # type: ignore[attr-defined]

@@ -224,15 +224,15 @@ class Step:
         return self.target is not None
 
 
-OPEN = set(OPEN_STATUSES)
-ANY = {*Status.values}
+OPEN: set[str] = set(OPEN_STATUSES)
+ANY: set[str] = {*Status.values}
 R, RG, A, IP, S, RS = (Status.RECEIVED, Status.REGISTERED, Status.ASSIGNED, Status.IN_PROGRESS, Status.SUSPENDED,
                        Status.RESOLVED)
 RESP, RESV, CB = Clock.RESPONSE, Clock.RESOLVE, Clock.CALLBACK
 BEFORE_TRIAGE = frozenset({R})
 
 
-def _s(name: str, label: str, sources: set[str], target: str | None, actor: Actor, *, button: str | None = None,
+def _s(name: str, label: str, sources: set[str] | set[Status], target: str | None, actor: Actor, *, button: str | None = None,
        **kwargs: Any) -> Step:
     if button is None:
         button = name if target is not None else ""
@@ -300,7 +300,8 @@ STEPS: dict[str, Step] = {s.name: s for s in [
     _s("callback_attempt", "回访未联系上", {RS}, None, Actor.CALLBACK),
     _s("merged_in", "合并重复诉求", OPEN | {RS}, None, Actor.TRIAGE),
     _s("overdue", "超期", OPEN, None, Actor.SYSTEM, clocks={RESP: Op.LATE, RESV: Op.LATE},
-       notices=(Notice((To.HOLDER,), "已超期（{clocks}）"), Notice((To.SUPERVISOR,), "下级超期事项待督办（{clocks}）", "overdue_supervise"))),
+       notices=(Notice((To.HOLDER,), "已超期（{clocks}）"),
+                Notice((To.SUPERVISOR,), "下级超期事项待督办（{clocks}）", "overdue_supervise"))),
     _s("external_due", "12345办理时限调整", ANY, None, Actor.SYSTEM),
     _s("agenda", "提交议事", ANY, None, Actor.VIEWER),
     _s("meeting_resolution", "议事决议", ANY, None, Actor.VIEWER),

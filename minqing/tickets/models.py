@@ -110,12 +110,12 @@ class Category(models.Model):
         constraints = [models.UniqueConstraint(fields=["parent", "name"], name="category_unique_name")]
 
     def __str__(self) -> str:
-        return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
+        return f"{self.parent.name} / {self.name}" if self.parent is not None else self.name
 
     def clean(self) -> None:
-        if self.parent_id and self.parent.parent_id:
+        if self.parent is not None and self.parent.parent_id:
             raise ValidationError({"parent": "分类只有两级：上级必须是一级分类。"})
-        if self.parent_id and self.brand != self.parent.brand:
+        if self.parent is not None and self.brand != self.parent.brand:
             raise ValidationError({"brand": "二级分类的服务品牌必须与一级分类相同。"})
 
 

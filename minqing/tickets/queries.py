@@ -39,7 +39,7 @@ def visible_tickets(scope: Scope) -> QuerySet[Ticket]:
         rule |= Q(grid_id__in=scope.grid_ids)
     if scope.unit_ids:
         handled = TicketEvent.objects.filter(ticket=OuterRef("pk"), to_unit_id__in=scope.unit_ids)
-        rule |= Q(handling_unit_id__in=scope.unit_ids) | Exists(handled)
+        rule |= Q(handling_unit_id__in=scope.unit_ids) | Q(Exists(handled))
     return qs.filter(rule)
 
 
@@ -99,6 +99,19 @@ def _mine(scope: Scope) -> Q:
     return Q(handling_unit_id__in=scope.unit_ids)
 
 
+def responsible(scope: Scope) -> Q:
+    """Requests the viewer answers for: held by their units, or in their streets, communities or grids (all of
+    them for the district and admins). The same scope as the viewer's own 考核评价 view (evaluation.allowed_for)."""
+    if scope.district or scope.admin:
+        return Q()
+    rule = _mine(scope)
+    for column, ids in (("community_id", scope.community_ids), ("street_id", scope.street_ids),
+                        ("grid_id", scope.grid_ids)):
+        if ids:
+            rule |= Q(**{f"{column}__in": ids})
+    return rule
+
+
 def overdue_rule(now: dt.datetime) -> Q:
     """THE definition of overdue: a response or resolve clock running in its status, past its due time."""
     rule = Q(pk__in=[])
@@ -123,9 +136,9 @@ def queue(scope: Scope, name: str, *, now: dt.datetime | None = None) -> QuerySe
     if name in {"assigned", "in_progress", "suspended"}:
         return qs.filter(status=name).filter(_mine(scope)).order_by("-urgency", "resolve_due_at", "created_at")
     if name == "due_soon":
-        return qs.filter(due_soon_rule(now)).filter(_mine(scope) | _triage_rule(scope)).order_by("resolve_due_at")
+        return qs.filter(due_soon_rule(now)).filter(responsible(scope)).order_by("-urgency", "resolve_due_at")
     if name == "overdue":
-        return qs.filter(overdue_rule(now)).filter(_mine(scope) | _triage_rule(scope)).order_by("resolve_due_at")
+        return qs.filter(overdue_rule(now)).filter(responsible(scope)).order_by("-urgency", "resolve_due_at")
     if name == "callback":
         return qs.filter(status=Status.RESOLVED).filter(_triage_rule(scope)).order_by("resolved_at")
     if name == "supervised":
@@ -213,8 +226,9 @@ def public_lookup(number: str, secret: str) -> Ticket | None:
 
 
 def followed(ticket: Ticket) -> Ticket:
+    """The request a merged duplicate leads to (the one actually handled)."""
     for _ in range(20):
-        if not ticket.merged_into_id:
+        if ticket.merged_into is None:
             break
         ticket = ticket.merged_into
     return ticket

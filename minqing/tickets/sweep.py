@@ -40,7 +40,7 @@ class SweepResult:
     details: list[str] = field(default_factory=list)
 
 
-def _lock(qs):  # noqa: ANN001, ANN202
+def _lock(qs):
     if connection.features.has_select_for_update_skip_locked:
         return qs.select_for_update(skip_locked=True, of=("self",))
     return qs
@@ -55,7 +55,7 @@ def sweep_once(*, now: dt.datetime | None = None, batch: int = BATCH) -> SweepRe
         pass
     result.requeued = messages_requeue_stale(now=now)
     for _, folded in sweep_done.send(sender=SweepResult, now=now):
-        result.folded += folded or 0
+        result.folded += int(folded or 0)
     return result
 
 
@@ -72,6 +72,7 @@ def _check(ticket: Ticket, now: dt.datetime, result: SweepResult) -> None:
     values = ticket.__dict__
     points = deadlines.checkpoints(values, ticket.status)
     boundary = ticket.next_check_at
+    assert boundary is not None  # found through next_check_at <= now
     hits = [what for at, what in points if boundary <= at <= now]
     upcoming = min((at for at, _ in points if at > now), default=None)
     # Claim: only the sweep that moves next_check_at handles these points; an action that changed

@@ -57,16 +57,31 @@ def queue_view(request: HttpRequest, name: str) -> HttpResponse:
     if name not in queries.QUEUES:
         raise Http404
     now = timezone.now()
-    page = page_of(request, queries.queue(scope, name, now=now))
+    qs, narrowed = queries.queue(scope, name, now=now), ""
+    # A figure elsewhere (考核评价's 当前超期 for a picked street, say) links here narrowed to its part of the scope.
+    for key, column in NARROW.items():
+        value = parse_id(request.GET.get(key))
+        if value is not None:
+            qs, narrowed = qs.filter(**{column: value}), narrowed or _narrow_name(key, value)
+    page = page_of(request, qs)
     bulk = BULK.get(name)
     return render(
         request,
         "tickets/list.html",
-        {"title": queries.QUEUES[name], "queue": name, "page": page, "rows": rows(page, now),
+        {"title": queries.QUEUES[name] + (f"（{narrowed}）" if narrowed else ""), "queue": name, "page": page,
+         "rows": rows(page, now),
          "counts": queries.queue_counts(scope, now=now), "bulk": bulk,
          "bulk_units": Unit.objects.filter(active=True, kind__in=BULK_UNIT_KINDS).order_by("kind", "name")
          if bulk == "dispatch" else None},
     )
+
+
+NARROW = {"street": "street_id", "community": "community_id", "grid": "grid_id", "unit": "handling_unit_id"}
+
+
+def _narrow_name(key: str, pk: int) -> str:
+    found = Unit.objects.filter(pk=pk).first() if key == "unit" else Area.objects.filter(pk=pk).first()
+    return found.name if found else ""
 
 
 # Where staff really do many at once: accept the morning's intake, dispatch a batch to one unit.
@@ -451,5 +466,6 @@ def supervision(request: HttpRequest) -> HttpResponse:
         "issued": issued.select_related(*related).order_by("-issued_at")[:100],
         "pending": pending.select_related("ticket", "unit", "requested_by").order_by("requested_at")[:100],
         "supervised": rows(supervised[:100], now),
+        "overdue_count": queries.queue(scope, "overdue", now=now).count(),
         "now": now,
     })

@@ -135,12 +135,12 @@ def window_days() -> int:
     return int(settings.MINQING.get("DUPLICATE_WINDOW_DAYS", 60))
 
 
-def _candidates():  # noqa: ANN202
+def _candidates():
     since = timezone.now() - dt.timedelta(days=window_days())
     return Ticket.objects.filter(status__in=[*OPEN_STATUSES, Status.RESOLVED], created_at__gte=since)
 
 
-def _entries(qs) -> list[Entry]:  # noqa: ANN001
+def _entries(qs) -> list[Entry]:
     # Titles add little; the resident's own words carry the matter.
     return [Entry(*row) for row in qs.values_list("id", "text", "street_id", "community_id", "compound_id",
                                                   "created_at")]

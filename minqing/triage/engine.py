@@ -70,13 +70,13 @@ class _Block:
     intercept: np.ndarray
 
 
-def _normalise(matrix):  # noqa: ANN001, ANN202
+def _normalise(matrix):
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     norms[norms == 0] = 1
     return csr_matrix(matrix.multiply(1 / norms[:, None]))
 
 
-def _counts(view: str, docs: Sequence[str]):  # noqa: ANN202
+def _counts(view: str, docs: Sequence[str]):
     counts = (_WORDS if view == "words" else _CHARS).transform(docs).tocsr()
     counts.data = 1 + np.log(counts.data)  # sublinear term frequency
     return counts

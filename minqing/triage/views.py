@@ -25,7 +25,7 @@ from . import actions
 from .models import Suggestion
 
 
-def _staff(request: HttpRequest):  # noqa: ANN202
+def _staff(request: HttpRequest):
     scope = scope_for(request.user)
     if not (scope.is_staff or scope.admin):
         raise Http404

@@ -12,7 +12,7 @@ from django.test import Client
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def test_pages_carry_a_content_security_policy_and_safe_headers(cast) -> None:  # noqa: ANN001
+def test_pages_carry_a_content_security_policy_and_safe_headers(cast) -> None:
     c = Client()
     c.force_login(cast.shequ)
     for url in ["/", "/r/", "/login/", "/meetings/"]:
@@ -25,7 +25,7 @@ def test_pages_carry_a_content_security_policy_and_safe_headers(cast) -> None:  
         assert "<script>" not in r.content.decode() and "style=" not in r.content.decode()
 
 
-def test_deploy_check_is_clean_with_production_settings(tmp_path) -> None:  # noqa: ANN001
+def test_deploy_check_is_clean_with_production_settings(tmp_path) -> None:
     env = {**os.environ, "MINQING_HTTPS": "1", "MINQING_SECRET_KEY": "k" * 20 + "-production-secret-0123456789-abcdefghij",
            "MINQING_VAR_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/deploy.sqlite3"}
     env.pop("MINQING_DEBUG", None)

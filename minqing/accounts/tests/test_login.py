@@ -17,7 +17,7 @@ def test_passwords_are_hashed_with_argon2() -> None:
     assert Argon2PasswordHasher().encode("x", Argon2PasswordHasher().salt()).startswith("argon2$")
 
 
-def test_five_wrong_passwords_lock_the_account_for_this_address(cast, settings) -> None:  # noqa: ANN001
+def test_five_wrong_passwords_lock_the_account_for_this_address(cast, settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     user = User.objects.get(username="shequ")
     user.set_password("Correct@2026")

@@ -20,7 +20,7 @@ def login(username: str, token: str = "") -> object:
     return Client().post("/login/", {"username": username, "password": PASSWORD, "otp_token": token})
 
 
-def test_a_supervisor_turns_on_the_authenticator_and_then_needs_it_to_log_in(cast) -> None:  # noqa: ANN001
+def test_a_supervisor_turns_on_the_authenticator_and_then_needs_it_to_log_in(cast) -> None:
     for user in [cast.duban, cast.shequ]:
         user.set_password(PASSWORD)
         user.save()
@@ -52,7 +52,7 @@ def test_a_supervisor_turns_on_the_authenticator_and_then_needs_it_to_log_in(cas
     assert login("shequ").status_code == 302
 
 
-def test_only_administrators_and_supervisors_are_offered_it(cast) -> None:  # noqa: ANN001
+def test_only_administrators_and_supervisors_are_offered_it(cast) -> None:
     c = Client()
     c.force_login(cast.shequ)
     assert c.get("/account/second-factor/").status_code == 404

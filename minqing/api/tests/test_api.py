@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -14,7 +15,7 @@ from minqing.tickets.models import Ticket
 
 
 @pytest.fixture
-def token(cast, capsys) -> str:  # noqa: ANN001
+def token(cast, capsys) -> str:
     call_command("apikey", "create", "wechat-miniapp")
     return capsys.readouterr().out.strip()
 
@@ -23,7 +24,7 @@ def bearer(token: str) -> dict:
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 
-def body(cast, **changes) -> str:  # noqa: ANN001
+def body(cast, **changes) -> str:
     data = {"channel": "online", "type": "help", "category_id": cast.category().pk, "area_id": cast.compound_a.pk,
             "text": "3号楼前面的路灯坏了快一个月了，晚上黑乎乎的。", "reporter_name": "张大妈",
             "reporter_phone": "13812345678"}
@@ -132,13 +133,13 @@ def test_webhooks_get_signed_status_changes_through_the_worker_outbox(cast) -> N
     got: list[tuple[dict, str, bytes]] = []
 
     class Receiver(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers["Content-Length"]))
             got.append((json.loads(raw), self.headers["X-Minqing-Signature"], raw))
             self.send_response(200)
             self.end_headers()
 
-        def log_message(self, *args: object) -> None:
+        def log_message(self, *args: Any) -> None:
             pass
 
     server = HTTPServer(("127.0.0.1", 0), Receiver)
@@ -160,6 +161,6 @@ def test_webhooks_get_signed_status_changes_through_the_worker_outbox(cast) -> N
         assert signature == "sha256=" + hmac.new(b"s3cret", raw, hashlib.sha256).hexdigest()
 
 
-def test_an_unknown_area_level_is_a_clear_error(cast, token) -> None:  # noqa: ANN001
+def test_an_unknown_area_level_is_a_clear_error(cast, token) -> None:
     r = Client().get("/api/v1/areas?kind=planet", **bearer(token))
     assert r.status_code == 422 and "区域层级只能是" in r.json()["message"]

@@ -31,7 +31,7 @@ def standard() -> int:
     return ImportMapping.objects.get(name="12345 标准格式").pk
 
 
-def upload(c: Client, cast, file: SimpleUploadedFile) -> ImportJob:  # noqa: ANN001
+def upload(c: Client, cast, file: SimpleUploadedFile) -> ImportJob:
     c.get("/exchange/")  # creates the standard mapping
     r = c.post("/exchange/", {"file": file, "mapping": standard(), "default_category": cast.category().pk})
     assert r.status_code == 302, r.content.decode()[:500]

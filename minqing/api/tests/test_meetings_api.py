@@ -10,7 +10,7 @@ from django.utils import timezone
 from minqing.meetings import actions
 
 
-def test_meetings_are_listed_and_shown_within_scope(cast, capsys) -> None:  # noqa: ANN001
+def test_meetings_are_listed_and_shown_within_scope(cast, capsys) -> None:
     t = cast.new_ticket()
     m = actions.meeting_create(actor=cast.shequ, kind="talk", topic="流浪猫狗怎么办", place="居民说事厅",
                                starts_at=timezone.now() - dt.timedelta(hours=2), area=cast.community_a, chair="王桂芳")

@@ -12,7 +12,7 @@ from minqing.tickets import actions
 
 
 @pytest.fixture
-def key(cast) -> str:  # noqa: ANN001
+def key(cast) -> str:
     _, plain = ApiToken.issue(name="311", user=cast.duban, permissions=["intake"])
     return plain
 

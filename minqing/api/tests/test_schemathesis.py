@@ -16,7 +16,7 @@ schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_applicatio
 
 
 @pytest.fixture(autouse=True)
-def _keep_the_test_connection():  # noqa: ANN202
+def _keep_the_test_connection():
     # Requests through the WSGI app end by closing "old" connections, which would close the test's
     # own transaction on PostgreSQL; Django's test client disconnects this signal the same way.
     request_started.disconnect(close_old_connections)
@@ -27,7 +27,7 @@ def _keep_the_test_connection():  # noqa: ANN202
 
 
 @pytest.fixture
-def full_token(cast) -> str:  # noqa: ANN001
+def full_token(cast) -> str:
     _, plain = ApiToken.issue(name="fuzz", user=cast.duban, permissions=["intake", "read", "act"])
     cast.new_ticket()
     return plain
@@ -35,5 +35,5 @@ def full_token(cast) -> str:  # noqa: ANN001
 
 @schema.parametrize()
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
-def test_no_generated_request_causes_a_server_error(case, full_token) -> None:  # noqa: ANN001
+def test_no_generated_request_causes_a_server_error(case, full_token) -> None:
     case.call_and_validate(headers={"Authorization": f"Bearer {full_token}"}, checks=[not_a_server_error])

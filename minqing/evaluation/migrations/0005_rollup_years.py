@@ -9,7 +9,7 @@ COUNTERS = ["received", "accepted", "rejected", "merged", "dispatched", "returne
             "satisfied", "basic", "dissatisfied"]
 
 
-def yearly_rows(apps, schema_editor):  # noqa: ANN001, ANN201
+def yearly_rows(apps, schema_editor):
     """The existing monthly rows, summed per calendar year."""
     Rollup = apps.get_model("evaluation", "Rollup")
     rows = (Rollup.objects.filter(grain="month").annotate(year=TruncYear("month"))

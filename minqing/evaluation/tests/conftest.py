@@ -32,7 +32,7 @@ class Week:
 
 
 @pytest.fixture
-def week(cast) -> Week:  # noqa: ANN001
+def week(cast) -> Week:
     """Eight requests in 瓜州路社区, Monday 30 November to Wednesday 9 December 2026 (no holidays).
 
     T1 dispatched to 城管, signed and resolved in time, callback 满意·解决.
@@ -48,7 +48,7 @@ def week(cast) -> Week:  # noqa: ANN001
     cg, zj = cast.unit("区城市管理行政执法局"), cast.unit("区住建局")
     t: dict[str, Ticket] = {}
 
-    def step(moment: dt.datetime, fn, **kwargs):  # noqa: ANN001, ANN202
+    def step(moment: dt.datetime, fn, **kwargs):
         with time_machine.travel(moment, tick=False):
             return fn(**kwargs)
 

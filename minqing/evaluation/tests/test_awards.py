@@ -11,7 +11,7 @@ from minqing.evaluation.models import Nomination, NominationStatus
 from minqing.tickets.models import Ticket
 
 
-def client_for(user) -> Client:  # noqa: ANN001
+def client_for(user) -> Client:
     c = Client()
     c.force_login(user)
     return c
@@ -20,7 +20,7 @@ def client_for(user) -> Client:  # noqa: ANN001
 SUMMARY = "路灯损坏一个月，社区当天受理、城管部门两天内更换灯具，群众回访满意，此后同类问题纳入网格巡查。"
 
 
-def test_an_exemplary_request_goes_into_the_case_book_without_personal_data(week, cast) -> None:  # noqa: ANN001
+def test_an_exemplary_request_goes_into_the_case_book_without_personal_data(week, cast) -> None:
     t1 = week.tickets["T1"]
     street = client_for(cast.jiedao)
     short = street.post(f"/tickets/{t1.number}/exemplary/", {"summary": "很好"})
@@ -48,7 +48,7 @@ def test_an_exemplary_request_goes_into_the_case_book_without_personal_data(week
     assert not Ticket.objects.get(pk=t1.pk).exemplary
 
 
-def test_nominate_decide_and_publish_winners(cast) -> None:  # noqa: ANN001
+def test_nominate_decide_and_publish_winners(cast) -> None:
     street = client_for(cast.jiedao)
     a = cast.community_a.pk
     reason = "组织开展居民说事会二十余次，推动老旧小区加装电梯三部，群众满意率位居全街道第一。"

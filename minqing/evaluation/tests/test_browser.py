@@ -26,7 +26,7 @@ INK = """(sel) => {
 }"""
 
 
-def test_dashboards_and_map_draw_with_demo_data(live_server, browser) -> None:  # noqa: ANN001, F811
+def test_dashboards_and_map_draw_with_demo_data(live_server, browser) -> None:  # noqa: F811
     build_cast()
     now = timezone.now()
     demo.generate_tickets(count=400, seed=3, now=now, days=60)
@@ -59,7 +59,7 @@ def test_dashboards_and_map_draw_with_demo_data(live_server, browser) -> None:  
     assert not problems, problems
 
 
-def test_dates_before_any_data_show_an_empty_year(live_server, browser) -> None:  # noqa: ANN001, F811
+def test_dates_before_any_data_show_an_empty_year(live_server, browser) -> None:  # noqa: F811
     build_cast()
     page = login(browser, live_server, "duban")
     page.goto(f"{live_server.url}/evaluation/?period=year&date={dt.date(2001, 1, 1)}")

@@ -15,7 +15,7 @@ from minqing.tickets.models import TicketEvent
 YEAR = period_of("year", dt.date(2026, 6, 1))
 
 
-def test_every_metric_for_the_district(week) -> None:  # noqa: ANN001
+def test_every_metric_for_the_district(week) -> None:
     f = figures({}, YEAR)
     assert (f.received, f.accepted, f.rejected, f.merged) == (8, 5, 1, 1)  # accepted: T1 T2 T3 T7 + T6 即办
     # Response clocks: 8 at the community (T8 overdue) + 5 at units (T2 signed late) → 11 / 13.
@@ -37,7 +37,7 @@ def test_every_metric_for_the_district(week) -> None:  # noqa: ANN001
     assert f.composite == pytest.approx(100 * (0.1 * 11 / 13 + 0.5 * 0.75 + 0.4 * 0.725))
 
 
-def test_figures_per_unit_follow_who_held_the_request(week, cast) -> None:  # noqa: ANN001
+def test_figures_per_unit_follow_who_held_the_request(week, cast) -> None:
     by_unit = totals({}, YEAR, by="unit")
     cg = by_unit[cast.unit("区城市管理行政执法局").pk]
     assert (cg.dispatched, cg.returned, cg.response_ok, cg.response_due, cg.resolve_ok, cg.resolve_due) == (4, 1, 3, 4, 4, 4)
@@ -49,7 +49,7 @@ def test_figures_per_unit_follow_who_held_the_request(week, cast) -> None:  # no
         8, 7, 8, 1, 1)
 
 
-def test_periods_cut_where_the_events_happened(week) -> None:  # noqa: ANN001
+def test_periods_cut_where_the_events_happened(week) -> None:
     december = figures({}, period_of("month", dt.date(2026, 12, 5)))
     assert december.received == 0
     assert (december.response_ok, december.response_due) == (0, 2)  # T2 signed late, T8 overdue
@@ -61,14 +61,14 @@ def test_periods_cut_where_the_events_happened(week) -> None:  # noqa: ANN001
     assert figures({}, Period(dt.date(2026, 12, 10), dt.date(2026, 12, 31))).received == 0
 
 
-def test_rollups_and_facts_give_the_same_sums(week, cast) -> None:  # noqa: ANN001
+def test_rollups_and_facts_give_the_same_sums(week, cast) -> None:
     from_rollups = figures({"community": cast.community_a.pk}, YEAR)
     from_facts = figures({"grid": cast.grid_a.pk}, YEAR)  # grids are read from the facts only
     assert from_rollups.counters == from_facts.counters
     assert Rollup.objects.exists()
 
 
-def test_verify_finds_nothing_then_finds_tampering(week) -> None:  # noqa: ANN001
+def test_verify_finds_nothing_then_finds_tampering(week) -> None:
     assert facts.verify() == []
     row = Rollup.objects.filter(received__gt=0).first()
     Rollup.objects.filter(pk=row.pk).update(received=row.received + 1)
@@ -81,7 +81,7 @@ def test_verify_finds_nothing_then_finds_tampering(week) -> None:  # noqa: ANN00
     assert figures({}, YEAR).received == 8
 
 
-def test_rebuild_gives_what_the_events_gave_one_by_one(week) -> None:  # noqa: ANN001
+def test_rebuild_gives_what_the_events_gave_one_by_one(week) -> None:
     before = sorted(facts._fact_key(f) for f in Fact.objects.values(*facts.FACT_COMPARE, "minutes"))
     n, rows = facts.rebuild()
     after = sorted(facts._fact_key(f) for f in Fact.objects.values(*facts.FACT_COMPARE, "minutes"))
@@ -89,7 +89,7 @@ def test_rebuild_gives_what_the_events_gave_one_by_one(week) -> None:  # noqa: A
     assert TicketEvent.objects.filter(action="overdue").count() == 2
 
 
-def test_the_verify_command_exits_non_zero_on_a_difference(week) -> None:  # noqa: ANN001
+def test_the_verify_command_exits_non_zero_on_a_difference(week) -> None:
     from django.core.management import CommandError, call_command
 
     call_command("metrics", "--verify")
@@ -100,7 +100,7 @@ def test_the_verify_command_exits_non_zero_on_a_difference(week) -> None:  # noq
     call_command("metrics", "--verify")
 
 
-def test_a_bulk_intake_counts_like_one_at_a_time(cast) -> None:  # noqa: ANN001
+def test_a_bulk_intake_counts_like_one_at_a_time(cast) -> None:
     from minqing.tickets import actions
 
     intakes = [actions.Intake(channel="12345", category=cast.category(), area=cast.compound_a,
@@ -113,7 +113,7 @@ def test_a_bulk_intake_counts_like_one_at_a_time(cast) -> None:  # noqa: ANN001
     assert facts.verify() == []
 
 
-def test_a_late_request_stays_late_through_suspension(cast) -> None:  # noqa: ANN001
+def test_a_late_request_stays_late_through_suspension(cast) -> None:
     import time_machine
 
     from minqing.tickets import actions, sweep
@@ -139,7 +139,7 @@ def test_a_late_request_stays_late_through_suspension(cast) -> None:  # noqa: AN
     assert facts.verify() == []
 
 
-def test_figures_are_the_same_before_and_after_folding_and_with_a_backlog(week, monkeypatch) -> None:  # noqa: ANN001
+def test_figures_are_the_same_before_and_after_folding_and_with_a_backlog(week, monkeypatch) -> None:
     from minqing.evaluation import figures as figures_module
 
     before = figures({}, YEAR).counters
@@ -151,7 +151,7 @@ def test_figures_are_the_same_before_and_after_folding_and_with_a_backlog(week, 
     assert figures({}, YEAR).counters == before
 
 
-def test_a_calendar_year_is_read_from_the_yearly_rows(week) -> None:  # noqa: ANN001
+def test_a_calendar_year_is_read_from_the_yearly_rows(week) -> None:
     facts.fold()
     year_row = Rollup.objects.get(grain="year", received__gt=0)
     assert year_row.month == dt.date(2026, 1, 1) and year_row.received == 8

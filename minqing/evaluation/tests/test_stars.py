@@ -18,7 +18,7 @@ from minqing.evaluation.models import Indicator, IndicatorSource, SchemeStatus, 
 from .conftest import at
 
 
-def client_for(user) -> Client:  # noqa: ANN001
+def client_for(user) -> Client:
     c = Client()
     c.force_login(user)
     return c
@@ -28,14 +28,14 @@ def pdf(name: str = "台账.pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, b"%PDF-1.4\n%evidence\n", content_type="application/pdf")
 
 
-def score_all(scheme: StarScheme, actor, points: float) -> None:  # noqa: ANN001
+def score_all(scheme: StarScheme, actor, points: float) -> None:
     for c in stars.communities():
         for i in scheme.indicators.filter(source=IndicatorSource.MANUAL):
             stars.score_enter(scheme=scheme, community=c, indicator=i, points=Decimal(str(points)) * i.max_score / 100,
                               note="查阅台账", evidence=pdf(), actor=actor)
 
 
-def test_the_whole_rating_flow(week, cast) -> None:  # noqa: ANN001
+def test_the_whole_rating_flow(week, cast) -> None:
     scheme = stars.default_scheme(2026)
     duban = client_for(cast.duban)
     assert duban.post("/evaluation/stars/2026/do/start/").status_code == 302
@@ -98,7 +98,7 @@ def test_the_whole_rating_flow(week, cast) -> None:  # noqa: ANN001
     assert {"publish", "fix", "score"} <= set(StarEvent.objects.filter(scheme=scheme).values_list("action", flat=True))
 
 
-def test_stars_gained_and_lost_year_on_year(cast) -> None:  # noqa: ANN001
+def test_stars_gained_and_lost_year_on_year(cast) -> None:
     for year, points in ((2025, 95), (2026, 70)):
         scheme = stars.default_scheme(year)
         with time_machine.travel(dt.datetime(year, 12, 1, 9, tzinfo=at(1, 1).tzinfo), tick=False):
@@ -115,7 +115,7 @@ def test_stars_gained_and_lost_year_on_year(cast) -> None:  # noqa: ANN001
     assert "降2星" in page.content.decode()
 
 
-def test_reopen_during_notice_needs_a_reason_and_goes_back_to_assessing(cast) -> None:  # noqa: ANN001
+def test_reopen_during_notice_needs_a_reason_and_goes_back_to_assessing(cast) -> None:
     scheme = stars.default_scheme(2026)
     stars.scheme_start(scheme=scheme, actor=cast.duban)
     score_all(scheme, cast.duban, 85)
@@ -139,14 +139,14 @@ def test_reopen_during_notice_needs_a_reason_and_goes_back_to_assessing(cast) ->
     ("'满意率'", "只能有数字和指标名称"),
     ("满意率 / 0", "除以零"),
 ])
-def test_formulas_are_checked_when_the_scheme_is_edited(cast, formula, message) -> None:  # noqa: ANN001
+def test_formulas_are_checked_when_the_scheme_is_edited(cast, formula, message) -> None:
     scheme = StarScheme.objects.create(year=2030)
     indicator = Indicator(scheme=scheme, part="服务群众星", name="满意", max_score=40, source="formula", formula=formula)
     with pytest.raises(ValidationError, match=message):
         indicator.full_clean()
 
 
-def test_a_good_formula_scores_within_the_maximum(cast) -> None:  # noqa: ANN001
+def test_a_good_formula_scores_within_the_maximum(cast) -> None:
     from minqing.evaluation.figures import Figures
 
     f = Figures()
@@ -156,7 +156,7 @@ def test_a_good_formula_scores_within_the_maximum(cast) -> None:  # noqa: ANN001
     assert stars.evaluate("min(满意率, 解决率)（）".replace("（）", ""), f) == pytest.approx(0.725)
 
 
-def test_star_board_and_awards_download_as_excel(cast) -> None:  # noqa: ANN001
+def test_star_board_and_awards_download_as_excel(cast) -> None:
     import io
 
     from openpyxl import load_workbook

@@ -15,13 +15,13 @@ from minqing.org.models import Area
 YEAR = {"period": "year", "date": "2026-06-01"}
 
 
-def client_for(user) -> Client:  # noqa: ANN001
+def client_for(user) -> Client:
     c = Client()
     c.force_login(user)
     return c
 
 
-def test_dashboard_shows_the_hand_worked_figures_and_links_to_the_requests(week, cast) -> None:  # noqa: ANN001
+def test_dashboard_shows_the_hand_worked_figures_and_links_to_the_requests(week, cast) -> None:
     c = client_for(cast.duban)
     page = c.get("/evaluation/", YEAR)
     html = page.content.decode()
@@ -38,7 +38,7 @@ def test_dashboard_shows_the_hand_worked_figures_and_links_to_the_requests(week,
     assert [f.ticket.number for f, _ in callbacks.context["rows"]] == [week.tickets["T3"].number]
 
 
-def test_each_viewer_sees_only_their_scope(week, cast) -> None:  # noqa: ANN001
+def test_each_viewer_sees_only_their_scope(week, cast) -> None:
     mine = client_for(cast.shequ).get("/evaluation/", YEAR)
     assert mine.context["total"].received == 8 and mine.context["level"] == "community"
     other = client_for(cast.shequ_b).get("/evaluation/", {**YEAR, "community": cast.community_a.pk})
@@ -61,13 +61,13 @@ def test_each_viewer_sees_only_their_scope(week, cast) -> None:  # noqa: ANN001
     ({"channel": "telegram"}, "所选服务品牌或渠道不存在"),
     ({"by": "weather"}, "分组方式不对"),
 ])
-def test_bad_input_gets_a_chinese_message_and_a_page(cast, params, message) -> None:  # noqa: ANN001
+def test_bad_input_gets_a_chinese_message_and_a_page(cast, params, message) -> None:
     page = client_for(cast.duban).get("/evaluation/metrics/", params)
     assert page.status_code == 200
     assert message in page.content.decode()
 
 
-def test_metrics_table_exports_to_excel(week, cast) -> None:  # noqa: ANN001
+def test_metrics_table_exports_to_excel(week, cast) -> None:
     response = client_for(cast.duban).get("/evaluation/metrics/", {**YEAR, "by": "unit", "format": "xlsx"})
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(response.content)).active
@@ -77,7 +77,7 @@ def test_metrics_table_exports_to_excel(week, cast) -> None:  # noqa: ANN001
     assert {r[0] for r in rows[2:]} == {"瓜州路社区居委会", "区城市管理行政执法局", "区住建局"}
 
 
-def test_department_ranking_with_the_period_before(week, cast) -> None:  # noqa: ANN001
+def test_department_ranking_with_the_period_before(week, cast) -> None:
     page = client_for(cast.duban).get("/evaluation/rankings/", {**YEAR, "level": "department", "metric": "ontime_rate"})
     rows = {r["name"]: r for r in page.context["rows"]}
     assert rows["区城市管理行政执法局"]["rank"] == 1 and rows["区城市管理行政执法局"]["value_text"] == "100.0%"
@@ -89,7 +89,7 @@ def test_department_ranking_with_the_period_before(week, cast) -> None:  # noqa:
     assert ranked == ["区住建局", "区城市管理行政执法局"]  # 0 % returned ranks above 25 %
 
 
-def test_map_draws_boundaries_and_refuses_bad_ones(week, cast) -> None:  # noqa: ANN001
+def test_map_draws_boundaries_and_refuses_bad_ones(week, cast) -> None:
     assert boundaries() > 0
     page = client_for(cast.jiedao).get("/evaluation/map/", {**YEAR, "metric": "received"})
     chart = page.context["chart"]
@@ -106,7 +106,7 @@ def test_map_draws_boundaries_and_refuses_bad_ones(week, cast) -> None:  # noqa:
         area.full_clean()
 
 
-def test_monthly_and_yearly_reports_as_pdf_and_excel(week, cast) -> None:  # noqa: ANN001
+def test_monthly_and_yearly_reports_as_pdf_and_excel(week, cast) -> None:
     c = client_for(cast.duban)
     assert "下载 PDF" in c.get("/evaluation/report/").content.decode()
     pdf = c.get("/evaluation/report/", {"period": "month", "date": "2026-12-01", "format": "pdf"})
@@ -127,7 +127,7 @@ def test_monthly_and_yearly_reports_as_pdf_and_excel(week, cast) -> None:  # noq
 
 @pytest.mark.parametrize("url", ["/evaluation/", "/evaluation/map/", "/evaluation/rankings/", "/evaluation/metrics/",
                                  "/evaluation/requests/"])
-def test_every_table_downloads_as_excel(week, cast, url) -> None:  # noqa: ANN001
+def test_every_table_downloads_as_excel(week, cast, url) -> None:
     boundaries()
     response = client_for(cast.duban).get(url, {**YEAR, "format": "xlsx"})
     book = load_workbook(io.BytesIO(response.content))

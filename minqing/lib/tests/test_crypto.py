@@ -19,7 +19,7 @@ def raw_phone(ticket: Ticket) -> str:
         return cursor.fetchone()
 
 
-def test_the_database_holds_no_phone_number_in_clear(cast) -> None:  # noqa: ANN001
+def test_the_database_holds_no_phone_number_in_clear(cast) -> None:
     t = cast.new_ticket(reporter_phone="13912345678")
     stored, digest = raw_phone(t)
     assert stored.startswith("gAAAAA") and "13912345678" not in stored and len(digest) == 64
@@ -32,7 +32,7 @@ def test_the_database_holds_no_phone_number_in_clear(cast) -> None:  # noqa: ANN
     assert t.number not in staff.get("/tickets/", {"q": "13900000000"}).content.decode()
 
 
-def test_keys_rotate_without_losing_a_number(cast, monkeypatch) -> None:  # noqa: ANN001
+def test_keys_rotate_without_losing_a_number(cast, monkeypatch) -> None:
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     monkeypatch.setenv("MINQING_FIELD_KEYS", old)
     crypto.reset_keys()

@@ -25,7 +25,7 @@ print("replica", len(replica.captured_queries), "primary", len(primary.captured_
 """
 
 
-def test_reporting_reads_go_to_the_replica(tmp_path) -> None:  # noqa: ANN001
+def test_reporting_reads_go_to_the_replica(tmp_path) -> None:
     db = f"sqlite:///{tmp_path}/db.sqlite3"  # its own throwaway database, whatever the suite runs on
     env = {**os.environ, "DATABASE_URL": db, "DATABASE_REPLICA_URL": db, "MINQING_VAR_DIR": str(tmp_path)}
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, capture_output=True)

@@ -22,25 +22,25 @@ NOW = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def frozen():  # noqa: ANN201
+def frozen():
     with time_machine.travel(NOW, tick=False) as t:
         yield t
 
 
-def plan(cast, *, kind: str = "compound", days: float = 3, entitled: int = 0, actor=None, area=None) -> Meeting:  # noqa: ANN001
+def plan(cast, *, kind: str = "compound", days: float = 3, entitled: int = 0, actor=None, area=None) -> Meeting:
     return actions.meeting_create(
         actor=actor or cast.shequ, kind=kind, topic="小区电动车充电桩安装位置", place="协商议事厅",
         starts_at=timezone.now() + dt.timedelta(days=days), area=area or cast.compound_a, chair="王桂芳",
         entitled=entitled)
 
 
-def held(cast, frozen, *, kind: str = "compound", entitled: int = 0, present: int = 20) -> Meeting:  # noqa: ANN001
+def held(cast, frozen, *, kind: str = "compound", entitled: int = 0, present: int = 20) -> Meeting:
     m = plan(cast, kind=kind, entitled=entitled, days=8)
     frozen.shift(dt.timedelta(days=8, hours=1))
     return actions.meeting_record_attendance(meeting=m, actor=cast.shequ, attended=[], others=present)
 
 
-def test_notice_period_and_place_follow_the_kind(cast, frozen) -> None:  # noqa: ANN001
+def test_notice_period_and_place_follow_the_kind(cast, frozen) -> None:
     with pytest.raises(ActionError, match="须提前 7 天通知"):
         plan(cast, kind="residents", days=3, entitled=100, area=cast.community_a)
     with pytest.raises(ActionError, match="请选到具体的小区/楼院"):
@@ -59,7 +59,7 @@ def test_notice_period_and_place_follow_the_kind(cast, frozen) -> None:  # noqa:
     assert MeetingEvent.objects.filter(meeting=m, action="create").count() == 1
 
 
-def test_invitations_reach_units_and_residents_within_the_notice_period(cast, frozen) -> None:  # noqa: ANN001
+def test_invitations_reach_units_and_residents_within_the_notice_period(cast, frozen) -> None:
     m = plan(cast, kind="community_joint", entitled=3, days=5, area=cast.community_a)
     assert actions.invite_units(meeting=m, actor=cast.shequ) >= 1  # 东方物业 sits in 瓜州路社区
     assert m.participants.filter(unit=cast.unit("东方物业")).exists()
@@ -78,7 +78,7 @@ def test_invitations_reach_units_and_residents_within_the_notice_period(cast, fr
     assert m.participants.filter(invited_at=None).count() == 1
 
 
-def test_no_vote_before_the_meeting_and_no_more_votes_than_people(cast, frozen) -> None:  # noqa: ANN001
+def test_no_vote_before_the_meeting_and_no_more_votes_than_people(cast, frozen) -> None:
     m = plan(cast, days=3)
     with pytest.raises(ActionError, match="尚未召开"):
         actions.motion_record(meeting=m, actor=cast.shequ, text="在3号楼北侧安装充电桩", votes_for=5, votes_against=0,
@@ -99,7 +99,7 @@ def test_no_vote_before_the_meeting_and_no_more_votes_than_people(cast, frozen) 
     assert Motion.objects.filter(meeting=m).count() == 2
 
 
-def test_quorum_decides_whether_a_residents_meeting_may_vote(cast, frozen) -> None:  # noqa: ANN001
+def test_quorum_decides_whether_a_residents_meeting_may_vote(cast, frozen) -> None:
     m = plan(cast, kind="residents", days=8, entitled=100, area=cast.community_a)
     frozen.shift(dt.timedelta(days=8, hours=1))
     m = actions.meeting_record_attendance(meeting=m, actor=cast.shequ, attended=[], others=50)
@@ -125,7 +125,7 @@ def test_quorum_decides_whether_a_residents_meeting_may_vote(cast, frozen) -> No
                                      votes_abstain=0).passed
 
 
-def test_a_request_on_the_agenda_is_resolved_through_the_meeting(cast, frozen) -> None:  # noqa: ANN001
+def test_a_request_on_the_agenda_is_resolved_through_the_meeting(cast, frozen) -> None:
     ticket = cast.new_ticket(text="小区里电动车都推到楼道里充电，太危险了，能不能装几个充电桩")
     m = plan(cast, days=3)
     actions.agenda_add(meeting=m, actor=cast.shequ, ticket=ticket)
@@ -161,7 +161,7 @@ def test_a_request_on_the_agenda_is_resolved_through_the_meeting(cast, frozen) -
             fig["on_time"], fig["due"], fig["on_time_rate"]) == (1, 1, 1, 1, 1, 1, 1, 100.0)
 
 
-def test_on_time_rate_counts_late_and_overdue_resolutions(cast, frozen) -> None:  # noqa: ANN001
+def test_on_time_rate_counts_late_and_overdue_resolutions(cast, frozen) -> None:
     m = held(cast, frozen)
     owner = cast.unit("东方物业")
     due = timezone.localdate() + dt.timedelta(days=2)
@@ -180,7 +180,7 @@ def test_on_time_rate_counts_late_and_overdue_resolutions(cast, frozen) -> None:
     assert (fig["solved"], fig["on_time"], fig["due"], fig["on_time_rate"]) == (2, 1, 3, 33.3)
 
 
-def test_a_resolution_can_become_a_new_request_for_its_owner(cast, frozen) -> None:  # noqa: ANN001
+def test_a_resolution_can_become_a_new_request_for_its_owner(cast, frozen) -> None:
     m = held(cast, frozen)
     r = actions.resolution_add(meeting=m, actor=cast.shequ, text="楼院路灯由物业更换", owner=cast.unit("东方物业"),
                                due_date=timezone.localdate() + dt.timedelta(days=10),
@@ -190,7 +190,7 @@ def test_a_resolution_can_become_a_new_request_for_its_owner(cast, frozen) -> No
     assert t.events.filter(action="meeting_resolution").exists()
 
 
-def test_published_minutes_never_change_corrections_are_new_versions(cast, frozen) -> None:  # noqa: ANN001
+def test_published_minutes_never_change_corrections_are_new_versions(cast, frozen) -> None:
     m = held(cast, frozen)
     actions.minutes_save(meeting=m, actor=cast.shequ, text="会议决定安装充电桩。", files=[image_file("签到表.jpg")])
     v1 = actions.minutes_save(meeting=m, actor=cast.shequ, text="会议决定在3号楼北侧安装充电桩。")
@@ -214,7 +214,7 @@ def test_published_minutes_never_change_corrections_are_new_versions(cast, froze
                               votes_abstain=0)
 
 
-def test_public_notice_shows_results_without_personal_data(cast, frozen) -> None:  # noqa: ANN001
+def test_public_notice_shows_results_without_personal_data(cast, frozen) -> None:
     m = plan(cast, days=3)
     actions.participant_add(meeting=m, actor=cast.shequ, kind="resident", name="王建华", phone="13912345678")
     frozen.shift(dt.timedelta(days=3, hours=1))
@@ -234,7 +234,7 @@ def test_public_notice_shows_results_without_personal_data(cast, frozen) -> None
     assert "在3号楼北侧装充电桩" not in anon.get(board).content.decode()
 
 
-def test_outsiders_cannot_see_or_change_a_meeting(cast, frozen) -> None:  # noqa: ANN001
+def test_outsiders_cannot_see_or_change_a_meeting(cast, frozen) -> None:
     m = plan(cast, days=3)
     url = f"/meetings/{m.pk}/"
     seen = {}
@@ -259,7 +259,7 @@ def test_outsiders_cannot_see_or_change_a_meeting(cast, frozen) -> None:  # noqa
     assert "已列入议程" in r.content.decode() and m.agenda.count() == 1
 
 
-def test_request_page_offers_submit_to_meeting(cast, frozen) -> None:  # noqa: ANN001
+def test_request_page_offers_submit_to_meeting(cast, frozen) -> None:
     ticket = cast.new_ticket(text="楼下的流浪狗越来越多，晚上叫个不停")
     m = plan(cast, days=3)
     c = Client()
@@ -273,7 +273,7 @@ def test_request_page_offers_submit_to_meeting(cast, frozen) -> None:  # noqa: A
     assert c.get(f"/meetings/for-request/{ticket.number}/").status_code == 404
 
 
-def test_meeting_form_answers_in_chinese_and_keeps_input(cast, frozen) -> None:  # noqa: ANN001
+def test_meeting_form_answers_in_chinese_and_keeps_input(cast, frozen) -> None:
     c = Client()
     c.force_login(cast.shequ)
     r = c.post("/meetings/new/", {"kind": "residents", "topic": "选举业委会", "starts_at": "2026-12-03T15:00",
@@ -287,7 +287,7 @@ def test_meeting_form_answers_in_chinese_and_keeps_input(cast, frozen) -> None: 
     assert Participant.objects.count() == 0
 
 
-def test_joint_meetings_invite_the_units_holding_a_seat(cast, frozen) -> None:  # noqa: ANN001
+def test_joint_meetings_invite_the_units_holding_a_seat(cast, frozen) -> None:
     from minqing.partnership import actions as lists
 
     street = cast.community_a.parent

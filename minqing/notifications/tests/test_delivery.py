@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -33,19 +34,19 @@ class Gateway(BaseHTTPRequestHandler):
     received: list[dict] = []
     status = 200
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         Gateway.received.append({"auth": self.headers["Authorization"], **json.loads(body)})
         self.send_response(Gateway.status)
         self.end_headers()
         self.wfile.write(b'{"code": 0}')
 
-    def log_message(self, *args: object) -> None:
+    def log_message(self, *args: Any) -> None:
         pass
 
 
 @pytest.fixture
-def gateway():  # noqa: ANN201
+def gateway():
     Gateway.received = []
     Gateway.status = 200
     server = HTTPServer(("127.0.0.1", 0), Gateway)
@@ -144,7 +145,7 @@ def test_inbox_shows_unread_count_and_marks_read(cast) -> None:
     assert other.post(reverse("notification_open", args=[note.pk])).status_code == 404
 
 
-def test_a_message_whose_worker_died_mid_send_is_queued_again_by_the_sweep(cast, settings) -> None:  # noqa: ANN001
+def test_a_message_whose_worker_died_mid_send_is_queued_again_by_the_sweep(cast, settings) -> None:
     import datetime as dt
 
     import time_machine
@@ -158,7 +159,7 @@ def test_a_message_whose_worker_died_mid_send_is_queued_again_by_the_sweep(cast,
     m = outbox.message_queue(channel="sms", to="13912345678", template="t", params={}, body="您反映的问题已受理")
 
     class Dies:
-        def send(self, **kwargs: object) -> str:
+        def send(self, **kwargs: Any) -> str:
             raise KeyboardInterrupt("worker killed")  # not an error the delivery handles: the process is gone
 
     original = tasks.sms_backend

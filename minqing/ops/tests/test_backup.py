@@ -15,7 +15,7 @@ from minqing.tickets.models import Ticket, TicketAttachment
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_backup_wipe_restore_gives_back_the_same_data(tmp_path, settings) -> None:  # noqa: ANN001
+def test_backup_wipe_restore_gives_back_the_same_data(tmp_path, settings) -> None:
     cast = build_cast()
     for i in range(3):
         actions.ticket_create(actor=cast.wangge, intake=actions.Intake(

@@ -72,7 +72,7 @@ class Proxy:
         self.up.set()
 
 
-def test_intake_through_a_database_outage_loses_nothing_and_duplicates_nothing(capsys) -> None:  # noqa: ANN001
+def test_intake_through_a_database_outage_loses_nothing_and_duplicates_nothing(capsys) -> None:
     cast = build_cast()
     call_command("apikey", "create", "outage", "--permissions", "intake")
     token = capsys.readouterr().out.strip()

@@ -16,6 +16,7 @@ import time
 import uuid
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import requests
 from django.core.management import call_command
@@ -35,7 +36,7 @@ received: Counter = Counter()
 class SlowGateway(BaseHTTPRequestHandler):
     """An SMS gateway that takes 0.3 s per message and counts what it got, by the sender's message id."""
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         time.sleep(0.3)
         received[body["client_msg_id"]] += 1
@@ -43,11 +44,11 @@ class SlowGateway(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(b"ok")
 
-    def log_message(self, *args: object) -> None:
+    def log_message(self, *args: Any) -> None:
         pass
 
 
-def test_two_servers_two_workers_two_sweeps_do_no_double_work(capsys) -> None:  # noqa: ANN001
+def test_two_servers_two_workers_two_sweeps_do_no_double_work(capsys) -> None:
     cast = build_cast()
     call_command("apikey", "create", "many", "--permissions", "intake,read,act")
     token = capsys.readouterr().out.strip()

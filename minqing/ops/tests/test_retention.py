@@ -11,12 +11,12 @@ from minqing.tickets import actions
 from minqing.tickets.models import Ticket
 
 
-def close(cast, t):  # noqa: ANN001, ANN201
+def close(cast, t):
     t = actions.ticket_resolve_on_spot(ticket=t, actor=cast.shequ, result="已当场处理")
     return actions.ticket_callback(ticket=t, actor=cast.shequ, contacted=True, solved=True, satisfaction="satisfied")
 
 
-def test_personal_data_of_old_finished_requests_is_erased(cast, settings) -> None:  # noqa: ANN001
+def test_personal_data_of_old_finished_requests_is_erased(cast, settings) -> None:
     with time_machine.travel(dt.datetime(2024, 3, 1, 2, 0, tzinfo=dt.UTC), tick=False):
         old = close(cast, cast.new_ticket())
         still_open = cast.new_ticket()

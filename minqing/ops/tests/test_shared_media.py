@@ -21,7 +21,7 @@ from minqing.tickets.models import TicketAttachment
 pytestmark = POSTGRES_ONLY
 
 
-def test_a_photo_uploaded_on_one_server_is_served_by_the_other(tmp_path, settings) -> None:  # noqa: ANN001
+def test_a_photo_uploaded_on_one_server_is_served_by_the_other(tmp_path, settings) -> None:
     cast = build_cast()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]  # what the servers use
     cast.shequ.set_password("Minqing@2026")

@@ -31,7 +31,7 @@ def children(pid: int) -> list[int]:
         return [int(p) for p in f.read().split()]
 
 
-def test_a_worker_killed_mid_request_leaves_nothing_half_written(capsys) -> None:  # noqa: ANN001
+def test_a_worker_killed_mid_request_leaves_nothing_half_written(capsys) -> None:
     cast = build_cast()
     call_command("apikey", "create", "kill", "--permissions", "intake,read")
     token = capsys.readouterr().out.strip()

@@ -19,25 +19,25 @@ from minqing.partnership.models import Need, Project, ProjectEvent, Wish
 TODAY = dt.date(2026, 11, 30)
 
 
-def street_a(cast) -> Area:  # noqa: ANN001
+def street_a(cast) -> Area:
     return cast.community_a.parent
 
 
-def need(cast, **kw) -> Need:  # noqa: ANN001
+def need(cast, **kw) -> Need:
     fields = {"actor": cast.shequ, "area": cast.compound_a, "title": "独居老人午餐没人管", "brand": "elderly",
               "households": 40}
     fields.update(kw)
     return actions.need_create(**fields)
 
 
-def resource(cast, unit: str = "东方物业", actor=None, **kw):  # noqa: ANN001, ANN201
+def resource(cast, unit: str = "东方物业", actor=None, **kw):
     fields = {"actor": actor or cast.wuye, "unit": cast.unit(unit), "kind": "services", "title": "上门维修",
               "brand": "housing", "capacity": 10, "areas": [cast.community_a], "available_from": TODAY}
     fields.update(kw)
     return actions.resource_create(**fields)
 
 
-def test_needs_belong_to_their_community_and_offers_to_their_unit(cast) -> None:  # noqa: ANN001
+def test_needs_belong_to_their_community_and_offers_to_their_unit(cast) -> None:
     n = need(cast)
     assert n.community == cast.community_a
     with pytest.raises(Forbidden, match="不在您的工作范围内"):
@@ -55,7 +55,7 @@ def test_needs_belong_to_their_community_and_offers_to_their_unit(cast) -> None:
     assert list(queries.resources_for(scope_for(cast.shequ_b))) == []  # the offer does not cover community B
 
 
-def test_matching_puts_brand_area_and_capacity_first(cast) -> None:  # noqa: ANN001
+def test_matching_puts_brand_area_and_capacity_first(cast) -> None:
     n = need(cast, brand="housing", title="楼道灯常年不亮")
     near = resource(cast, title="物业上门维修", capacity=10)
     far = actions.resource_create(actor=cast.zhujian, unit=cast.unit("区住建局"), kind="expertise", title="住建技术指导",
@@ -73,7 +73,7 @@ def test_matching_puts_brand_area_and_capacity_first(cast) -> None:  # noqa: ANN
     assert "同属“百姓安居”" in reasons and "覆盖本社区" in reasons
 
 
-def test_projects_move_one_state_at_a_time_by_the_right_side(cast) -> None:  # noqa: ANN001
+def test_projects_move_one_state_at_a_time_by_the_right_side(cast) -> None:
     n = need(cast, brand="housing")
     r = resource(cast, capacity=5)
     with pytest.raises(ActionError, match="只剩 5 次，不够 6 次"):
@@ -106,7 +106,7 @@ def test_projects_move_one_state_at_a_time_by_the_right_side(cast) -> None:  # n
     assert queries.remaining(r) == 2
 
 
-def test_a_unit_volunteers_for_a_need(cast) -> None:  # noqa: ANN001
+def test_a_unit_volunteers_for_a_need(cast) -> None:
     n = need(cast)
     p = actions.project_volunteer(actor=cast.wuye, need=n, unit=cast.unit("东方物业"))
     assert p.state == "claimed" and p.unit == cast.unit("东方物业")
@@ -114,7 +114,7 @@ def test_a_unit_volunteers_for_a_need(cast) -> None:  # noqa: ANN001
         actions.project_volunteer(actor=cast.bumen, need=n, unit=cast.unit("东方物业"))
 
 
-def test_a_unit_holds_one_seat_per_committee_term(cast) -> None:  # noqa: ANN001
+def test_a_unit_holds_one_seat_per_committee_term(cast) -> None:
     unit = cast.unit("东方物业")
     s = actions.seat_create(actor=cast.jiedao, unit=unit, committee=street_a(cast), term="2024-2026", duties="每月一次义务维修")
     assert s.committee_label == "西湖街道大工委"
@@ -138,7 +138,7 @@ def xlsx(rows: list[list[object]]) -> bytes:
     return out.getvalue()
 
 
-def test_unit_import_reports_every_bad_row_and_imports_none_of_them(cast) -> None:  # noqa: ANN001
+def test_unit_import_reports_every_bad_row_and_imports_none_of_them(cast) -> None:
     before = Unit.objects.count()
     bad = xlsx([
         ["兰州银行西湖支行", "驻区单位", "瓜州路社区", "王行长", "13912345678", "西湖街1号", "就业创业", "党支部", "李明", 23],
@@ -165,7 +165,7 @@ def test_unit_import_reports_every_bad_row_and_imports_none_of_them(cast) -> Non
     assert "不在您的工作范围内" in report.errors[0][1]
 
 
-def test_signed_agreements_never_change_a_change_is_a_new_version(cast) -> None:  # noqa: ANN001
+def test_signed_agreements_never_change_a_change_is_a_new_version(cast) -> None:
     unit = cast.unit("东方物业")
     fields = {"community": cast.community_a, "unit": unit, "community_duties": "提供议事场地，组织居民参与",
               "unit_duties": "每月一次公共设施义务维修", "starts_on": TODAY, "ends_on": TODAY + dt.timedelta(days=365),
@@ -187,7 +187,7 @@ def test_signed_agreements_never_change_a_change_is_a_new_version(cast) -> None:
         actions.agreement_draft(actor=cast.shequ_b, **fields)
 
 
-def test_micro_wishes_go_from_published_to_confirmed(cast) -> None:  # noqa: ANN001
+def test_micro_wishes_go_from_published_to_confirmed(cast) -> None:
     w = actions.wish_publish(actor=cast.wangge, area=cast.compound_a, resident_name="刘奶奶", text="想要一台收音机")
     with pytest.raises(ActionError, match="没有在瓜州路社区报到"):
         actions.wish_claim(wish=w, phone="13700001111")
@@ -207,7 +207,7 @@ def test_micro_wishes_go_from_published_to_confirmed(cast) -> None:  # noqa: ANN
         actions.wish_confirm(actor=cast.shequ_b, wish=Wish.objects.get())
 
 
-def test_frequent_low_satisfaction_requests_become_needs(cast) -> None:  # noqa: ANN001
+def test_frequent_low_satisfaction_requests_become_needs(cast) -> None:
     from minqing.tickets.models import Ticket
 
     for i in range(4):
@@ -221,7 +221,7 @@ def test_frequent_low_satisfaction_requests_become_needs(cast) -> None:  # noqa:
     assert actions.needs_from_hotspots(actor=cast.shequ, community=cast.community_a) == []  # not twice
 
 
-def test_figures_count_what_the_district_reports(cast) -> None:  # noqa: ANN001
+def test_figures_count_what_the_district_reports(cast) -> None:
     n1 = need(cast, brand="housing")
     need(cast, title="社区缺少四点半课堂", brand="culture")
     r = resource(cast, capacity=5)
@@ -240,7 +240,7 @@ def test_figures_count_what_the_district_reports(cast) -> None:  # noqa: ANN001
     assert Project.objects.count() == 1
 
 
-def test_a_photographed_agreement_is_stored_without_its_location(cast) -> None:  # noqa: ANN001
+def test_a_photographed_agreement_is_stored_without_its_location(cast) -> None:
     from PIL import Image
 
     from minqing.conftest import image_file

@@ -18,13 +18,13 @@ from minqing.partnership.models import Need, Project
 from minqing.partnership.tests.test_lists import need, resource, xlsx
 
 
-def client(user) -> Client:  # noqa: ANN001
+def client(user) -> Client:
     c = Client()
     c.force_login(user)
     return c
 
 
-def test_pages_show_only_what_the_viewer_may_see(cast) -> None:  # noqa: ANN001
+def test_pages_show_only_what_the_viewer_may_see(cast) -> None:
     n = need(cast, brand="housing")
     r = resource(cast)
     for url in ["/lists/needs/", "/lists/resources/", "/lists/projects/", "/lists/matrix/", "/lists/agreements/",
@@ -44,7 +44,7 @@ def test_pages_show_only_what_the_viewer_may_see(cast) -> None:  # noqa: ANN001
     assert Project.objects.count() == 0
 
 
-def test_project_steps_through_the_pages(cast) -> None:  # noqa: ANN001
+def test_project_steps_through_the_pages(cast) -> None:
     n = need(cast, brand="housing")
     r = resource(cast, capacity=3)
     staff, unit = client(cast.shequ), client(cast.wuye)
@@ -67,7 +67,7 @@ def test_project_steps_through_the_pages(cast) -> None:  # noqa: ANN001
     assert Need.objects.get().status == "done"
 
 
-def test_the_public_wish_wall_masks_residents_and_lets_members_claim(cast) -> None:  # noqa: ANN001
+def test_the_public_wish_wall_masks_residents_and_lets_members_claim(cast) -> None:
     w = actions.wish_publish(actor=cast.shequ, area=cast.community_a, resident_name="刘桂兰", text="想要一台收音机",
                              resident_phone="13911112222")
     actions.member_register(actor=cast.shequ, community=cast.community_a, name="赵党员", phone="13700001111")
@@ -82,7 +82,7 @@ def test_the_public_wish_wall_masks_residents_and_lets_members_claim(cast) -> No
     assert w.state == "claimed" and w.member.name == "赵党员"
 
 
-def test_unit_import_page_lists_bad_rows_and_imports_nothing(cast) -> None:  # noqa: ANN001
+def test_unit_import_page_lists_bad_rows_and_imports_nothing(cast) -> None:
     before = Unit.objects.count()
     bad = xlsx([["新单位甲", "驻区单位", "瓜州路社区"] + [""] * 7, ["新单位乙", "学校", "瓜州路社区"] + [""] * 7])
     page = client(cast.jiedao).post("/lists/units/import/", {"file": SimpleUploadedFile("u.xlsx", bad)}).content.decode()
@@ -94,7 +94,7 @@ def test_unit_import_page_lists_bad_rows_and_imports_nothing(cast) -> None:  # n
     assert load_workbook(io.BytesIO(template.content)).active.cell(1, 1).value == "单位名称"
 
 
-def test_agreement_document_and_service_record_export(cast) -> None:  # noqa: ANN001
+def test_agreement_document_and_service_record_export(cast) -> None:
     today = timezone.localdate()
     a = actions.agreement_draft(actor=cast.shequ, community=cast.community_a, unit=cast.unit("东方物业"),
                                 community_duties="提供场地", unit_duties="每月义务维修", starts_on=today,
@@ -114,7 +114,7 @@ def test_agreement_document_and_service_record_export(cast) -> None:  # noqa: AN
     assert "季度格式不对" in bad
 
 
-def test_units_edit_their_own_offers_and_communities_their_own_needs(cast) -> None:  # noqa: ANN001
+def test_units_edit_their_own_offers_and_communities_their_own_needs(cast) -> None:
     r = resource(cast, capacity=5)
     n = need(cast, brand="housing")
     actions.project_propose(actor=cast.shequ, need=n, resource=r, quantity=4)

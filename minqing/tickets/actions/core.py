@@ -47,7 +47,7 @@ def acting_unit(scope: Scope, ticket: Ticket, rule: Actor) -> Unit | None:
     """The unit on whose behalf the person acts here, for the record."""
     if ticket.handling_unit_id in scope.unit_ids and rule not in (Actor.CALLBACK, Actor.NUDGE):
         return ticket.handling_unit
-    units = [r.unit for r in scope.roles if r.unit_id]
+    units = [r.unit for r in scope.roles if r.unit is not None]
     for unit in units:  # community staff of the request's community
         if unit.kind == UnitKind.COMMUNITY_OFFICE and unit.area_id == ticket.community_id:
             return unit

@@ -77,7 +77,7 @@ def _location(area: Area) -> dict[str, Area | None]:
 
 
 def _check_category(category: Category, street: Area) -> None:
-    if category.parent_id is None:
+    if category.parent is None:
         raise ActionError("请选择二级分类。", field="category")
     if not category.active or not category.parent.active:
         raise ActionError("该分类已停用，请另选。", field="category")

@@ -22,13 +22,13 @@ POSTGRES_REVERSE = [
 ]
 
 
-def forwards(apps, schema_editor):  # noqa: ANN001, ANN201
+def forwards(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     for sql in {"sqlite": SQLITE, "postgresql": POSTGRES}.get(vendor, []):
         schema_editor.execute(sql)
 
 
-def backwards(apps, schema_editor):  # noqa: ANN001, ANN201
+def backwards(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     for sql in {"sqlite": SQLITE_REVERSE, "postgresql": POSTGRES_REVERSE}.get(vendor, []):
         schema_editor.execute(sql)

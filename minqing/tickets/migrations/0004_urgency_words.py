@@ -3,10 +3,10 @@
 from django.db import migrations, models
 
 
-def seed_words(apps, schema_editor):  # noqa: ANN001, ANN201
+def seed_words(apps, schema_editor):
     from minqing.tickets.models import DEFAULT_URGENCY_WORDS
 
-    UrgencyWord = apps.get_model("tickets", "UrgencyWord")  # noqa: N806
+    UrgencyWord = apps.get_model("tickets", "UrgencyWord")
     UrgencyWord.objects.bulk_create([UrgencyWord(word=w) for w in DEFAULT_URGENCY_WORDS], ignore_conflicts=True)
 
 

@@ -26,7 +26,7 @@ ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 
 
 @pytest.fixture
-def browser():  # noqa: ANN201
+def browser():
     # Playwright's sync API runs an event loop in this thread; Django's ORM calls in the test are
     # still synchronous and safe here.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -39,7 +39,7 @@ def browser():  # noqa: ANN201
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
-def login(browser, live_server, username: str):  # noqa: ANN001, ANN201
+def login(browser, live_server, username: str):
     page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", username)
@@ -49,7 +49,7 @@ def login(browser, live_server, username: str):  # noqa: ANN001, ANN201
     return page
 
 
-def act(page, label: str, fill: dict[str, str] | None = None) -> None:  # noqa: ANN001
+def act(page, label: str, fill: dict[str, str] | None = None) -> None:
     page.get_by_role("link", name=label, exact=True).click()
     for selector, value in (fill or {}).items():
         if selector.startswith("select:"):

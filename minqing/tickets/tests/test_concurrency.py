@@ -11,14 +11,14 @@ from collections.abc import Callable
 
 from django.db import connection, connections
 
-from minqing.conftest import POSTGRES_ONLY, build_cast
+from minqing.conftest import POSTGRES_ONLY, build_cast, settle
 from minqing.tickets import actions
 from minqing.tickets.models import Ticket, TicketCounter, TicketEvent
 
 pytestmark = POSTGRES_ONLY
 
 
-def race(*calls: Callable[[], object], after_read: bool = True, monkeypatch=None) -> list[object]:  # noqa: ANN001
+def race(*calls: Callable[[], object], after_read: bool = True, monkeypatch=None) -> list[object]:
     """Run the calls in parallel threads, each on its own connection; return results or exceptions.
 
     With after_read, every thread has read the request before any of them writes, so the guard on
@@ -26,14 +26,15 @@ def race(*calls: Callable[[], object], after_read: bool = True, monkeypatch=None
     """
     barrier = threading.Barrier(len(calls), timeout=20)
     if after_read and monkeypatch is not None:
-        original = actions._step
+        from minqing.tickets.actions import callback, core, handling, routing
 
-        def step_then_wait(**kwargs):  # noqa: ANN003, ANN202
-            result = original(**kwargs)
+        def check_then_wait(**kwargs):
+            result = core.check(**kwargs)
             barrier.wait()
             return result
 
-        monkeypatch.setattr(actions, "_step", step_then_wait)
+        for module in (routing, handling, callback):
+            monkeypatch.setattr(module, "check", check_then_wait)
     results: list[object] = [None] * len(calls)
 
     def worker(i: int, call: Callable[[], object]) -> None:
@@ -41,7 +42,7 @@ def race(*calls: Callable[[], object], after_read: bool = True, monkeypatch=None
             if not after_read:
                 barrier.wait()
             results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - the test inspects it
+        except Exception as exc:
             results[i] = exc
         finally:
             connections.close_all()
@@ -120,10 +121,11 @@ def test_two_sweep_processes_escalate_each_overdue_request_exactly_once() -> Non
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     env = {**os.environ, "DATABASE_URL": url}
     root = Path(__file__).resolve().parents[3]
-    procs = [subprocess.Popen([sys.executable, "manage.py", "sweep", "--batch", "3"], cwd=root, env=env,  # noqa: S603
+    procs = [subprocess.Popen([sys.executable, "manage.py", "sweep", "--batch", "3"], cwd=root, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
+    settle()  # the notices follow the escalations
     assert TicketEvent.objects.filter(action="overdue").count() == 80
     for t in tickets:
         assert TicketEvent.objects.filter(ticket=t, action="overdue").count() == 1
@@ -166,7 +168,7 @@ def test_a_sweep_process_killed_midway_loses_nothing_and_repeats_nothing() -> No
                             timeout=120)
     assert killed.returncode == -9, killed.stderr
     assert TicketEvent.objects.filter(action="overdue").count() == 0
-    restarted = subprocess.run([sys.executable, "manage.py", "sweep"], cwd=root, env=env,  # noqa: S603
+    restarted = subprocess.run([sys.executable, "manage.py", "sweep"], cwd=root, env=env,
                                capture_output=True, text=True, timeout=120)
     assert restarted.returncode == 0, restarted.stderr
     assert "超期上报 6" in restarted.stdout

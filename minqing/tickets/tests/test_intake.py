@@ -159,7 +159,7 @@ def test_a_failed_action_leaves_no_photo_file_behind(cast, monkeypatch) -> None:
     prepared = prepare_images([image_file(), image_file("b.png", fmt="PNG")])
     from minqing.tickets import consumers
 
-    def failing_enqueue(events):  # noqa: ANN001, ANN202
+    def failing_enqueue(events):
         assert media_files(), "the photos are stored before the step's last write"
         raise RuntimeError("database went away after the files were written")
 

@@ -10,7 +10,7 @@ from minqing.tickets.lifecycle import Status
 from minqing.tickets.models import Ticket
 
 
-def resident_form(cast, **changes) -> dict:  # noqa: ANN001
+def resident_form(cast, **changes) -> dict:
     data = {
         "category": cast.category("SR03").pk, "text": "小区门口共享单车乱停，把盲道都堵了，轮椅出不去。",
         "community": cast.community_a.pk, "grid": "", "compound": "", "address": "北门",
@@ -164,7 +164,7 @@ def test_odd_parameters_get_pages_not_errors(cast) -> None:
     assert "请选择承办单位" in response.content.decode()
 
 
-def test_one_network_address_cannot_flood_the_public_form(cast, monkeypatch) -> None:  # noqa: ANN001
+def test_one_network_address_cannot_flood_the_public_form(cast, monkeypatch) -> None:
     from minqing.tickets import resident_views
 
     monkeypatch.setattr(resident_views, "SUBMIT_LIMIT", 3)

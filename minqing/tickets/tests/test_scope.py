@@ -9,7 +9,7 @@ from minqing.tickets import actions, queries
 
 
 @pytest.fixture
-def tickets(cast):  # noqa: ANN001, ANN201
+def tickets(cast):
     a = cast.new_ticket()  # community A, recorded by the grid worker
     b = cast.new_ticket(community="b")  # community B
     a_dept = actions.ticket_accept(ticket=cast.new_ticket(), actor=cast.shequ)
@@ -17,7 +17,7 @@ def tickets(cast):  # noqa: ANN001, ANN201
     return {"a": a, "b": b, "a_dept": a_dept}
 
 
-def seen(cast, who: str) -> set[str]:  # noqa: ANN001
+def seen(cast, who: str) -> set[str]:
     return set(queries.visible_tickets(scope_for(getattr(cast, who))).values_list("number", flat=True))
 
 
@@ -74,7 +74,7 @@ def test_queues_hold_what_waits_for_each_role(cast, tickets) -> None:
     assert queries.queue_counts(scope_for(cast.wuye)) == dict.fromkeys(queries.QUEUES, 0)
 
 
-def test_every_full_phone_number_shown_is_recorded_for_supervisors(cast) -> None:  # noqa: ANN001
+def test_every_full_phone_number_shown_is_recorded_for_supervisors(cast) -> None:
     from django.test import Client
 
     from minqing.tickets.models import PersonalDataView

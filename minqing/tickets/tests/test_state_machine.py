@@ -24,7 +24,7 @@ PEOPLE = ["wangge", "shequ", "shequ_b", "jiedao", "jiedao_b", "bumen", "zhujian"
 UNITS = ["瓜州路社区居委会", "西湖街道办事处", "区城市管理行政执法局", "区住建局", "东方物业"]
 
 
-def run(name: str, ticket: Ticket, actor, unit) -> Ticket:  # noqa: ANN001
+def run(name: str, ticket: Ticket, actor, unit) -> Ticket:
     later = timezone.localdate() + dt.timedelta(days=30)
     calls = {
         "accept": lambda: actions.ticket_accept(ticket=ticket, actor=actor),

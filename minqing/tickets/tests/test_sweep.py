@@ -28,7 +28,7 @@ def run_sweep(moment: dt.datetime) -> sweep.SweepResult:
         return sweep.sweep_once()
 
 
-def notices(user, kind: str | None = None) -> list[str]:  # noqa: ANN001
+def notices(user, kind: str | None = None) -> list[str]:
     settle()
     qs = Notification.objects.filter(recipient=user)
     if kind:
@@ -36,7 +36,7 @@ def notices(user, kind: str | None = None) -> list[str]:  # noqa: ANN001
     return list(qs.values_list("title", flat=True))
 
 
-def dispatched(cast, moment: dt.datetime, unit: str = "区城市管理行政执法局", **kwargs) -> Ticket:  # noqa: ANN001
+def dispatched(cast, moment: dt.datetime, unit: str = "区城市管理行政执法局", **kwargs) -> Ticket:
     with time_machine.travel(moment, tick=False):
         t = actions.ticket_accept(ticket=cast.new_ticket(**kwargs), actor=cast.shequ)
         return actions.ticket_dispatch(ticket=t, actor=cast.shequ, unit=cast.unit(unit))
@@ -113,7 +113,7 @@ def test_a_sweep_killed_midway_loses_nothing_and_repeats_nothing(cast, monkeypat
     original = sweep._escalate
     calls = {"n": 0}
 
-    def dies_on_the_third(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def dies_on_the_third(*args, **kwargs):
         calls["n"] += 1
         if calls["n"] == 3:
             raise KeyboardInterrupt("killed")

@@ -12,13 +12,13 @@ from minqing.tickets.lifecycle import Status
 from minqing.tickets.models import Ticket, TicketAttachment
 
 
-def client_for(user) -> Client:  # noqa: ANN001
+def client_for(user) -> Client:
     c = Client()
     c.force_login(user)
     return c
 
 
-def intake_form(cast, **changes) -> dict:  # noqa: ANN001
+def intake_form(cast, **changes) -> dict:
     data = {
         "channel": "visit", "type": "help", "category": cast.category().pk, "title": "",
         "text": "3号楼前面的路灯坏了快一个月了。", "community": cast.community_a.pk, "grid": cast.grid_a.pk,

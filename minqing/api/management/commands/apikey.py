@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -11,12 +13,12 @@ from minqing.org.models import Unit, UnitKind
 class Command(BaseCommand):
     help = "管理 API 令牌：create NAME 新建一个登记权限的令牌并打印出来（只显示这一次）；revoke NAME 吊销。"
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("verb", choices=["create", "revoke"])
         parser.add_argument("name")
         parser.add_argument("--permissions", default="intake", help="逗号分隔：intake,read,act（默认 intake）")
 
-    def handle(self, *args: object, **opts: object) -> None:
+    def handle(self, *args: Any, **opts: Any) -> None:
         name = str(opts["name"]).strip()
         if opts["verb"] == "revoke":
             from django.utils import timezone

@@ -14,13 +14,13 @@ from minqing.evaluation import facts
 class Command(BaseCommand):
     help = "考核评价数据：--verify 从办理记录重新计算并报告差异；--rebuild 重新生成。"
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         group = parser.add_mutually_exclusive_group(required=True)
         group.add_argument("--verify", action="store_true", help="重新计算并与已存的汇总比较，有差异时以非零状态退出")
         group.add_argument("--rebuild", action="store_true", help="删除考核事实和月度汇总，从办理记录重新生成")
         group.add_argument("--fold", action="store_true", help="把尚未汇总的考核事实计入月度汇总（巡检每次都会做）")
 
-    def handle(self, *args, **opts) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **opts) -> None:
         started = time.monotonic()
         if opts["fold"]:
             self.stdout.write(f"已汇总 {facts.fold()} 条考核事实（用时 {time.monotonic() - started:.1f} 秒）。")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -10,11 +11,11 @@ from minqing.ops.backup import BackupError, restore, row_counts
 class Command(BaseCommand):
     help = "从 manage.py backup 的备份恢复数据库和上传的文件（会覆盖现有数据）"
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("source", help="备份文件（.tar.gz）")
         parser.add_argument("--yes", action="store_true", help="确认覆盖现有数据")
 
-    def handle(self, *args: object, **opts: object) -> None:
+    def handle(self, *args: Any, **opts: Any) -> None:
         source = Path(opts["source"])
         if not source.exists():
             raise CommandError(f"找不到备份文件：{source}")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -15,11 +16,11 @@ from minqing.tickets.actions import tickets_erase_personal_data
 class Command(BaseCommand):
     help = "删除超过保存期限的个人信息（反映人姓名、电话、地址；短信正文；参会居民和心愿居民的电话），统计数字不变"
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--days", type=int, default=None,
                             help="结案后保存多少天（默认 MINQING_RETENTION_DAYS，未设置为 730）")
 
-    def handle(self, *args: object, **opts: object) -> None:
+    def handle(self, *args: Any, **opts: Any) -> None:
         days = opts["days"] if opts["days"] is not None else settings.MINQING["RETENTION_DAYS"]
         if days < 30:
             raise CommandError("保存期限不能少于 30 天。")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import time
 from importlib import import_module
+from typing import Any
 
 from django.apps import apps
 from django.core.management import call_command
@@ -16,14 +17,14 @@ from minqing.tickets import demo, demo_data
 class Command(BaseCommand):
     help = "载入演示区（七里河区）：组织架构、分类目录、演示账号和 N 条民情事项。相同种子生成相同数据。"
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--requests", type=int, default=400, help="生成的事项数（默认 400）")
         parser.add_argument("--seed", type=int, default=7, help="随机种子（默认 7）")
         parser.add_argument("--days", type=int, default=150, help="事项分布在最近多少天（默认 150）")
         parser.add_argument("--if-empty", action="store_true", help="数据库已有数据时什么也不做")
         parser.add_argument("--reset", action="store_true", help="先清空数据库（慎用）")
 
-    def handle(self, *args: object, **opts: object) -> None:
+    def handle(self, *args: Any, **opts: Any) -> None:
         if opts["requests"] < 0:
             raise CommandError("--requests 不能为负数。")
         if Area.objects.exists():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import signal
 import time
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -22,13 +23,13 @@ from minqing.tickets.sweep import sweep_once
 class Command(BaseCommand):
     help = "后台循环：每秒处理新的办理记录（通知、考核事实、Webhook、议事决议、分类建议），每 --interval 秒巡检时限。"
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--interval", type=float, default=settings.MINQING["SWEEP_INTERVAL"],
                             help="巡检间隔（秒，默认 MINQING_SWEEP_INTERVAL）")
         parser.add_argument("--consume-interval", type=float, default=1.0, help="处理新记录的间隔（秒，默认 1）")
         parser.add_argument("--once", action="store_true", help="只运行一轮（处理完积压的记录并巡检一次）后退出")
 
-    def handle(self, *args: object, **opts: object) -> None:
+    def handle(self, *args: Any, **opts: Any) -> None:
         stopping = False
 
         def stop(signum: int, frame: object) -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -10,10 +12,10 @@ from minqing.tickets.models import Ticket
 class Command(BaseCommand):
     help = "用 MINQING_FIELD_KEYS 的第一个密钥重新加密反映人电话（轮换密钥后运行）；--rehash 同时按 MINQING_LOOKUP_KEY 重算检索摘要"
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--rehash", action="store_true", help="检索密钥也换了：重算每个号码的检索摘要")
 
-    def handle(self, *args: object, **opts: object) -> None:
+    def handle(self, *args: Any, **opts: Any) -> None:
         from django.db import connection
 
         done = 0

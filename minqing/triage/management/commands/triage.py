@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import statistics
 import time
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -14,7 +15,7 @@ from minqing.triage.engine import TextClassifier
 class Command(BaseCommand):
     help = "智能分拨：predict（训练并预测分类）、cluster（同一事项聚类）、evaluate（交叉验证）、train（用本区历史重新训练）"
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         sub = parser.add_subparsers(dest="verb", required=True)
         p = sub.add_parser("predict", help="在 --train 上训练，为 --input 每一行写出 id,label")
         p.add_argument("--train", nargs="+", required=True)
@@ -30,7 +31,7 @@ class Command(BaseCommand):
         t = sub.add_parser("train", help="用本区已结案事项重新训练分类模型，并安排每晚自动重训")
         t.add_argument("--if-needed", action="store_true", help="已有模型时不重新训练")
 
-    def handle(self, *args: object, **opts: object) -> None:
+    def handle(self, *args: Any, **opts: Any) -> None:
         verb = opts["verb"]
         try:
             if verb == "predict":
