@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from dataclasses import dataclass
 
@@ -63,6 +64,20 @@ class Cast:
         actor = actor if actor is not None else (self.wangge if community == "a" else self.shequ_b)
         ticket, _ = actions.ticket_create(actor=actor, intake=actions.Intake(**fields))
         return ticket
+
+
+def returned(ticket: Ticket, *, by: User, approver: User, reason: str = "不属于本单位职责。", unit: Unit | None = None) -> Ticket:
+    """退单 as it happens: the holder applies, the level above approves (and may send it on to `unit`)."""
+    app = actions.return_apply(ticket=ticket, actor=by, reason_code="remit", reason=reason)
+    actions.application_decide(application=app, actor=approver, approve=True, note="同意退单", unit=unit)
+    return Ticket.objects.get(pk=ticket.pk)
+
+
+def suspended(ticket: Ticket, *, by: User, approver: User, until: dt.date, reason: str = "纳入明年计划。") -> Ticket:
+    """缓办 as it happens: the holder applies with a planned date, the level above approves."""
+    app = actions.suspend_apply(ticket=ticket, actor=by, until=until, reason=reason)
+    actions.application_decide(application=app, actor=approver, approve=True, note="同意缓办")
+    return Ticket.objects.get(pk=ticket.pk)
 
 
 def build_cast() -> Cast:

@@ -254,4 +254,24 @@ MINQING: dict[str, Any] = {
     # 响应率, 解决率 and 满意率 (Beijing's practice: 0.1, 0.5, 0.4).
     "BASIC_SATISFIED_WEIGHT": float(os.environ.get("MINQING_BASIC_SATISFIED_WEIGHT", "0.9")),
     "SCORE_WEIGHTS": tuple(float(w) for w in os.environ.get("MINQING_SCORE_WEIGHTS", "0.1,0.5,0.4").split(",")),
+    # Accountability (压实责任): return applications a request may have; what makes a 问题工单 (units it passed
+    # through, reworks); failed callback attempts (at least this many minutes apart) before 无效回访; the
+    # share of callbacks re-called for a re-check; 响应率 measured by contact (是否联系, Beijing), sign or mixed.
+    "RETURN_LIMIT": int(os.environ.get("MINQING_RETURN_LIMIT", "2")),
+    "PROBLEM_UNITS": int(os.environ.get("MINQING_PROBLEM_UNITS", "3")),
+    "PROBLEM_REWORKS": int(os.environ.get("MINQING_PROBLEM_REWORKS", "3")),
+    "CALLBACK_ATTEMPTS": int(os.environ.get("MINQING_CALLBACK_ATTEMPTS", "3")),
+    "CALLBACK_ATTEMPT_GAP_MINUTES": int(os.environ.get("MINQING_CALLBACK_ATTEMPT_GAP_MINUTES", "120")),
+    "RECHECK_SHARE": float(os.environ.get("MINQING_RECHECK_SHARE", "0.1")),
+    "RESPONSE_RATE": os.environ.get("MINQING_RESPONSE_RATE", "contact"),
+    # 先行联系: the holder contacts the reporter within this many hours of signing (natural hours).
+    "CONTACT_HOURS": float(os.environ.get("MINQING_CONTACT_HOURS", "24")),
+    # 待派单: an accepted request is dispatched within this many working hours.
+    "DISPATCH_HOURS": float(os.environ.get("MINQING_DISPATCH_HOURS", "4")),
+    # Urgent safety matters (a safety word in the text) run on natural time: response and resolution hours.
+    "SAFETY_HOURS": tuple(float(h) for h in os.environ.get("MINQING_SAFETY_HOURS", "2,24").split(",")),
+    # 吹哨报到: a summoned department signs, contacts the reporter, and is on site within these.
+    "SUMMON_SIGN_HOURS": float(os.environ.get("MINQING_SUMMON_SIGN_HOURS", "1")),
+    "SUMMON_CONTACT_HOURS": float(os.environ.get("MINQING_SUMMON_CONTACT_HOURS", "24")),
+    "SUMMON_ONSITE_DAYS": float(os.environ.get("MINQING_SUMMON_ONSITE_DAYS", "3")),
 }

@@ -10,6 +10,7 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
+from minqing.conftest import suspended as suspend
 from minqing.tickets import actions
 
 
@@ -28,7 +29,7 @@ def test_every_page_counts_the_same_overdue_requests(cast) -> None:
         suspended = actions.ticket_accept(ticket=cast.new_ticket(), actor=cast.shequ)
         suspended = actions.ticket_dispatch(ticket=suspended, actor=cast.shequ, unit=cast.unit("瓜州路社区居委会"))
         suspended = actions.ticket_sign(ticket=suspended, actor=cast.shequ)
-    actions.ticket_suspend(ticket=suspended, actor=cast.shequ, note="纳入明年计划。", until=timezone.localdate() + dt.timedelta(days=30))
+    suspend(suspended, by=cast.shequ, approver=cast.jiedao, until=timezone.localdate() + dt.timedelta(days=30))
     expected = {
         "shequ": {never_accepted.number, late_at_unit.number}, "jiedao": {never_accepted.number, late_at_unit.number},
         "zhujian": {late_at_unit.number}, "shequ_b": {in_b.number}, "wangge": {never_accepted.number, late_at_unit.number},

@@ -30,6 +30,7 @@ class Role(models.TextChoices):
     DEPT_HANDLER = "dept_handler", "部门承办人"
     PARTNER_CONTACT = "partner_contact", "驻区单位联络人"
     DISTRICT_SUPERVISOR = "district_supervisor", "区督办"
+    CALLBACK_AGENT = "callback_agent", "回访员"
     ADMIN = "admin", "系统管理员"
 
 
@@ -47,6 +48,8 @@ ROLE_RULES: dict[str, tuple[str | None, set[str] | None]] = {
         {UnitKind.PARTNER, UnitKind.SOCIAL_ORG, UnitKind.PROPERTY, UnitKind.OWNERS_COMMITTEE},
     ),
     Role.DISTRICT_SUPERVISOR: (None, {UnitKind.DISTRICT_CENTER}),
+    # Callbacks are made apart from the handling (办理与监督相分离): a street's or the district's callback team.
+    Role.CALLBACK_AGENT: (None, {UnitKind.STREET_OFFICE, UnitKind.DISTRICT_CENTER}),
     Role.ADMIN: (None, None),
 }
 

@@ -14,6 +14,7 @@ STAFF_ROLES = {
     Role.DEPT_HANDLER,
     Role.PARTNER_CONTACT,
     Role.DISTRICT_SUPERVISOR,
+    Role.CALLBACK_AGENT,
 }
 
 
@@ -26,12 +27,21 @@ class Scope:
     street_ids: set[int] = field(default_factory=set)  # street officers: oversight of the street
     unit_ids: set[int] = field(default_factory=set)  # units the person works for
     district: bool = False  # district supervisors see and coordinate everything
+    # 回访员: the streets whose requests they call back, or all of them (the district's team). They act for
+    # no unit, so they never hold a request.
+    callback_street_ids: set[int] = field(default_factory=set)
+    callback_district: bool = False
     resident: bool = False
     admin: bool = False
 
     @property
     def is_staff(self) -> bool:
-        return bool(self.grid_ids or self.community_ids or self.street_ids or self.unit_ids or self.district)
+        return bool(self.grid_ids or self.community_ids or self.street_ids or self.unit_ids or self.district
+                    or self.callback_street_ids or self.callback_district)
+
+    @property
+    def calls_back(self) -> bool:
+        return bool(self.callback_street_ids or self.callback_district)
 
     @property
     def in_department(self) -> bool:
@@ -57,7 +67,7 @@ def scope_for(user: User | None) -> Scope:
     scope = Scope(user=user, roles=roles, admin=user.is_superuser)
     for r in roles:
         # Grid workers record and follow; they act for no unit, so they never hold a request.
-        if r.unit_id and r.role != Role.GRID_WORKER:
+        if r.unit_id and r.role not in (Role.GRID_WORKER, Role.CALLBACK_AGENT):
             scope.unit_ids.add(r.unit_id)
         if r.role == Role.GRID_WORKER and r.area_id:
             scope.grid_ids.add(r.area_id)
@@ -67,6 +77,11 @@ def scope_for(user: User | None) -> Scope:
             scope.street_ids.add(r.unit.area_id)
         elif r.role == Role.DISTRICT_SUPERVISOR:
             scope.district = True
+        elif r.role == Role.CALLBACK_AGENT and r.unit is not None:
+            if r.unit.kind == "district_center":
+                scope.callback_district = True
+            else:
+                scope.callback_street_ids.add(r.unit.area_id)
         elif r.role == Role.RESIDENT:
             scope.resident = True
         elif r.role == Role.ADMIN:

@@ -24,8 +24,8 @@ from minqing.meetings.models import Meeting, MeetingStatus
 from minqing.org.models import Area, AreaKind, Unit
 from minqing.tickets import actions, deadlines, queries
 from minqing.tickets.lifecycle import Status as TicketStatus
-from minqing.tickets.lifecycle import allowed_transitions
-from minqing.tickets.models import Category, Ticket
+from minqing.tickets.lifecycle import may
+from minqing.tickets.models import Application, Category, Ticket
 
 from .models import ApiToken, IdempotencyKey
 from .schemas import (
@@ -33,6 +33,7 @@ from .schemas import (
     AreaOut,
     CategoryOut,
     CreatedOut,
+    DecisionIn,
     ErrorOut,
     Id,
     MeetingDetail,
@@ -159,7 +160,13 @@ def _detail(request: HttpRequest, t: Ticket) -> dict:
         **_out(t), "text": t.text, "address": t.address, "reporter_name": reporter.name,
         "reporter_phone": reporter.phone, "reporter_masked": reporter.masked, "result": t.result,
         "satisfaction": t.satisfaction, "clocks": clocks,
-        "allowed_actions": [x.name for x in allowed_transitions(scope, t)], "timeline": timeline,
+        "allowed_actions": [name for name in ACTIONS if may(scope, t, ACTION_STEPS.get(name, name))],
+        "timeline": timeline,
+        "applications": [{"id": a.pk, "kind": a.kind, "status": a.status, "unit": a.unit.name,
+                          "approver_unit": a.approver_unit.name, "reason_code": a.reason_code, "reason": a.reason,
+                          "requested_at": a.requested_at, "new_due_at": a.new_due_at, "until": a.until,
+                          "decision_note": a.decision_note, "may_decide": a.status == "pending" and actions.may_decide(scope, a)}
+                         for a in t.applications.select_related("unit", "approver_unit")],
     }
 
 
@@ -251,11 +258,11 @@ ACTIONS = {
     "redispatch": lambda t, u, a: actions.ticket_redispatch(ticket=t, actor=u, unit=_unit(a), complexity=a.complexity,
                                                            note=a.note, expected_version=a.expected_version),
     "sign": lambda t, u, a: actions.ticket_sign(ticket=t, actor=u, note=a.note, expected_version=a.expected_version),
-    "return": lambda t, u, a: actions.ticket_return(ticket=t, actor=u, note=a.note, expected_version=a.expected_version),
+    "return_apply": lambda t, u, a: actions.return_apply(ticket=t, actor=u, reason_code=a.reason, reason=a.note),
     "escalate": lambda t, u, a: actions.ticket_escalate(ticket=t, actor=u, note=a.note,
                                                        expected_version=a.expected_version),
-    "suspend": lambda t, u, a: actions.ticket_suspend(ticket=t, actor=u, note=a.note, until=a.until,
-                                                     expected_version=a.expected_version),
+    "suspend_apply": lambda t, u, a: actions.suspend_apply(ticket=t, actor=u, until=a.until, reason=a.note),
+    "extension_request": lambda t, u, a: actions.extension_request(ticket=t, actor=u, new_due=a.new_due, reason=a.note),
     "resume": lambda t, u, a: actions.ticket_resume(ticket=t, actor=u, note=a.note, expected_version=a.expected_version),
     "resolve": lambda t, u, a: actions.ticket_resolve(ticket=t, actor=u, result=a.result,
                                                      expected_version=a.expected_version),
@@ -265,7 +272,10 @@ ACTIONS = {
 }
 
 
-def _unit(a: ActionIn) -> Unit:
+ACTION_STEPS = {"callback": "close"}  # the API's action name → the lifecycle step behind it
+
+
+def _unit(a: ActionIn | DecisionIn) -> Unit:
     unit = Unit.objects.filter(pk=a.unit_id or 0, active=True).first()
     if unit is None:
         raise actions.ActionError("请指定有效的承办单位 unit_id。", field="unit_id")
@@ -273,8 +283,8 @@ def _unit(a: ActionIn) -> Unit:
 
 
 @router.post("/requests/{number}/actions/{action}", response={200: RequestDetail, **ERRORS},
-             summary="办理动作：accept、reject、merge、resolve_on_spot、dispatch、redispatch、sign、return、escalate、"
-                     "suspend、resume、resolve、callback")
+             summary="办理动作：accept、reject、merge、resolve_on_spot、dispatch、redispatch、sign、return_apply、escalate、"
+                     "suspend_apply、extension_request、resume、resolve、callback")
 def act(request: HttpRequest, number: str, action: str, payload: ActionIn) -> dict:
     _need(request, "act")
     if action not in ACTIONS:
@@ -283,6 +293,20 @@ def act(request: HttpRequest, number: str, action: str, payload: ActionIn) -> di
     ACTIONS[action](ticket, request.user, payload)
     ticket.refresh_from_db()
     return _detail(request, ticket)
+
+
+@router.post("/applications/{application_id}/decide", response={200: RequestDetail, **ERRORS},
+             summary="审批退单、延期、缓办申请（上一级或区督办）")
+def decide(request: HttpRequest, application_id: Id, payload: DecisionIn) -> dict:
+    _need(request, "act")
+    scope, qs = _visible(request)
+    app = Application.objects.filter(pk=application_id, ticket__in=qs).select_related("ticket").first()
+    if app is None:
+        raise Http404("找不到该申请，或它不在您的工作范围内。")
+    unit = _unit(payload) if payload.unit_id else None
+    actions.application_decide(application=app, actor=request.user, approve=payload.approve, note=payload.note,
+                               unit=unit)
+    return _detail(request, Ticket.objects.get(pk=app.ticket_id))
 
 
 @router.get("/categories", response=list[CategoryOut], summary="分类目录（二级）")

@@ -89,6 +89,21 @@ class RequestOut(Schema):
     version: int
 
 
+class ApplicationOut(Schema):
+    id: int
+    kind: str = Field(description="return 退单、extension 延期、suspend 缓办")
+    status: str = Field(description="pending、approved、refused")
+    unit: str
+    approver_unit: str
+    reason_code: str
+    reason: str
+    requested_at: dt.datetime
+    new_due_at: dt.datetime | None
+    until: dt.date | None
+    decision_note: str
+    may_decide: bool
+
+
 class RequestDetail(RequestOut):
     text: str
     address: str
@@ -100,6 +115,7 @@ class RequestDetail(RequestOut):
     clocks: list[ClockOut]
     allowed_actions: list[str]
     timeline: list[EventOut]
+    applications: list[ApplicationOut] = Field(default_factory=list, description="退单、延期、缓办申请及其审批")
 
 
 class RequestPage(Schema):
@@ -131,7 +147,7 @@ class CreatedOut(Schema):
 class ActionIn(Schema):
     note: Text = ""
     result: Text = ""
-    reason: Text = ""
+    reason: Text = Field("", description="不予受理原因（reject），或退单原因（return_apply：place 属地不符、remit 职责不符、info 信息不全、other 其他）")
     unit_id: Id | None = None
     complexity: Text = "normal"
     until: dt.date | None = None
@@ -139,7 +155,14 @@ class ActionIn(Schema):
     contacted: bool = True
     solved: bool | None = None
     satisfaction: Text = ""
+    new_due: dt.date | None = Field(None, description="extension_request：申请延至的日期")
     expected_version: Count | None = Field(None, description="客户端看到的版本号；不一致时返回 409")
+
+
+class DecisionIn(Schema):
+    approve: bool
+    note: Text = ""
+    unit_id: Id | None = Field(None, description="同意退单时可直接改派给这个单位")
 
 
 class AgendaOut(Schema):

@@ -37,6 +37,8 @@ CLOCK_FACT = {Clock.RESPONSE: FactKind.RESPONSE, Clock.RESOLVE: FactKind.DEADLIN
 class Running:
     due: dt.datetime | None
     counted: bool = False  # its outcome is already a fact (it went overdue)
+    held_at: dt.datetime | None = None  # the reply is being reviewed: judged by this time if it passes
+    held_at: dt.datetime | None = None  # the reply is being reviewed: judged by this time if it passes
 
 
 def _due(data: dict[str, Any], key: str) -> Running | None:
@@ -51,6 +53,8 @@ class _Replay:
         self.created_at = created_at
         self.holder: int | None = None
         self.clocks: dict[Clock, Running | None] = {Clock.RESPONSE: None, Clock.RESOLVE: None}
+        # An escalated request's resolve clock at the unit that handed it up, judged when the new holder signs.
+        self.handed: tuple[int | None, Running] | None = None
         self.late_before_pause = False
         self.out: list[dict[str, Any]] = []
         self.event: dict[str, Any] = {}
@@ -61,19 +65,43 @@ class _Replay:
         self.out.append({"event_id": self.event["id"], "kind": kind, "day": timezone.localdate(at),
                          "unit_id": unit, "ok": ok, "grade": grade, "minutes": minutes})
 
+    def judge(self, running: Running | None, fact: str, unit: int | None) -> None:
+        """A clock handed on: late if its due time has passed (and it is not counted yet), else uncounted."""
+        if running is not None and not running.counted and running.due is not None and self.event["created_at"] > running.due:
+            self.fact(fact, unit=unit, ok=False)
+
     def clock(self, clock: Clock, op: Op, data: dict[str, Any]) -> None:
+        if clock == Clock.HANDED:
+            if self.handed is not None and op in (Op.STOP, Op.HAND_OVER):
+                self.judge(self.handed[1], FactKind.DEADLINE, self.handed[0])
+                self.handed = None
+            return
         running = self.clocks[clock]
         at = self.event["created_at"]
-        if op == Op.STOP:  # on time or late, unless the overdue sweep already counted it late
-            if running is not None and not running.counted and running.due is not None:
-                self.fact(CLOCK_FACT[clock], unit=self.holder, ok=at <= running.due)
+        if op == Op.HAND_OVER:
+            self.judge(running, CLOCK_FACT[clock], self.holder)
             self.clocks[clock] = None
+        elif op == Op.CARRY:
+            if running is not None and not running.counted:
+                self.handed = (self.holder, running)
+            self.clocks[clock] = _due(data, f"{clock}_due_at")
+        elif op == Op.STOP:  # on time or late, unless the overdue sweep already counted it late
+            if running is not None and not running.counted and running.due is not None:
+                self.fact(CLOCK_FACT[clock], unit=self.holder, ok=(running.held_at or at) <= running.due)
+            self.clocks[clock] = None
+        elif op == Op.HOLD:
+            if running is not None:
+                running.held_at = at
+        elif op == Op.UNHOLD:
+            if running is not None:
+                running.held_at = None
         elif op == Op.DROP:
             self.clocks[clock] = None
         elif op == Op.MET:
             self.fact(CLOCK_FACT[clock], unit=self.holder, ok=True)
             self.clocks[clock] = None
         elif op == Op.START:
+            self.judge(running, CLOCK_FACT[clock], self.holder)
             self.clocks[clock] = _due(data, f"{clock}_due_at")
         elif op == Op.PAUSE:
             self.late_before_pause = running is not None and running.counted
@@ -111,6 +139,11 @@ class _Replay:
             elif count.kind == FactKind.CALLBACK:
                 if data.get("contacted"):
                     self.fact(count.kind, unit=unit, ok=bool(data.get("solved")), grade=data.get("satisfaction", ""))
+            elif count.kind == FactKind.CONTACTED:  # 是否联系您, when the resident was asked
+                if data.get("unit_contacted") is not None:
+                    self.fact(count.kind, unit=unit, ok=bool(data["unit_contacted"]))
+            elif count.kind == FactKind.RECHECK:
+                self.fact(count.kind, unit=unit, ok=bool(data.get("consistent")))
             else:
                 self.fact(count.kind, unit=unit)
         self.holder = after

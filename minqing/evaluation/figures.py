@@ -164,8 +164,31 @@ class Figures:
         return part / whole if whole else None
 
     @property
-    def response_rate(self) -> float | None:
+    def sign_rate(self) -> float | None:
+        """按时响应率: clocks met (accepted, signed) ÷ clocks due."""
         return self._rate(self.response_ok, self.response_due)
+
+    @property
+    def contact_rate(self) -> float | None:
+        """联系率 (Beijing's 响应率): callbacks where the resident said the unit contacted them ÷ callbacks asked."""
+        return self._rate(self.contacted, self.contacted_asked)
+
+    @property
+    def response_rate(self) -> float | None:
+        """响应率, as MINQING_RESPONSE_RATE says: "contact" (是否联系, Beijing), "sign" (签收速度) or "mixed" (the
+        mean of the two that have data)."""
+        mode = settings.MINQING["RESPONSE_RATE"]
+        if mode == "sign":
+            return self.sign_rate
+        if mode == "contact":
+            return self.contact_rate
+        parts = [p for p in (self.contact_rate, self.sign_rate) if p is not None]
+        return sum(parts) / len(parts) if parts else None
+
+    @property
+    def first_contact_rate(self) -> float | None:
+        """先行联系按时率: contacts with the reporter made within the limit ÷ contacts due."""
+        return self._rate(self.contact_ok, self.contact_due)
 
     @property
     def ontime_rate(self) -> float | None:
@@ -190,7 +213,33 @@ class Figures:
 
     @property
     def return_rate(self) -> float | None:
+        """退回率: approved returns ÷ dispatches received."""
         return self._rate(self.returned, self.dispatched)
+
+    @property
+    def return_request_rate(self) -> float | None:
+        """退单率: return applications ÷ dispatches received."""
+        return self._rate(self.return_requests, self.dispatched)
+
+    @property
+    def return_refusal_rate(self) -> float | None:
+        """退单驳回率: refused return applications ÷ decided ones."""
+        return self._rate(self.returns_refused, self.returned + self.returns_refused)
+
+    @property
+    def invalid_callback_rate(self) -> float | None:
+        """无效回访率: callbacks closed as 无效回访 ÷ (valid callbacks + 无效回访)."""
+        return self._rate(self.callbacks_invalid, self.callbacks + self.callbacks_invalid)
+
+    @property
+    def recheck_rate(self) -> float | None:
+        """复核一致率: re-checks agreeing with the callback ÷ re-checks."""
+        return self._rate(self.recheck_ok, self.rechecks)
+
+    @property
+    def report_rating(self) -> float | None:
+        """报到评价: the street's mean rating (1–5) of summoned departments' 报到."""
+        return self.report_score / self.report_ratings if self.report_ratings else None
 
     @property
     def avg_hours(self) -> float | None:
@@ -202,13 +251,15 @@ class Figures:
 
     @property
     def composite(self) -> float | None:
-        """0.1 × 响应率 + 0.5 × 解决率 + 0.4 × 满意率, in points out of 100 (weights in settings)."""
+        """0.1 × 响应率 + 0.5 × 解决率 + 0.4 × 满意率, in points out of 100 (weights in settings). A part with
+        nothing to measure is left out and the other weights renormalised: no data is not full marks."""
         parts = (self.response_rate, self.solve_rate, self.satisfaction_rate)
-        if all(p is None for p in parts):
-            return None
         weights = settings.MINQING["SCORE_WEIGHTS"]
-        # A part with nothing to measure (no callbacks yet) counts as full marks, as 12345 practice does.
-        return 100 * sum(w * (1.0 if p is None else p) for w, p in zip(weights, parts, strict=True))
+        present = [(w, p) for w, p in zip(weights, parts, strict=True) if p is not None]
+        total = sum(w for w, _ in present)
+        if not present or total <= 0:
+            return None
+        return 100 * sum(w * p for w, p in present) / total
 
     def metric(self, name: str) -> float | None:
         return getattr(self, name)

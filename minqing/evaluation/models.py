@@ -30,12 +30,20 @@ class FactKind(models.TextChoices):
     RESOLVED = "resolved", "办结"
     CALLBACK = "callback", "有效回访"
     EXTENSION = "extension", "延期"
+    RETURN_REQUESTED = "return_requested", "申请退单"
+    RETURN_REFUSED = "return_refused", "退单被驳回"
+    CALLBACK_INVALID = "callback_invalid", "无效回访"
+    CONTACTED = "contacted", "回访问是否联系"  # ok: the resident says the unit contacted them
+    CONTACT = "contact", "先行联系"  # ok: the holder contacted the reporter within the limit
+    RECHECK = "recheck", "回访复核"  # ok: the re-check agreed with the callback
+    REPORT_RATING = "report_rating", "报到评价"  # minutes: the street's rating of a summoned department, 1–5
+    PROBLEM = "problem", "问题工单"
 
 
 class Fact(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     event = models.ForeignKey(TicketEvent, on_delete=models.CASCADE, related_name="+", db_constraint=False)
-    kind = models.CharField("类别", max_length=12, choices=FactKind.choices)
+    kind = models.CharField("类别", max_length=20, choices=FactKind.choices)
     day = models.DateField("日期")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     street = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", db_constraint=False)
@@ -90,6 +98,18 @@ COUNTERS: list[tuple[str, str, tuple[str, object] | str | None]] = [
     ("satisfied", FactKind.CALLBACK, ("grade", "satisfied")),
     ("basic", FactKind.CALLBACK, ("grade", "basic")),
     ("dissatisfied", FactKind.CALLBACK, ("grade", "dissatisfied")),
+    ("return_requests", FactKind.RETURN_REQUESTED, None),
+    ("returns_refused", FactKind.RETURN_REFUSED, None),
+    ("callbacks_invalid", FactKind.CALLBACK_INVALID, None),
+    ("contacted_asked", FactKind.CONTACTED, None),
+    ("contacted", FactKind.CONTACTED, ("ok", True)),
+    ("contact_due", FactKind.CONTACT, None),
+    ("contact_ok", FactKind.CONTACT, ("ok", True)),
+    ("rechecks", FactKind.RECHECK, None),
+    ("recheck_ok", FactKind.RECHECK, ("ok", True)),
+    ("report_ratings", FactKind.REPORT_RATING, None),
+    ("report_score", FactKind.REPORT_RATING, "minutes"),
+    ("problems", FactKind.PROBLEM, None),
 ]
 COUNTER_NAMES = [c[0] for c in COUNTERS]
 ROLLUP_KEY = ["grain", "month", "street_id", "community_id", "category_id", "unit_id"]
@@ -128,6 +148,18 @@ class Rollup(models.Model):
     satisfied = models.IntegerField(default=0)
     basic = models.IntegerField(default=0)
     dissatisfied = models.IntegerField(default=0)
+    return_requests = models.IntegerField(default=0)
+    returns_refused = models.IntegerField(default=0)
+    callbacks_invalid = models.IntegerField(default=0)
+    contacted_asked = models.IntegerField(default=0)
+    contacted = models.IntegerField(default=0)
+    contact_due = models.IntegerField(default=0)
+    contact_ok = models.IntegerField(default=0)
+    rechecks = models.IntegerField(default=0)
+    recheck_ok = models.IntegerField(default=0)
+    report_ratings = models.IntegerField(default=0)
+    report_score = models.FloatField(default=0)
+    problems = models.IntegerField(default=0)
 
     class Meta:
         verbose_name = "月度汇总"

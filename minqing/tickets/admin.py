@@ -6,11 +6,11 @@ from django.http import HttpRequest
 from minqing.lib.admin import ReadOnlyAdmin
 
 from .models import (
+    Application,
     CalendarDay,
     Category,
     DeadlinePolicy,
     EscalationRule,
-    ExtensionRequest,
     PersonalDataView,
     SupervisionOrder,
     Ticket,
@@ -88,10 +88,11 @@ class SupervisionOrderAdmin(ReadOnlyAdmin):
     list_filter = ["grade"]
 
 
-@admin.register(ExtensionRequest)
-class ExtensionRequestAdmin(ReadOnlyAdmin):
-    list_display = ["ticket", "unit", "approver_unit", "original_due_at", "new_due_at", "status", "decided_at"]
-    list_filter = ["status"]
+@admin.register(Application)
+class ApplicationAdmin(ReadOnlyAdmin):
+    list_display = ["ticket", "kind", "unit", "approver_unit", "reason_code", "original_due_at", "new_due_at", "until",
+                    "status", "decided_at"]
+    list_filter = ["kind", "status", "reason_code"]
 
 
 @admin.register(UrgencyWord)

@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 
-from minqing.accounts.models import User
+from minqing.accounts.models import Role, User
 from minqing.accounts.queries import unit_staff
 from minqing.notifications.actions import message_queue, notify
 from minqing.notifications.models import Channel
@@ -44,13 +44,14 @@ def tell(units: Iterable[Unit | int | None], ticket: Ticket, title: str, *, kind
                   url=staff_link(ticket))
 
 
-def sms_reporters(ticket: Ticket, sms: Sms) -> int:
-    """SMS the reporter and the reporters of duplicates merged into this request."""
+def sms_reporters(ticket: Ticket, sms: Sms, fields: dict[str, Any] | None = None) -> int:
+    """SMS the reporter and the reporters of duplicates merged into this request. `fields` fill the text's
+    other names ({note}, {new_due}, {until})."""
     sent = 0
     for t in [ticket, *Ticket.objects.filter(merged_into=ticket)]:
         if t.anonymous or not t.reporter_phone:
             continue
-        body = sms.text.format(number=t.number, link=public_link(t))
+        body = sms.text.format_map(defaultdict(str, {**(fields or {}), "number": t.number, "link": public_link(t)}))
         message_queue(channel=Channel.SMS, to=t.reporter_phone, template=sms.template, params={"number": t.number},
                       body=f"【七里河区民情】{body}")
         sent += 1
@@ -66,6 +67,11 @@ def recipients(to: To, event: TicketEvent, ticket: Ticket) -> tuple[list[Unit | 
         return [community_office(ticket)], []
     if to == To.SUPERVISOR:
         return [data.get("supervisor_id")], []
+    if to == To.REVIEWER:
+        if ticket.review == "onsite":
+            return [], list(User.objects.filter(is_active=True, roles__role=Role.GRID_WORKER,
+                                                roles__area=ticket.grid).distinct())
+        return [ticket.reviewer_unit_id], []
     people = User.objects.filter(pk__in=[data.get(k) for k in ("notify_user_id", "issuer_id") if data.get(k)])
     if to == To.NAMED:
         return [data.get("notify_unit_id")], [u for u in people if u.pk == data.get("notify_user_id")]
@@ -89,7 +95,7 @@ def announce(event: TicketEvent) -> int:
             sent += tell(units, ticket, _title(notice, event.data or {}), kind=notice.kind or event.action,
                          body=event.note, actor=event.actor, extra=people)
     if step.sms is not None:
-        sent += sms_reporters(ticket, step.sms)
+        sent += sms_reporters(ticket, step.sms, {**(event.data or {}), "note": event.note[:60]})
     return sent
 
 

@@ -15,7 +15,7 @@ from django.dispatch import receiver
 from minqing.lib.workdays import WorkCalendar, parse_periods
 
 from .lifecycle import CLOCK_RUNS, Clock, Op, Step
-from .models import CalendarDay, Category, Complexity, DeadlinePolicy, EscalationRule, Urgency
+from .models import CalendarDay, Category, Complexity, DeadlinePolicy, EscalationRule, ReviewRule, Urgency
 
 # Used when an admin has deleted every policy row: domain.md §4's defaults.
 FALLBACK = {
@@ -170,7 +170,7 @@ def limits(step: Step, *, policy: Policy | None, complexity: str = Complexity.NO
     """How long each clock the step starts runs: the deadline policy's limits (a resumed clock: what was left)."""
     out: dict[Clock, float] = {}
     for clock, op in step.clocks.items():
-        if op not in (Op.START, Op.RESUME):
+        if op not in STARTS or clock not in COLUMN_CLOCKS:
             continue
         if clock == Clock.CALLBACK:
             out[clock] = callback_minutes()
@@ -191,11 +191,17 @@ def step_columns(step: Step, *, now: dt.datetime, minutes: dict[Clock, float]) -
     """The clock columns a step sets: started clocks from now, stopped ones cleared (lifecycle.STEPS says which)."""
     out: dict[str, Any] = {}
     for clock, op in step.clocks.items():
-        if op in (Op.START, Op.RESUME):
+        if clock not in COLUMN_CLOCKS:
+            continue  # kept in the event log only (the handed-up clock)
+        if op in STARTS:
             out |= columns(clock, now, minutes[clock])
-        elif op in (Op.STOP, Op.DROP, Op.MET, Op.PAUSE):
+        elif op in (Op.STOP, Op.DROP, Op.MET, Op.PAUSE, Op.HAND_OVER):
             out |= columns(clock, None, None)
     return out
+
+
+STARTS = (Op.START, Op.RESUME, Op.CARRY)
+COLUMN_CLOCKS = (Clock.RESPONSE, Clock.RESOLVE, Clock.CALLBACK)
 
 
 def due_data(changes: dict[str, Any]) -> dict[str, str | None]:
@@ -218,21 +224,35 @@ def checkpoints(values: dict, status: str) -> list[tuple[dt.datetime, str]]:
             points.append((values[f"{kind}_warn_at"], f"{kind}_warn"))
         if values.get(f"{kind}_due_at"):
             points.append((values[f"{kind}_due_at"], f"{kind}_due"))
+    if status == "suspended" and values.get("suspended_until"):  # an approved 缓办 resumes on its planned date
+        day = values["suspended_until"]
+        points.append((dt.datetime.combine(day, dt.time(0, 0), calendar().tz), "resume_due"))
     return sorted(points)
 
 
-def next_check(*, before: dict, changes: dict, status: str, now: dt.datetime) -> dt.datetime | None:
+# The column whose change makes a checkpoint fresh (the clocks: their due column).
+FRESH_COLUMN = {"resume": "suspended_until"}
+
+
+def next_check(*, before: dict, changes: dict, status: str, now: dt.datetime,
+               reopened: dict[str, dt.datetime | None] | None = None) -> dt.datetime | None:
     """The next instant the sweep must look at the request after an action.
 
     Clocks the action (re)started count from now; clocks it left alone keep the sweep's progress:
-    their points before the old next_check_at were already handled.
+    their points before the old next_check_at were already handled. A clock reopened after a hold counts
+    its points since it was held (a deadline that passed meanwhile is swept at once).
     """
     merged = {**before, **changes}
     boundary = before.get("next_check_at")
     candidates = []
     for at, what in checkpoints(merged, status):
         kind = what.split("_")[0]
-        fresh = f"{kind}_due_at" in changes
+        if reopened and kind in reopened:
+            since = reopened[kind] or now
+            if at >= since:
+                candidates.append(at)
+            continue
+        fresh = FRESH_COLUMN.get(kind, f"{kind}_due_at") in changes
         if (fresh and at >= now) or (not fresh and boundary is not None and at >= boundary):
             candidates.append(at)
     return min(candidates, default=None)
@@ -258,6 +278,19 @@ def escalates(*, category: Category, unit: object) -> bool:
         if key in rules:
             return rules[key]
     return True
+
+
+def review_for(*, category: Category, unit: Any) -> str:
+    """How a resolution by this unit in this category is checked before the callback (ReviewRule): "" (not at
+    all), "dispatcher" (办结审核) or "onsite" (核查). The most specific rule wins."""
+    level = unit_level(unit)
+    rules = {(r.category_id, r.level): r.review for r in ReviewRule.objects.filter(
+        category_id__in=[c for c in (category.pk, category.parent_id) if c]) | ReviewRule.objects.filter(category=None)}
+    for key in ((category.pk, level), (category.pk, ""), (category.parent_id, level), (category.parent_id, ""),
+                (None, level), (None, "")):
+        if key in rules:
+            return rules[key]
+    return ""
 
 
 def callback_minutes() -> float:

@@ -31,6 +31,7 @@ from .models import (
     DeadlinePolicy,
     Disposition,
     RejectReason,
+    ReviewRule,
     Satisfaction,
     Ticket,
     TicketCounter,
@@ -96,6 +97,14 @@ def build_catalogue() -> None:
                                   response_hours=7, resolve_days=10, complex_resolve_days=30, escalated_resolve_days=5)
 
 
+def build_rules() -> None:
+    """The demo district's accountability rules beyond the defaults: law-enforcement matters a department
+    resolves are reviewed by the unit that dispatched them (办结审核). (Not in the tests' cast.)"""
+    for code in REVIEWED:
+        ReviewRule.objects.get_or_create(category=Category.objects.get(code=code), level="district",
+                                         defaults={"review": "dispatcher"})
+
+
 def build_accounts() -> list[tuple[str, str, str, str]]:
     units = {u.name: u for u in Unit.objects.all()}
     grids = {a.name: a for a in Area.objects.filter(kind=AreaKind.GRID)}
@@ -136,9 +145,13 @@ class Sim:
         return self.t
 
     def event(self, action: str, frm: str, to: str, *, unit: Unit | None, to_unit: Unit | None = None,
-              note: str = "", reason: str = "", data: dict | None = None, resident: bool = False) -> None:
+              note: str = "", reason: str = "", data: dict | None = None, resident: bool = False,
+              system: bool = False) -> None:
         assert is_allowed_step(action, frm or None, to), (action, frm, to)
-        user, label = (None, "反映人本人") if resident or unit is None else self.actors(unit)
+        if system:
+            user, label = None, "系统巡检"
+        else:
+            user, label = (None, "反映人本人") if resident or unit is None else self.actors(unit)
         from_unit = self.f["handling_unit"] if action != "create" else None
         self.events.append(_event_row(action=action, from_status=frm, to_status=to, actor=user, actor_label=label,
                                       actor_unit=unit, from_unit=from_unit, to_unit=to_unit, note=note,
@@ -146,7 +159,7 @@ class Sim:
 
     def go(self, name: str, *, note: str = "", reason: str = "", data: dict | None = None,
            changes: dict | None = None, unit: Unit | None = None, resident: bool = False,
-           complexity: str | None = None, remaining: float | None = None) -> None:
+           complexity: str | None = None, remaining: float | None = None, system: bool = False) -> None:
         step = STEPS[name]
         assert step.target is not None
         frm = self.f["status"]
@@ -155,9 +168,9 @@ class Sim:
         changes = {**clocks, **(changes or {})}
         changes["next_check_at"] = next_check(before=self.f, changes=changes, status=step.target, now=self.t)
         new_unit = changes.get("handling_unit")
-        self.event(name, frm, step.target, unit=unit or self.f["handling_unit"],
+        self.event(name, frm, step.target, unit=None if system else unit or self.f["handling_unit"],
                    to_unit=new_unit if new_unit is not None and new_unit != self.f["handling_unit"] else None,
-                   note=note, reason=reason, data={**due_data(clocks), **(data or {})}, resident=resident)
+                   note=note, reason=reason, data={**due_data(clocks), **(data or {})}, resident=resident, system=system)
         self.f.update(changes)
         self.f["status"] = step.target
         self.f["updated_at"] = self.t
@@ -320,13 +333,13 @@ def _simulate(sim: Sim, *, office: Unit, street_office: Unit, center: Unit, depa
         else:
             _handle(sim, office=office, street_office=street_office, center=center, departments=departments,
                     partners=partners)
-        _callback(sim, p)
+        _callback(sim, p, office=office)
     except Stop:
         return
 
 
-def _send(sim: Sim, name: str, unit: Unit, complexity: str) -> None:
-    sim.go(name, note="请按时限办理并及时回复群众。", data={"complexity": complexity}, complexity=complexity,
+def _send(sim: Sim, name: str, unit: Unit, complexity: str, by: Unit | None = None) -> None:
+    sim.go(name, note="请按时限办理并及时回复群众。", data={"complexity": complexity}, complexity=complexity, unit=by,
            changes={"handling_unit": unit, "sender_unit": sim.f["handling_unit"], "complexity": complexity,
                     "disposition": sim.f.get("disposition") or Disposition.PROMISED})
 
@@ -342,12 +355,23 @@ def _handle(sim: Sim, *, office: Unit, street_office: Unit, center: Unit, depart
         unit = default or office
     sim.later(5, 120)
     _send(sim, "dispatch", unit, complexity)
-    if rng.random() < 0.05 and unit != office:
+    if rng.random() < 0.06 and unit != office:
+        # 退单: the unit applies; the level above (the district centre for departments, the street for the
+        # rest) approves and sends it to the community, or refuses and the unit carries on.
+        above = center if unit.kind == UnitKind.DEPARTMENT else street_office
         sim.later(30, 500)
-        sim.go("return", note="经核实不属于本单位职责，请重新派单。",
-               changes={"handling_unit": office, "sender_unit": None})
-        sim.later(10, 200)
-        _send(sim, "dispatch", office, complexity)
+        code = rng.choice(["place", "remit", "remit", "info"])
+        sim.event("return_apply", f["status"], f["status"], unit=unit, reason=code,
+                  note="经核实不属于本单位职责，申请退单。", data={"notify_unit_id": above.pk})
+        sim.later(20, 300)
+        if rng.random() < 0.35:
+            sim.event("return_refuse", f["status"], f["status"], unit=above,
+                      note="属于贵单位职责范围，请继续办理。", data={"notify_unit_id": unit.pk})
+        else:
+            sim.go("return", note="同意退单，改派社区办理。", unit=above, reason=code,
+                   changes={"handling_unit": above, "sender_unit": None})
+            sim.later(5, 60)
+            _send(sim, "dispatch", office, complexity, by=above)
     sim.later(10, 600)
     sim.go("sign")
     if f["handling_unit"] == office and rng.random() < 0.15:
@@ -365,21 +389,60 @@ def _handle(sim: Sim, *, office: Unit, street_office: Unit, center: Unit, depart
         sim.later(120, 1500)
         sim.event("progress", f["status"], f["status"], unit=f["handling_unit"],
                   note=rng.choice(["已到现场查看，正在联系相关方。", "已约谈物业，限期整改。", "材料已报送，等待审批。"]))
-    if rng.random() < 0.06:
+    if rng.random() < 0.07:
+        # 缓办: applied for, approved by the level above (sometimes refused), resumed on the planned date.
+        holder = f["handling_unit"]
+        above = center if holder.kind in (UnitKind.DEPARTMENT, UnitKind.STREET_OFFICE) else street_office
         sim.later(60, 600)
         until = timezone.localdate(sim.t) + dt.timedelta(days=rng.randint(30, 120))
-        remaining = sim.cal.between(sim.t, f["resolve_due_at"]) if f.get("resolve_due_at") else None
-        sim.go("suspend", note="需纳入明年预算统一实施。", data={"until": until.isoformat(), "remaining_minutes": remaining},
-               changes={"suspended_until": until})
-        sim.later(3000, 40000)
-        sim.go("resume", remaining=remaining or 420, changes={"suspended_until": None})
+        sim.event("suspend_apply", f["status"], f["status"], unit=holder, note="需纳入明年预算统一实施。",
+                  data={"until": until.isoformat(), "notify_unit_id": above.pk})
+        sim.later(20, 400)
+        if rng.random() < 0.25:
+            sim.event("suspend_refuse", f["status"], f["status"], unit=above, note="可以在时限内办结，请抓紧办理。",
+                      data={"notify_unit_id": holder.pk})
+        else:
+            remaining = sim.cal.between(sim.t, f["resolve_due_at"]) if f.get("resolve_due_at") else None
+            sim.go("suspend", note="同意纳入计划。", unit=above,
+                   data={"until": until.isoformat(), "remaining_minutes": remaining}, changes={"suspended_until": until})
+            resume_at = dt.datetime.combine(until, dt.time(0, 0), sim.cal.tz)
+            sim.t = max(sim.t, resume_at)
+            if sim.t > sim.now:
+                raise Stop
+            sim.go("resume", remaining=remaining or 420, changes={"suspended_until": None}, system=True,
+                   note=f"计划日期 {until} 已到，恢复办理。")
     window = p.resolve_for(f["complexity"])
     sim.later(window * 0.1, window * rng.choice([0.8, 0.9, 1.0, 1.0, 1.4]))
     result = rng.choice(["已现场处理完毕，并拍照留存。", "已协调相关单位整改到位，群众认可。", "已按政策办理，告知群众办理结果。"])
-    sim.go("resolve", note=result, changes={"result": result, "resolved_at": sim.t})
+    _resolve(sim, office=office, result=result)
 
 
-def _callback(sim: Sim, p: Policy) -> None:
+def _resolve(sim: Sim, *, office: Unit, result: str) -> None:
+    """办结, or — for the categories under review — submitted, reviewed by the dispatching unit (sometimes
+    sent back once), then passed."""
+    f, rng = sim.f, sim.rng
+    if f["category"].parent.code not in REVIEWED or f["handling_unit"].kind != UnitKind.DEPARTMENT:
+        sim.go("resolve", note=result, changes={"result": result, "resolved_at": sim.t})
+        return
+    reviewer = f.get("sender_unit") or office
+    sim.go("submit", note=result, changes={"result": result, "review": "dispatcher", "reviewer_unit": reviewer,
+                                           "submitted_at": sim.t}, data={"review": "dispatcher"})
+    sim.later(30, 600)
+    if rng.random() < 0.25:
+        sim.go("review_reject", note="现场查看仍未整改到位，请继续办理。", unit=reviewer,
+               changes={"review": "", "submitted_at": None})
+        sim.later(120, 1500)
+        sim.go("submit", note="已再次整改，现场复查合格。", changes={"submitted_at": sim.t, "review": "dispatcher"},
+               data={"review": "dispatcher"})
+        sim.later(30, 600)
+    sim.go("review_pass", note="办理结果属实。", unit=reviewer, changes={"resolved_at": sim.t})
+
+
+# Categories whose resolutions the dispatching unit reviews in the demo (ReviewRule rows, demo.build_catalogue).
+REVIEWED = ("SR",)
+
+
+def _callback(sim: Sim, p: Policy, *, office: Unit) -> None:
     rng, f = sim.rng, sim.f
     community_office = f["handling_unit"] if f["handling_unit"].kind == UnitKind.COMMUNITY_OFFICE else None
     for attempt in range(3):
@@ -398,8 +461,7 @@ def _callback(sim: Sim, p: Policy) -> None:
                changes={"satisfaction": satisfaction, "rework_count": f.get("rework_count", 0) + 1,
                         "resolved_at": None}, unit=community_office)
         sim.later(60, 2000)
-        result = "返工后已彻底处理，群众认可。"
-        sim.go("resolve", note=result, changes={"result": result, "resolved_at": sim.t})
+        _resolve(sim, office=office, result="返工后已彻底处理，群众认可。")
         sim.later(30, 900)
         satisfaction = Satisfaction.BASIC
         data = {"contacted": True, "solved": True, "satisfaction": satisfaction, "by": "staff"}

@@ -149,5 +149,7 @@ ACCOUNTS = [
     ("duban", "孙卫东", "district_supervisor", "七里河区民情服务中心"),
     ("jumin", "杨永红", "resident", None),
     ("yanglao", "马丽娟", "partner_contact", "江子为民养老公司"),
+    ("huifang", "何静", "callback_agent", "西湖街道办事处"),
+    ("huifang_qu", "邓小燕", "callback_agent", "七里河区民情服务中心"),
 ]
 DEMO_PASSWORD = "Minqing@2026"  # noqa: S105 - printed for the demo; real deployments create their own

@@ -19,6 +19,7 @@ from .models import (
     Complexity,
     Grade,
     RejectReason,
+    ReturnReason,
     Satisfaction,
     TicketType,
     Urgency,
@@ -216,29 +217,53 @@ class ReasonForm(forms.Form):
     note = _note("理由", required=True)
 
 
+class ReviewForm(forms.Form):
+    passed = forms.TypedChoiceField(label="审核结论", choices=[("1", "通过：办理属实，转入回访"), ("0", "不通过：退回继续办理")],
+                                    coerce=lambda v: v == "1", widget=forms.RadioSelect,
+                                    error_messages={"required": "请选择审核结论。"})
+    note = _note("审核意见（不通过时必填：哪里没办好）", required=False, max_length=1000)
+    photos = PhotosField(help_text="现场核查必须上传现场照片；最多 9 张，每张不超过 10 MB")
+
+
+class ReturnForm(forms.Form):
+    reason_code = forms.ChoiceField(label="退单原因", choices=[("", "请选择"), *ReturnReason.choices],
+                                    error_messages={"required": "请选择退单原因。"})
+    reason = _note("具体说明（例如：该地点属于××社区；该事项属于××部门职责）", required=True)
+
+
 class SuspendForm(forms.Form):
-    until = forms.DateField(label="计划办理日期", widget=forms.DateInput(attrs={"type": "date"}),
-                            error_messages={"required": "请填写计划办理日期。", "invalid": "日期格式不对，请按 2026-12-31 填写。"})
-    note = _note("缓办理由（如需列入预算、等待工程季）", required=True)
+    until = forms.DateField(label="计划恢复办理日期", widget=forms.DateInput(attrs={"type": "date"}),
+                            error_messages={"required": "请填写计划恢复办理的日期。", "invalid": "日期格式不对，请按 2026-12-31 填写。"})
+    reason = _note("缓办理由（如需列入预算、等待工程季）", required=True)
+
+
+YES_NO = [("1", "是"), ("0", "否")]
 
 
 class CallbackForm(forms.Form):
-    contacted = forms.TypedChoiceField(label="是否联系上群众", choices=[("1", "已联系上"), ("0", "未联系上")],
+    """The callback's questions: the call reached the resident; 是否联系您 / 是否解决 / 满意度, and the reason."""
+
+    contacted = forms.TypedChoiceField(label="电话是否打通", choices=[("1", "已联系上群众"), ("0", "未联系上（记一次回访尝试）")],
                                        coerce=lambda v: v == "1", widget=forms.RadioSelect, initial="1")
+    unit_contacted = forms.TypedChoiceField(label="办理单位是否联系过您", choices=YES_NO, coerce=lambda v: v == "1",
+                                            widget=forms.RadioSelect, required=False, empty_value=None)
     solved = forms.TypedChoiceField(label="问题是否解决", choices=[("1", "已解决"), ("0", "未解决")],
                                     coerce=lambda v: v == "1", widget=forms.RadioSelect, required=False)
     satisfaction = forms.ChoiceField(label="满意度", choices=Satisfaction.choices, widget=forms.RadioSelect, required=False)
-    note = _note("回访记录", required=False)
+    note = _note("回访记录（未解决、不满意时必填原因）", required=False)
 
     def clean(self) -> dict:
         cleaned = super().clean()
         if cleaned.get("contacted"):
+            if cleaned.get("unit_contacted") is None:
+                self.add_error("unit_contacted", "请问群众：办理单位是否联系过您。")
             if cleaned.get("solved") in (None, ""):
                 self.add_error("solved", "请选择问题是否解决。")
             if not cleaned.get("satisfaction"):
                 self.add_error("satisfaction", "请选择满意度。")
-            elif cleaned["satisfaction"] == Satisfaction.DISSATISFIED and not cleaned.get("note", "").strip():
-                self.add_error("note", "不满意时请记录群众不满意的原因，以便返工。")
+            elif ((cleaned["satisfaction"] == Satisfaction.DISSATISFIED or cleaned.get("solved") is False)
+                  and not cleaned.get("note", "").strip()):
+                self.add_error("note", "未解决或不满意时，请记录群众说的原因。")
         return cleaned
 
 
@@ -325,3 +350,5 @@ class DecideForm(forms.Form):
     approve = forms.TypedChoiceField(choices=[("1", "同意"), ("0", "不同意")], coerce=lambda v: v == "1",
                                      error_messages={"required": "请选择同意或不同意。"})
     note = _note("审批意见", required=False)
+    unit = forms.ModelChoiceField(queryset=Unit.objects.filter(active=True), required=False, label="同意后改派给",
+                                  error_messages={"invalid_choice": "请选择列表中的单位。"})

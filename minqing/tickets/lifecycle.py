@@ -25,6 +25,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db import models
+from django.utils import timezone
 
 from minqing.org.models import COORDINATING_KINDS
 
@@ -37,6 +38,7 @@ class Status(models.TextChoices):
     REGISTERED = "registered", "待派单"
     ASSIGNED = "assigned", "待签收"
     IN_PROGRESS = "in_progress", "办理中"
+    REVIEW = "review", "待审核"
     SUSPENDED = "suspended", "缓办"
     RESOLVED = "resolved", "待回访"
     CLOSED = "closed", "已结案"
@@ -45,7 +47,7 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = frozenset(
-    {Status.RECEIVED, Status.REGISTERED, Status.ASSIGNED, Status.IN_PROGRESS, Status.SUSPENDED}
+    {Status.RECEIVED, Status.REGISTERED, Status.ASSIGNED, Status.IN_PROGRESS, Status.REVIEW, Status.SUSPENDED}
 )
 FINAL_STATUSES = frozenset({Status.CLOSED, Status.REJECTED, Status.MERGED})
 
@@ -55,6 +57,7 @@ PUBLIC_STATUS = {
     Status.REGISTERED: "社区已受理，正在安排办理单位",
     Status.ASSIGNED: "已交办理单位，等待签收",
     Status.IN_PROGRESS: "正在办理",
+    Status.REVIEW: "办理单位已答复，正在审核办理结果",
     Status.SUSPENDED: "已纳入计划，暂缓办理",
     Status.RESOLVED: "已办结，等待回访",
     Status.CLOSED: "已结案",
@@ -68,9 +71,12 @@ class Clock(StrEnum):
     RESPONSE = "response"  # accept (community) or sign (handling unit)
     RESOLVE = "resolve"  # resolve, counted for 按期办结
     CALLBACK = "callback"  # call the resident back after resolving
+    # The resolve clock of the unit that escalated (上报): judged when the level above signs, not when the
+    # unit hands it up, so escalating minutes before a deadline does not escape it. Kept in the log only.
+    HANDED = "handed"
 
 
-CLOCK_LABELS = {Clock.RESPONSE: "响应", Clock.RESOLVE: "办结", Clock.CALLBACK: "回访"}
+CLOCK_LABELS = {Clock.RESPONSE: "响应", Clock.RESOLVE: "办结", Clock.CALLBACK: "回访", Clock.HANDED: "上报前的办结"}
 
 # The statuses in which each clock runs: the one place that says it (queues, sweep, pages, API).
 CLOCK_RUNS: dict[Clock, frozenset[str]] = {
@@ -83,9 +89,15 @@ CLOCK_RUNS: dict[Clock, frozenset[str]] = {
 class Op(StrEnum):
     """What a step does to a clock. A clock a step does not name keeps running as it was."""
 
-    START = "start"  # a new clock from now (the limit from the deadline policy); a running one ends uncounted
+    START = "start"  # a new clock from now (the limit from the policy); a running one is judged as HAND_OVER
     STOP = "stop"  # the clock ends and counts: on time if now ≤ due, else late
     DROP = "drop"  # the clock ends uncounted
+    # The clock ends with the request handed on by a decision (退单 approved, 转派): late if its due time has
+    # passed, else uncounted. A clock that would be late is never let off.
+    HAND_OVER = "hand_over"
+    CARRY = "carry"  # a new clock starts; the running one goes along and is judged when the new holder signs
+    HOLD = "hold"  # stops ticking while the reply is reviewed; judged at the time of the reply if it passes
+    UNHOLD = "unhold"  # the reply was rejected: the clock runs on with its original due time
     MET = "met"  # counted on time now, whether or not it was running (即办: solved there and then)
     PAUSE = "pause"  # ends uncounted, keeping the working time left (缓办)
     RESUME = "resume"  # starts again with the time that was left at PAUSE
@@ -93,8 +105,10 @@ class Op(StrEnum):
     LATE = "late"  # counted late now, and keeps running (the sweep found it overdue)
 
 
-OP_LABELS = {Op.START: "开始", Op.STOP: "结束并计入", Op.DROP: "结束不计", Op.MET: "计为按时", Op.PAUSE: "暂停",
-             Op.RESUME: "恢复", Op.EXTEND: "延长", Op.LATE: "计为超时"}
+OP_LABELS = {Op.START: "开始（原有的按交接判定）", Op.STOP: "结束并计入", Op.DROP: "结束不计", Op.MET: "计为按时",
+             Op.PAUSE: "暂停", Op.RESUME: "恢复", Op.EXTEND: "延长", Op.LATE: "计为超时",
+             Op.HAND_OVER: "交接判定（已过时限计超时，否则不计）", Op.CARRY: "重新开始（原有的待上级签收时判定）",
+             Op.HOLD: "待审核（通过则按答复时间判定）", Op.UNHOLD: "审核退回，原时限继续"}
 
 
 # --- who may ---------------------------------------------------------------------------------
@@ -104,19 +118,23 @@ class Actor(StrEnum):
     HOLDER = "holder"  # works for the unit that currently holds the request
     COORDINATOR = "coordinator"  # holder, when the holding unit is a community/street/district office
     TRIAGE = "triage"  # coordinator, or oversight: the street officer of its street, a district supervisor
-    CALLBACK = "callback"  # staff of the request's community, or oversight; the reporter rates their own
+    # 办理与监督相分离: the callback team (回访员) of its street or the district, or oversight (the street officer,
+    # a district supervisor) — never anyone whose unit handled the request; the reporter rates their own.
+    CALLBACK = "callback"
     NUDGE = "nudge"  # as CALLBACK, but not the holding unit itself (催办)
     DISTRICT = "district"  # a district supervisor
     STREET = "street"  # the street officer of its street, or a district supervisor
     NAMED = "named"  # the unit a record names: the approver of an extension, the unit a 督办单 is for
+    REVIEWER = "reviewer"  # who reviews a resolution: the dispatching unit (办结审核) or the grid's worker (核查)
     VIEWER = "viewer"  # anyone who may see the request (the caller checks): notes from meetings
     SYSTEM = "system"  # the sweep, the 12345 platform, the retention job
 
 
 ACTOR_LABELS = {
     Actor.HOLDER: "当前办理单位", Actor.COORDINATOR: "办理单位（社区/街道/区中心）", Actor.TRIAGE: "社区、街道或区（分拨）",
-    Actor.CALLBACK: "本社区、街道或区；反映人本人", Actor.NUDGE: "上级或本社区（非办理单位）", Actor.DISTRICT: "区督办",
+    Actor.CALLBACK: "回访员或街道、区（办理过的单位除外）；反映人本人", Actor.NUDGE: "上级或本社区（非办理单位）", Actor.DISTRICT: "区督办",
     Actor.STREET: "所在街道或区", Actor.NAMED: "记录指定的单位", Actor.VIEWER: "能看到该事项的人", Actor.SYSTEM: "系统",
+    Actor.REVIEWER: "审核单位（交办单位）或本网格网格员（现场核查）",
 }
 
 
@@ -141,15 +159,20 @@ def actor_matches(actor: Actor, scope: Scope, ticket: Held) -> bool:
         return coordinating
     if actor == Actor.TRIAGE:
         return coordinating or oversight
-    callback = ticket.community_id in scope.community_ids or oversight
     if actor == Actor.CALLBACK:
-        return callback
+        agent = scope.callback_district or ticket.street_id in scope.callback_street_ids
+        handled = getattr(ticket, "handled_unit_ids", None) or {ticket.handling_unit_id}
+        return (agent or oversight) and not (scope.unit_ids & handled)
     if actor == Actor.NUDGE:
-        return callback and not holder
+        return (ticket.community_id in scope.community_ids or oversight) and not holder
     if actor == Actor.DISTRICT:
         return scope.district
     if actor == Actor.STREET:
         return oversight
+    if actor == Actor.REVIEWER:
+        if getattr(ticket, "review", "") == "onsite":
+            return getattr(ticket, "grid_id", None) in scope.grid_ids
+        return getattr(ticket, "reviewer_unit_id", None) in scope.unit_ids
     return actor == Actor.VIEWER  # NAMED is checked against the record; SYSTEM is never a person
 
 
@@ -162,10 +185,11 @@ class To(StrEnum):
     SUPERVISOR = "supervisor"  # the unit an overdue request went up to (data.supervisor_id)
     NAMED = "named"  # the unit the record names (data.unit_id), and the person (data.user_id)
     ISSUER = "issuer"  # who issued the 督办单 or decided on it (data.issuer_unit_id, data.issuer_id)
+    REVIEWER = "reviewer"  # the reviewing unit, or the grid workers of the request's grid (现场核查)
 
 
 TO_LABELS = {To.HOLDER: "办理单位", To.COMMUNITY: "社区居委会", To.SUPERVISOR: "督办单位", To.NAMED: "指定单位",
-             To.ISSUER: "督办人"}
+             To.ISSUER: "督办人", To.REVIEWER: "审核单位或网格员"}
 
 
 @dataclass(frozen=True)
@@ -180,7 +204,8 @@ class Notice:
 
 @dataclass(frozen=True)
 class Sms:
-    """An SMS to the reporter (and the reporters of duplicates merged in). Text may name {number}, {link}."""
+    """An SMS to the reporter (and the reporters of duplicates merged in). Text may name {number}, {link},
+    {note} (the step's note) and the event's data ({new_due}, {until})."""
 
     template: str
     text: str
@@ -255,37 +280,67 @@ STEPS: dict[str, Step] = {s.name: s for s in [
     _s("merge", "合并重复", {R, RG}, Status.MERGED, Actor.TRIAGE, style="default", clocks={RESP: Op.STOP},
        public="与相同诉求合并办理", counts=(Count("merged"),)),
     _s("reject", "不予受理", {R, RG}, Status.REJECTED, Actor.TRIAGE, style="danger", clocks={RESP: Op.STOP},
+       sms=Sms("rejected", "您反映的问题（{number}）不予受理：{note}。查询：{link}"),
        public="不予受理", public_detail=True, counts=(Count("rejected"),)),
     # the handling unit (签收、办理)
-    _s("sign", "签收", {A}, IP, Actor.HOLDER, clocks={RESP: Op.STOP}, public="办理单位已签收"),
-    _s("return", "退回", {A}, RG, Actor.HOLDER, style="danger", clocks={RESP: Op.STOP, RESV: Op.DROP},
-       notices=(Notice((To.HOLDER,), "事项被退回，请重新派单"),), public="重新安排办理单位",
-       counts=(Count("returned"),)),
+    _s("sign", "签收", {A}, IP, Actor.HOLDER, clocks={RESP: Op.STOP, Clock.HANDED: Op.STOP}, public="办理单位已签收"),
+    # 退单: the unit applies with a reason; the level above decides; the unit's clocks run meanwhile.
+    _s("return_apply", "申请退单", {A, IP}, None, Actor.HOLDER, button="return_apply", style="danger",
+       notices=(Notice((To.NAMED,), "退单申请待审核"),), counts=(Count("return_requested"),)),
+    _s("return", "同意退单", {A, IP}, RG, Actor.NAMED, button="",
+       clocks={RESP: Op.HAND_OVER, RESV: Op.HAND_OVER, Clock.HANDED: Op.HAND_OVER},
+       notices=(Notice((To.NAMED,), "退单申请已同意"),), public="重新安排办理单位", counts=(Count("returned"),)),
+    _s("return_refuse", "不同意退单", {A, IP}, None, Actor.NAMED,
+       notices=(Notice((To.NAMED,), "退单申请未同意，请继续办理（原时限不变）"),), counts=(Count("return_refused"),)),
     _s("resolve", "办结", {IP}, RS, Actor.HOLDER, clocks={RESV: Op.STOP, CB: Op.START},
        notices=(Notice((To.COMMUNITY,), "事项已办结，请回访"),), sms=RESOLVED_SMS, public="已办结", public_detail=True,
        counts=(Count("resolved"),)),
+    # 办结审核 / 核查 (ReviewRule per category and level): the reply waits for the dispatching unit's review or
+    # the grid worker's on-site check; a rejected reply goes back with its clock running.
+    _s("submit", "办结（待审核）", {IP}, Status.REVIEW, Actor.HOLDER, button="", clocks={RESV: Op.HOLD},
+       notices=(Notice((To.REVIEWER,), "办理结果待审核"),), public="办理单位已答复，正在审核办理结果"),
+    _s("review_pass", "审核通过", {Status.REVIEW}, RS, Actor.REVIEWER, button="review",
+       button_label="审核办理结果", clocks={RESV: Op.STOP, CB: Op.START},
+       notices=(Notice((To.COMMUNITY,), "事项已办结（审核通过），请回访"), Notice((To.HOLDER,), "办理结果审核通过")),
+       sms=RESOLVED_SMS, public="已办结（办理结果经审核）", counts=(Count("resolved"),)),
+    _s("review_reject", "审核不通过", {Status.REVIEW}, IP, Actor.REVIEWER, button="review", button_label="审核办理结果",
+       style="danger", clocks={RESV: Op.UNHOLD},
+       notices=(Notice((To.HOLDER,), "办理结果审核未通过，请继续办理（时限照常计算）"),), public="办理结果未通过审核，继续办理"),
     _s("redispatch", "转派", {IP}, A, Actor.COORDINATOR, style="default", clocks={RESP: Op.START, RESV: Op.START},
        notices=(Notice((To.HOLDER,), "新的待签收事项（转派）"),), public="已转交{unit}办理",
        counts=(Count("dispatched", "after"),)),
-    _s("escalate", "上报（吹哨）", {IP}, A, Actor.HOLDER, style="default", clocks={RESP: Op.START, RESV: Op.START},
+    _s("escalate", "上报（吹哨）", {IP}, A, Actor.HOLDER, style="default", clocks={RESP: Op.START, RESV: Op.CARRY},
        resolve_limit="escalated", notices=(Notice((To.HOLDER,), "下级上报（吹哨）事项待签收"),),
        public="已上报{unit}协调办理", counts=(Count("dispatched", "after"),)),
-    _s("suspend", "缓办", {IP}, S, Actor.HOLDER, style="default", clocks={RESV: Op.PAUSE},
-       public="已纳入计划，暂缓办理"),
-    _s("resume", "恢复办理", {S}, IP, Actor.HOLDER, clocks={RESV: Op.RESUME}, public="恢复办理"),
+    # 缓办: the unit applies with a planned date; only an approved suspension stops the clock; on the planned
+    # date the sweep resumes it.
+    _s("suspend_apply", "申请缓办", {IP}, None, Actor.HOLDER, button="suspend_apply", style="default",
+       notices=(Notice((To.NAMED,), "缓办申请待审批"),)),
+    _s("suspend", "同意缓办", {IP}, S, Actor.NAMED, button="", clocks={RESV: Op.PAUSE},
+       notices=(Notice((To.NAMED,), "缓办申请已同意，计划 {until} 恢复办理"),),
+       sms=Sms("suspended", "您反映的问题（{number}）已纳入计划，计划于{until}前办理。查询：{link}"),
+       public="已纳入计划，暂缓办理（计划 {until} 恢复办理）"),
+    _s("suspend_refuse", "不同意缓办", {IP}, None, Actor.NAMED,
+       notices=(Notice((To.NAMED,), "缓办申请未同意，请继续办理（时限不变）"),)),
+    _s("resume", "恢复办理", {S}, IP, Actor.HOLDER, clocks={RESV: Op.RESUME},
+       notices=(Notice((To.HOLDER,), "缓办到期，已恢复办理"),), public="恢复办理"),
     # the callback (回访)
     _s("close", "回访结案", {RS}, Status.CLOSED, Actor.CALLBACK, button="callback", button_label="回访",
-       clocks={CB: Op.DROP}, public="已回访，结案", counts=(Count("callback"),)),
+       clocks={CB: Op.DROP}, public="已回访，结案", counts=(Count("callback"), Count("contacted"))),
     _s("rework", "回访不满意·返工", {RS}, IP, Actor.CALLBACK, button="callback", button_label="回访", style="danger",
        clocks={RESV: Op.START, CB: Op.DROP}, notices=(Notice((To.HOLDER,), "回访不满意，请返工"),),
-       public="回访不满意，重新办理", counts=(Count("callback"),)),
+       public="回访不满意，重新办理", counts=(Count("callback"), Count("contacted"))),
+    _s("callback_invalid", "无效回访", {RS}, Status.CLOSED, Actor.CALLBACK, button="", clocks={CB: Op.DROP},
+       public="多次回访未能联系上，结案", counts=(Count("callback_invalid"),)),
     # notes: the status stays
     _s("progress", "办理进展", {A, IP, S}, None, Actor.HOLDER, button="progress", button_label="填写进展",
        style="default"),
     _s("extension_request", "延期申请", {A, IP}, None, Actor.HOLDER, button="extend", button_label="申请延期",
        style="default", notices=(Notice((To.NAMED,), "延期申请待审批"),)),
     _s("extension_approve", "同意延期", {A, IP}, None, Actor.NAMED, clocks={RESV: Op.EXTEND},
-       notices=(Notice((To.NAMED,), "延期申请已同意"),), counts=(Count("extension"),)),
+       notices=(Notice((To.NAMED,), "延期申请已同意"),), counts=(Count("extension"),),
+       sms=Sms("extended", "您反映的问题（{number}）经批准延期至{new_due}办结。查询：{link}"),
+       public="经批准延期至 {new_due} 办结"),
     _s("extension_refuse", "不同意延期", {A, IP}, None, Actor.NAMED, notices=(Notice((To.NAMED,), "延期申请未同意"),)),
     _s("remind", "催办", OPEN, None, Actor.NUDGE, button="remind", button_label="催办", style="default",
        notices=(Notice((To.HOLDER,), "催办"),)),
@@ -298,6 +353,13 @@ STEPS: dict[str, Step] = {s.name: s for s in [
     _s("exemplary", "典型案例", {Status.CLOSED}, None, Actor.STREET, button="exemplary", button_label="典型案例",
        style="default"),
     _s("callback_attempt", "回访未联系上", {RS}, None, Actor.CALLBACK),
+    # Evaluated at the deadline (到期评价): a dispatched request whose resolution deadline passed is called back
+    # though not resolved; 未解决 counts against the unit holding it. Once per request (一事一评).
+    _s("evaluate", "到期评价", {A, IP, Status.REVIEW}, None, Actor.CALLBACK, button="evaluate", button_label="到期评价",
+       style="danger", counts=(Count("callback"), Count("contacted"))),
+    # A share of closed callbacks is called again by the callback team (复核); a different answer is flagged.
+    _s("recheck", "回访复核", {Status.CLOSED}, None, Actor.CALLBACK, button="recheck", button_label="回访复核",
+       style="default", counts=(Count("recheck"),)),
     _s("merged_in", "合并重复诉求", OPEN | {RS}, None, Actor.TRIAGE),
     _s("overdue", "超期", OPEN, None, Actor.SYSTEM, clocks={RESP: Op.LATE, RESV: Op.LATE},
        notices=(Notice((To.HOLDER,), "已超期（{clocks}）"),
@@ -356,9 +418,19 @@ def allowed_transitions(scope: Scope, ticket: Held) -> list[Step]:
 
 
 def may(scope: Scope, ticket: Held, name: str) -> bool:
-    """Whether this viewer may take the step on the request now (status and actor rule)."""
+    """Whether this viewer may take the step on the request now (status and actor rule; an extension only
+    before the resolution deadline: once it has passed the request is overdue, and stays so)."""
     step = STEPS[name]
-    return getattr(ticket, "status", "") in step.sources and actor_matches(step.actor, scope, ticket)
+    if getattr(ticket, "status", "") not in step.sources or not actor_matches(step.actor, scope, ticket):
+        return False
+    if name == "extension_request":
+        due = getattr(ticket, "resolve_due_at", None)
+        return due is not None and due > timezone.now()
+    if name == "evaluate":  # only once its deadline has passed, and once
+        return getattr(ticket, "evaluation_due_at", None) is not None
+    if name == "recheck":
+        return getattr(ticket, "recheck_due_at", None) is not None
+    return True
 
 
 def running(status: str) -> list[Clock]:

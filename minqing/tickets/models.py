@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.functional import cached_property
 
 from minqing.lib.crypto import EncryptedTextField
 from minqing.lib.records import AppendOnly
@@ -74,6 +75,18 @@ class Satisfaction(models.TextChoices):
     DISSATISFIED = "dissatisfied", "不满意"
 
 
+class ReviewKind(models.TextChoices):
+    NONE = "", "不审核，直接待回访"
+    DISPATCHER = "dispatcher", "办结审核（交办单位审核答复）"
+    ONSITE = "onsite", "现场核查（网格员到场核实）"
+
+
+class Level(models.TextChoices):
+    COMMUNITY = "community", "社区级"
+    STREET = "street", "街道级"
+    DISTRICT = "district", "区级"
+
+
 class Category(models.Model):
     """Two levels: a first-level category belongs to a service brand; requests use second-level ones."""
 
@@ -132,6 +145,10 @@ class DeadlinePolicy(models.Model):
         help_text="留空为全区默认；一级分类的规则适用于其下所有二级分类。",
     )
     urgency = models.CharField("紧急程度", max_length=16, choices=Urgency.choices)
+    type = models.CharField("诉求类型", max_length=16, choices=TicketType.choices, blank=True,
+                            help_text="留空适用于所有类型（咨询、求助、投诉、举报、建议）。")
+    natural_time = models.BooleanField("按自然时间", default=False,
+                                       help_text="勾选：时限按自然小时/日计算（紧急安全事项），不扣除非工作时间。")
     response_hours = models.DecimalField("响应时限（工作小时）", max_digits=5, decimal_places=1)
     resolve_days = models.DecimalField("办结时限（工作日）", max_digits=5, decimal_places=1)
     complex_resolve_days = models.DecimalField("复杂事项办结时限（工作日）", max_digits=5, decimal_places=1)
@@ -143,14 +160,14 @@ class DeadlinePolicy(models.Model):
         verbose_name = "时限规则"
         verbose_name_plural = "时限规则"
         constraints = [
-            models.UniqueConstraint(fields=["category", "urgency"], name="policy_unique"),
+            models.UniqueConstraint(fields=["category", "urgency", "type"], name="policy_unique_type"),
             models.UniqueConstraint(
-                fields=["urgency"], condition=models.Q(category=None), name="policy_unique_default"
+                fields=["urgency", "type"], condition=models.Q(category=None), name="policy_unique_default_type"
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.category or '全区默认'}·{self.get_urgency_display()}"
+        return f"{self.category or '全区默认'}·{self.get_type_display() or '所有类型'}·{self.get_urgency_display()}"
 
 
 class CalendarDay(models.Model):
@@ -244,8 +261,23 @@ class Ticket(models.Model):
     resolve_started_at = models.DateTimeField("办结计时起点", null=True, blank=True)
     resolve_due_at = models.DateTimeField("办结时限", null=True, blank=True, db_index=True)
     resolve_warn_at = models.DateTimeField("办结预警时间", null=True, blank=True, db_index=True)
+    contact_started_at = models.DateTimeField("先行联系计时起点", null=True, blank=True)
+    contact_due_at = models.DateTimeField("先行联系时限", null=True, blank=True)
+    contact_warn_at = models.DateTimeField("先行联系预警时间", null=True, blank=True)
+    # Urgent safety matters run on natural time (hours of the clock, not working hours).
+    natural_time = models.BooleanField("按自然时间计时", default=False)
     suspended_until = models.DateField("计划办理日期", null=True, blank=True)
     callback_due_at = models.DateTimeField("回访时限", null=True, blank=True)
+    review = models.CharField("办结审核方式", max_length=12, choices=ReviewKind.choices, blank=True)
+    reviewer_unit = models.ForeignKey(Unit, verbose_name="审核单位", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+", help_text="办结审核：交办单位（交办单位就是本单位时为上一级）")
+    submitted_at = models.DateTimeField("提交办结时间", null=True, blank=True, help_text="等待审核时：办理单位答复的时间")
+    # Due for a callback at its deadline though not resolved (到期评价): set by the sweep, cleared by the callback.
+    evaluation_due_at = models.DateTimeField("到期评价时间", null=True, blank=True, db_index=True)
+    callback_attempts = models.PositiveSmallIntegerField("回访未接通次数", default=0)
+    problem_at = models.DateTimeField("列为问题工单", null=True, blank=True, db_index=True)
+    recheck_due_at = models.DateTimeField("待复核", null=True, blank=True, db_index=True, help_text="抽中复核的回访")
+    recheck_discrepancy = models.BooleanField("复核结果不一致", default=False)
     # The sweep's pointer: the next instant a clock of this request needs looking at (a warning,
     # a deadline, a callback). Actions set it; the sweep finds due requests through its index.
     next_check_at = models.DateTimeField("下次检查时间", null=True, blank=True, db_index=True)
@@ -291,6 +323,11 @@ class Ticket(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @cached_property
+    def handled_unit_ids(self) -> set[int]:
+        """Every unit that has held the request: its staff may not record its callback (办理与监督相分离)."""
+        return {self.handling_unit_id, *self.events.exclude(to_unit=None).values_list("to_unit_id", flat=True)}
 
     @property
     def location_label(self) -> str:
@@ -361,12 +398,6 @@ class TicketAttachment(models.Model):
         return self.original_name or self.file.name
 
 
-class Level(models.TextChoices):
-    COMMUNITY = "community", "社区级"
-    STREET = "street", "街道级"
-    DISTRICT = "district", "区级"
-
-
 class EscalationRule(models.Model):
     """What happens when a clock runs out, per category and level of the handling unit."""
 
@@ -428,39 +459,116 @@ class SupervisionOrder(models.Model):
         return "已超期未回复" if self.overdue_at else "待回复"
 
 
-class ExtensionStatus(models.TextChoices):
+class ApplicationKind(models.TextChoices):
+    RETURN = "return", "退单申请"
+    EXTENSION = "extension", "延期申请"
+    SUSPEND = "suspend", "缓办申请"
+
+
+class ApplicationStatus(models.TextChoices):
     PENDING = "pending", "待审批"
     APPROVED = "approved", "已同意"
     REFUSED = "refused", "不同意"
 
 
-class ExtensionRequest(models.Model):
-    """延期申请: only an approved one moves the deadline; the original stays here for statistics."""
+class ReturnReason(models.TextChoices):
+    PLACE = "place", "属地不符"
+    REMIT = "remit", "职责不符"
+    INFO = "info", "信息不全"
+    OTHER = "other", "其他"
 
-    ticket = models.ForeignKey(Ticket, verbose_name="事项", on_delete=models.PROTECT, related_name="extensions")
+
+class Application(models.Model):
+    """What the handling unit asks the level above to decide: a return (退单), an extension (延期) or a
+    suspension (缓办). Nothing changes until it is approved; the unit's clocks keep running meanwhile.
+    The original deadline stays here for statistics."""
+
+    kind = models.CharField("类别", max_length=12, choices=ApplicationKind.choices, default=ApplicationKind.EXTENSION)
+    ticket = models.ForeignKey(Ticket, verbose_name="事项", on_delete=models.PROTECT, related_name="applications")
     unit = models.ForeignKey(Unit, verbose_name="申请单位", on_delete=models.PROTECT, related_name="+")
     approver_unit = models.ForeignKey(Unit, verbose_name="审批单位", on_delete=models.PROTECT, related_name="+")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT,
                                      related_name="+")
     requested_at = models.DateTimeField("申请时间")
+    reason_code = models.CharField("退单原因", max_length=8, choices=ReturnReason.choices, blank=True)
     reason = models.TextField("申请理由")
-    original_due_at = models.DateTimeField("原办结时限")
-    new_due_at = models.DateTimeField("申请延至")
-    status = models.CharField("状态", max_length=8, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING)
+    original_due_at = models.DateTimeField("原办结时限", null=True, blank=True)
+    new_due_at = models.DateTimeField("申请延至", null=True, blank=True)
+    until = models.DateField("计划恢复办理日期", null=True, blank=True, help_text="缓办申请")
+    status = models.CharField("状态", max_length=8, choices=ApplicationStatus.choices, default=ApplicationStatus.PENDING)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审批人", null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField("审批时间", null=True, blank=True)
     decision_note = models.TextField("审批意见", blank=True)
 
     class Meta:
-        verbose_name = "延期申请"
-        verbose_name_plural = "延期申请"
+        verbose_name = "申请（退单、延期、缓办）"
+        verbose_name_plural = "申请（退单、延期、缓办）"
         ordering = ["-requested_at"]
         constraints = [models.UniqueConstraint(fields=["ticket"], condition=models.Q(status="pending"),
-                                               name="one_pending_extension")]
+                                               name="one_pending_application")]
+        indexes = [models.Index(fields=["approver_unit", "status"], name="application_queue")]
 
     def __str__(self) -> str:
-        return f"{self.ticket.number} 延期至 {self.new_due_at:%Y-%m-%d}（{self.get_status_display()}）"
+        return f"{self.ticket.number} {self.get_kind_display()}（{self.get_status_display()}）"
+
+
+class PartRole(models.TextChoices):
+    ASSIST = "assist", "协办"
+    SUMMONED = "summoned", "吹哨报到"
+
+
+class Part(models.Model):
+    """A unit's own share of a request besides the lead's: a co-handler (协办) with its task, or a department
+    the street summoned (吹哨报到). Each part has its own clocks; each unit is measured on its own part."""
+
+    ticket = models.ForeignKey(Ticket, verbose_name="事项", on_delete=models.PROTECT, related_name="parts")
+    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="parts")
+    role = models.CharField("角色", max_length=10, choices=PartRole.choices)
+    task = models.TextField("任务", blank=True)
+    assigned_by = models.ForeignKey(Unit, verbose_name="交办单位", on_delete=models.PROTECT, related_name="+")
+    assigned_at = models.DateTimeField("交办时间")
+    sign_due_at = models.DateTimeField("签收时限")
+    signed_at = models.DateTimeField("签收时间", null=True, blank=True)
+    contact_due_at = models.DateTimeField("联系群众时限", null=True, blank=True, help_text="吹哨报到")
+    contacted_at = models.DateTimeField("联系群众时间", null=True, blank=True)
+    done_due_at = models.DateTimeField("完成时限", help_text="协办：答复时限；吹哨报到：到场时限")
+    done_at = models.DateTimeField("完成时间", null=True, blank=True)
+    reply = models.TextField("答复/到场情况", blank=True)
+    rating = models.PositiveSmallIntegerField("报到评价（1–5）", null=True, blank=True)
+    rating_note = models.TextField("评价说明", blank=True)
+    # The sweep's pointer, as on Ticket: the next due time of this part not yet marked late.
+    next_check_at = models.DateTimeField("下次检查时间", null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = "协办与报到"
+        verbose_name_plural = "协办与报到"
+        ordering = ["assigned_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["ticket", "unit", "role"], name="part_once")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket.number} {self.get_role_display()} {self.unit.name}"
+
+    @property
+    def open(self) -> bool:
+        return self.done_at is None
+
+
+class ReviewRule(models.Model):
+    """Whether a resolution waits for review before the callback, per category and level of the resolving unit."""
+
+    category = models.ForeignKey(Category, verbose_name="分类", null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="+", help_text="留空适用于所有分类；一级分类的规则适用于其下二级分类。")
+    level = models.CharField("办理单位层级", max_length=16, choices=Level.choices, blank=True, help_text="留空适用于所有层级。")
+    review = models.CharField("办结后", max_length=12, choices=ReviewKind.choices, blank=True)
+
+    class Meta:
+        verbose_name = "办结审核规则"
+        verbose_name_plural = "办结审核规则"
+        constraints = [models.UniqueConstraint(fields=["category", "level"], name="review_rule_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.category or '所有分类'}·{self.get_level_display() or '所有层级'}：{self.get_review_display()}"
 
 
 class UrgencyWord(models.Model):

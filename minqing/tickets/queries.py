@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hmac
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -37,6 +38,10 @@ def visible_tickets(scope: Scope) -> QuerySet[Ticket]:
         rule |= Q(street_id__in=scope.street_ids)
     if scope.grid_ids:
         rule |= Q(grid_id__in=scope.grid_ids)
+    if scope.callback_district:
+        return qs
+    if scope.callback_street_ids:
+        rule |= Q(street_id__in=scope.callback_street_ids)
     if scope.unit_ids:
         handled = TicketEvent.objects.filter(ticket=OuterRef("pk"), to_unit_id__in=scope.unit_ids)
         rule |= Q(handling_unit_id__in=scope.unit_ids) | Q(Exists(handled))
@@ -79,6 +84,7 @@ QUEUES = {
     "due_soon": "即将超期",
     "overdue": "已超期",
     "callback": "待回访",
+    "recheck": "待复核",
     "supervised": "超期督办",
 }
 
@@ -93,6 +99,13 @@ def _triage_rule(scope: Scope) -> Q:
     if scope.street_ids:
         rule |= Q(street_id__in=scope.street_ids)
     return rule
+
+
+def _callback_rule(scope: Scope) -> Q:
+    """Requests the viewer calls back: the callback team's streets (or all), and oversight's."""
+    if scope.district or scope.callback_district:
+        return Q()
+    return Q(street_id__in=scope.street_ids | scope.callback_street_ids)
 
 
 def _mine(scope: Scope) -> Q:
@@ -139,8 +152,11 @@ def queue(scope: Scope, name: str, *, now: dt.datetime | None = None) -> QuerySe
         return qs.filter(due_soon_rule(now)).filter(responsible(scope)).order_by("-urgency", "resolve_due_at")
     if name == "overdue":
         return qs.filter(overdue_rule(now)).filter(responsible(scope)).order_by("-urgency", "resolve_due_at")
-    if name == "callback":
-        return qs.filter(status=Status.RESOLVED).filter(_triage_rule(scope)).order_by("resolved_at")
+    if name == "callback":  # resolved, or past the deadline unresolved (到期评价), for the callback team and oversight
+        return qs.filter(Q(status=Status.RESOLVED) | Q(evaluation_due_at__isnull=False)).filter(
+            _callback_rule(scope)).order_by("resolved_at", "evaluation_due_at")
+    if name == "recheck":
+        return qs.filter(recheck_due_at__isnull=False).filter(_callback_rule(scope)).order_by("recheck_due_at")
     if name == "supervised":
         # Overdue requests the sweep escalated to the viewer's unit, still open.
         return qs.filter(supervised_by_id__in=scope.unit_ids, status__in=OPEN_STATUSES).order_by("resolve_due_at")
@@ -244,7 +260,7 @@ def public_steps(ticket: Ticket) -> list[dict]:
         step = STEPS.get(e.action)
         if step is None or not step.public:
             continue
-        text = step.public.format(unit=e.to_unit.name if e.to_unit else "上级")
+        text = step.public.format_map(defaultdict(str, {**(e.data or {}), "unit": e.to_unit.name if e.to_unit else "上级"}))
         detail = e.note if step.public_detail else ""
         steps.append({"at": e.created_at, "text": text, "detail": detail})
     return steps

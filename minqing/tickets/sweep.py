@@ -18,7 +18,7 @@ from django.utils import timezone
 from minqing.notifications.actions import messages_requeue_stale
 
 from . import deadlines
-from .actions import supervision_mark_overdue, ticket_mark_overdue
+from .actions import supervision_mark_overdue, ticket_mark_overdue, ticket_resume_planned
 from .announce import community_office, sms_reporters, tell
 from .lifecycle import CHECKPOINTS, Status, To
 from .models import SupervisionOrder, Ticket
@@ -33,6 +33,7 @@ class SweepResult:
     warnings: int = 0
     escalations: int = 0
     callbacks: int = 0
+    resumed: int = 0  # approved suspensions resumed on their planned date
     orders_overdue: int = 0
     skipped: int = 0  # claimed by another sweep or changed by an action meanwhile
     requeued: int = 0  # messages whose delivery task was lost with a killed worker
@@ -83,7 +84,11 @@ def _check(ticket: Ticket, now: dt.datetime, result: SweepResult) -> None:
         result.skipped += 1
         return
     result.checked += 1
-    overdue = [w.split("_")[0] for w in hits if w.endswith("_due") and not w.startswith("callback")]
+    if "resume_due" in hits and ticket.status == Status.SUSPENDED:
+        ticket_resume_planned(ticket=ticket, at=now)
+        result.resumed += 1
+        return
+    overdue = [w.split("_")[0] for w in hits if w.endswith("_due") and w.split("_")[0] in ("response", "resolve")]
     warned = [w.split("_")[0] for w in hits if w.endswith("_warn") and w.split("_")[0] not in overdue]
     if overdue:
         _escalate(ticket, overdue, now, result)

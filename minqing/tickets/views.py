@@ -25,7 +25,7 @@ from . import actions, deadlines, queries
 from . import forms as f
 from .forms import DecideForm, ReplyForm
 from .lifecycle import STEPS, Step, may
-from .models import ExtensionRequest, SupervisionOrder, Ticket, TicketAttachment
+from .models import Application, SupervisionOrder, Ticket, TicketAttachment
 
 PAGE_SIZE = 30
 
@@ -215,8 +215,6 @@ def _buttons(scope: Scope, ticket: Ticket) -> list[dict]:
     for name, step in BUTTONS.items():
         if not may(scope, ticket, step.name):
             continue
-        if name == "extend" and not actions.can_request_extension(scope, ticket):
-            continue
         label = step.button_label or step.label
         if name == "exemplary" and ticket.exemplary:
             label = "典型案例（修改）"
@@ -248,9 +246,10 @@ def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
             "duplicates": ticket.duplicates.all(),
             "orders": [(o, ReplyForm() if o.unit_id in scope.unit_ids and not o.replied_at else None)
                        for o in ticket.orders.select_related("unit", "issued_by", "replied_by")],
-            "extensions": [(x, DecideForm() if x.status == "pending" and (x.approver_unit_id in scope.unit_ids
-                                                                         or scope.district) else None)
-                           for x in ticket.extensions.select_related("unit", "approver_unit", "requested_by")],
+            "applications": [(x, x.status == "pending" and actions.may_decide(scope, x))
+                             for x in ticket.applications.select_related("unit", "approver_unit", "requested_by",
+                                                                         "decided_by")],
+            "units": Unit.objects.filter(active=True).order_by("kind", "name"),
         },
     )
 
@@ -302,24 +301,49 @@ ACTION_VIEWS: dict[str, ActionView] = {
     "sign": ActionView(lambda t, *a, **k: f.NoteForm(*a, **k),
                        lambda t, u, cd, v: actions.ticket_sign(ticket=t, actor=u, note=cd["note"], expected_version=v),
                        "已签收，请及时联系群众并办理。"),
-    "return": ActionView(lambda t, *a, **k: f.ReasonForm(*a, **k),
-                         lambda t, u, cd, v: actions.ticket_return(ticket=t, actor=u, note=cd["note"], expected_version=v),
-                         "已退回交办单位。", "退回需说明理由，例如不属于本单位职责。"),
+    "return_apply": ActionView(lambda t, *a, **k: f.ReturnForm(*a, **k),
+                               lambda t, u, cd, v: actions.return_apply(ticket=t, actor=u, reason_code=cd["reason_code"],
+                                                                        reason=cd["reason"]),
+                               "退单申请已提交，等待上级审核；审核前仍由本单位办理，时限照常计算。",
+                               "退单由上级（社区事项由街道，部门事项由区民情服务中心）审核：同意后改派，不同意则继续办理、时限不变。"
+                               "每件事项最多申请退单的次数有限。"),
     "escalate": ActionView(lambda t, *a, **k: f.ReasonForm(*a, **k),
                            lambda t, u, cd, v: actions.ticket_escalate(ticket=t, actor=u, note=cd["note"], expected_version=v),
                            "已上报上一级（吹哨）。", "本级解决不了的事项上报上一级：社区 → 街道 → 区。"),
-    "suspend": ActionView(lambda t, *a, **k: f.SuspendForm(*a, **k),
-                          lambda t, u, cd, v: actions.ticket_suspend(ticket=t, actor=u, note=cd["note"], until=cd["until"], expected_version=v),
-                          "已缓办，纳入计划。"),
+    "suspend_apply": ActionView(lambda t, *a, **k: f.SuspendForm(*a, **k),
+                                lambda t, u, cd, v: actions.suspend_apply(ticket=t, actor=u, until=cd["until"],
+                                                                          reason=cd["reason"]),
+                                "缓办申请已提交，等待上级审批；审批同意前时限照常计算。",
+                                "缓办经上级同意后才暂停计时（不计入按期办结统计）；到计划日期系统自动恢复办理。"),
     "resume": ActionView(lambda t, *a, **k: f.NoteForm(*a, **k),
                          lambda t, u, cd, v: actions.ticket_resume(ticket=t, actor=u, note=cd["note"], expected_version=v),
                          "已恢复办理。"),
     "resolve": ActionView(lambda t, *a, **k: f.ResultForm(*a, **k),
                           lambda t, u, cd, v: actions.ticket_resolve(ticket=t, actor=u, result=cd["result"], photos=cd["photos"], expected_version=v),
-                          "已办结，等待社区回访。"),
+                          "办理结果已提交：需要审核的等待审核，其余等待回访。",
+                          "按分类和层级的办结审核规则，部分事项办结后先由交办单位审核或网格员现场核查，再回访。"),
+    "review": ActionView(lambda t, *a, **k: f.ReviewForm(*a, **k),
+                         lambda t, u, cd, v: actions.ticket_review(ticket=t, actor=u, passed=cd["passed"], note=cd["note"],
+                                                                   photos=cd["photos"], expected_version=v),
+                         "审核结果已记录。", "通过：按办理单位答复的时间判断是否按期，转入回访；不通过：退回继续办理，时限照常计算。"),
     "callback": ActionView(lambda t, *a, **k: f.CallbackForm(*a, **k),
-                           lambda t, u, cd, v: actions.ticket_callback(ticket=t, actor=u, contacted=cd["contacted"], solved=cd.get("solved"), satisfaction=cd.get("satisfaction", ""), note=cd["note"], expected_version=v),
-                           "回访已记录。"),
+                           lambda t, u, cd, v: actions.ticket_callback(
+                               ticket=t, actor=u, contacted=cd["contacted"], solved=cd.get("solved"),
+                               satisfaction=cd.get("satisfaction", ""), unit_contacted=cd.get("unit_contacted"),
+                               note=cd["note"], expected_version=v),
+                           "回访已记录。", "回访由回访员（或街道、区）进行，办理过该事项的单位不能回访。"
+                           "未联系上记一次尝试：在不同时间尝试满规定次数仍未联系上，作无效回访。"),
+    "evaluate": ActionView(lambda t, *a, **k: f.CallbackForm(*a, **k),
+                           lambda t, u, cd, v: actions.ticket_evaluate(
+                               ticket=t, actor=u, solved=cd.get("solved"), satisfaction=cd.get("satisfaction", ""),
+                               unit_contacted=cd.get("unit_contacted"), note=cd["note"]),
+                           "到期评价已记录，计入办理单位的考核。",
+                           "办结时限已过仍未办结：现在就回访群众，“未解决”计入当前办理单位的解决率、满意率（每件只评一次）。"),
+    "recheck": ActionView(lambda t, *a, **k: f.CallbackForm(*a, **k),
+                          lambda t, u, cd, v: actions.ticket_recheck(
+                              ticket=t, actor=u, solved=cd.get("solved"), satisfaction=cd.get("satisfaction", ""),
+                              unit_contacted=cd.get("unit_contacted"), note=cd["note"]),
+                          "复核已记录。", "按比例抽取的回访复核：与原回访结果不一致时会在事项上标出。"),
     "progress": ActionView(lambda t, *a, **k: f.ProgressForm(*a, **k),
                            lambda t, u, cd, v: actions.ticket_add_progress(ticket=t, actor=u, note=cd["note"], photos=cd["photos"]),
                            "进展已记录。"),
@@ -429,21 +453,22 @@ def order_reply(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def application_decide(request: HttpRequest, pk: int) -> HttpResponse:
     scope = _staff_scope(request)
-    req = get_object_or_404(ExtensionRequest.objects.select_related("ticket", "approver_unit"), pk=pk)
-    ticket = _visible_or_404(scope, req.ticket.number)
+    app = get_object_or_404(Application.objects.select_related("ticket", "approver_unit", "unit"), pk=pk)
+    ticket = _visible_or_404(scope, app.ticket.number)
     form = DecideForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请选择同意或不同意。")
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
     else:
         try:
-            actions.extension_decide(request=req, actor=request.user, approve=form.cleaned_data["approve"],
-                                     note=form.cleaned_data["note"])
+            actions.application_decide(application=app, actor=request.user, approve=form.cleaned_data["approve"],
+                                       note=form.cleaned_data["note"], unit=form.cleaned_data.get("unit"))
         except actions.ActionError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, "已同意延期，办结时限已更新。" if form.cleaned_data["approve"] else "已不同意延期。")
+            done = "已同意" if form.cleaned_data["approve"] else "已不同意"
+            messages.success(request, f"{done}{app.get_kind_display()}。")
     return redirect("ticket_detail", number=ticket.number)
 
 
@@ -456,7 +481,7 @@ def supervision(request: HttpRequest) -> HttpResponse:
     issued = SupervisionOrder.objects.filter(Q(issued_by=request.user) | Q(issued_unit_id__in=scope.unit_ids))
     if scope.district:
         issued = SupervisionOrder.objects.all()
-    pending = ExtensionRequest.objects.filter(status="pending")
+    pending = Application.objects.filter(status="pending")
     if not scope.district:
         pending = pending.filter(approver_unit_id__in=scope.unit_ids)
     supervised = queries.queue(scope, "supervised", now=now)

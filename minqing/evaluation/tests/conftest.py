@@ -35,13 +35,15 @@ class Week:
 def week(cast) -> Week:
     """Eight requests in 瓜州路社区, Monday 30 November to Wednesday 9 December 2026 (no holidays).
 
-    T1 dispatched to 城管, signed and resolved in time, callback 满意·解决.
+    Callbacks are made by the street's callback team (huifang) and ask 是否联系 too.
+    T1 dispatched to 城管, signed and resolved in time, callback 满意·解决, contacted.
     T2 dispatched to 城管, signed late (Tue 11:00, due Tue 10:00), extension approved, resolved after
-       the original deadline but before the extended one; callback 基本满意·解决.
-    T3 dispatched to 城管, suspended and resumed, resolved; callback 不满意 → rework, resolved again in
-       time; callback 满意·解决.
+       the original deadline but before the extended one; callback 基本满意·解决, not contacted.
+    T3 dispatched to 城管, suspended (approved) and resumed, resolved; callback 不满意 → rework, resolved again in
+       time; callback 满意·解决; contacted both times.
     T4 merged into T1.  T5 rejected.  T6 resolved on the spot (即办), no callback yet.
-    T7 dispatched to 城管, returned, dispatched to 住建局, signed, never resolved: overdue on Mon 7 Dec.
+    T7 dispatched to 城管, which applies to return it (职责不符); the district centre approves in time and
+       sends it to 住建局, which signs and never resolves it: overdue on Mon 7 Dec.
     T8 never accepted: response overdue on Tue 1 Dec.
     """
     bumen, shequ, zhujian, duban = cast.bumen, cast.shequ, cast.zhujian, cast.duban
@@ -65,29 +67,33 @@ def week(cast) -> Week:
         t[name] = step(at(11, 30, 10), actions.ticket_dispatch, ticket=t[name], actor=shequ, unit=cg)
     t["T1"] = step(at(11, 30, 11), actions.ticket_sign, ticket=t["T1"], actor=bumen)
     t["T3"] = step(at(11, 30, 11), actions.ticket_sign, ticket=t["T3"], actor=bumen)
-    t["T7"] = step(at(11, 30, 11), actions.ticket_return, ticket=t["T7"], actor=bumen, note="不属于本单位职责。")
-    t["T7"] = step(at(11, 30, 11, 30), actions.ticket_dispatch, ticket=t["T7"], actor=shequ, unit=zj)
+    app = step(at(11, 30, 11), actions.return_apply, ticket=t["T7"], actor=bumen, reason_code="remit",
+               reason="不属于本单位职责。")
+    # The district centre approves the return at 11:30 (before 城管's deadlines) and sends it to 住建局.
+    step(at(11, 30, 11, 30), actions.application_decide, application=app, actor=duban, approve=True, unit=zj)
     t["T7"] = step(at(11, 30, 14, 30), actions.ticket_sign, ticket=t["T7"], actor=zhujian)
     step(at(12, 1, 9, 30), loop_pass)  # T8's response clock (due Tue 09:00) runs out
     t["T2"] = step(at(12, 1, 11), actions.ticket_sign, ticket=t["T2"], actor=bumen)
-    t["T3"] = step(at(12, 1, 14, 30), actions.ticket_suspend, ticket=t["T3"], actor=bumen, note="等材料。",
-                   until=dt.date(2026, 12, 20))
+    app = step(at(12, 1, 14, 30), actions.suspend_apply, ticket=t["T3"], actor=bumen, reason="等材料。",
+               until=dt.date(2026, 12, 20))
+    step(at(12, 1, 14, 30), actions.application_decide, application=app, actor=duban, approve=True)
     t["T1"] = step(at(12, 2, 10), actions.ticket_resolve, ticket=t["T1"], actor=bumen, result="已修复。")
     req = step(at(12, 2, 10), actions.extension_request, ticket=t["T2"], actor=bumen, new_due=dt.date(2026, 12, 18),
                reason="需要采购配件。")
-    step(at(12, 2, 10, 30), actions.extension_decide, request=req, actor=duban, approve=True)
+    step(at(12, 2, 10, 30), actions.application_decide, application=req, actor=duban, approve=True)
     t["T3"] = step(at(12, 2, 10), actions.ticket_resume, ticket=t["T3"], actor=bumen)
     t["T3"] = step(at(12, 2, 11), actions.ticket_resolve, ticket=t["T3"], actor=bumen, result="已处理。")
-    t["T1"] = step(at(12, 3, 9), actions.ticket_callback, ticket=t["T1"], actor=shequ, contacted=True, solved=True,
-                   satisfaction="satisfied")
-    t["T3"] = step(at(12, 3, 9), actions.ticket_callback, ticket=t["T3"], actor=shequ, contacted=True, solved=False,
-                   satisfaction="dissatisfied", note="还是漏水。")
+    huifang = cast.huifang  # the street's callback team: never the units that handled the request
+    t["T1"] = step(at(12, 3, 9), actions.ticket_callback, ticket=t["T1"], actor=huifang, contacted=True, solved=True,
+                   satisfaction="satisfied", unit_contacted=True)
+    t["T3"] = step(at(12, 3, 9), actions.ticket_callback, ticket=t["T3"], actor=huifang, contacted=True, solved=False,
+                   satisfaction="dissatisfied", unit_contacted=True, note="还是漏水。")
     t["T3"] = step(at(12, 3, 10), actions.ticket_resolve, ticket=t["T3"], actor=bumen, result="重新处理。")
     step(at(12, 7, 12), loop_pass)  # T7's resolution clock at 住建局 (due Mon 11:30) runs out
     t["T2"] = step(at(12, 8, 9), actions.ticket_resolve, ticket=t["T2"], actor=bumen, result="配件到货已更换。")
-    t["T2"] = step(at(12, 9, 9), actions.ticket_callback, ticket=t["T2"], actor=shequ, contacted=True, solved=True,
-                   satisfaction="basic")
-    t["T3"] = step(at(12, 9, 9), actions.ticket_callback, ticket=t["T3"], actor=shequ, contacted=True, solved=True,
-                   satisfaction="satisfied")
+    t["T2"] = step(at(12, 9, 9), actions.ticket_callback, ticket=t["T2"], actor=huifang, contacted=True, solved=True,
+                   satisfaction="basic", unit_contacted=False)
+    t["T3"] = step(at(12, 9, 9), actions.ticket_callback, ticket=t["T3"], actor=huifang, contacted=True, solved=True,
+                   satisfaction="satisfied", unit_contacted=True)
     settle()
     return Week(tickets=t)

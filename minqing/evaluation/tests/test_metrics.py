@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from minqing.conftest import settle
+from minqing.conftest import settle, suspended
 from minqing.evaluation import facts
 from minqing.evaluation.figures import Period, figures, period_of, totals
 from minqing.evaluation.models import Fact, Rollup
@@ -18,9 +18,12 @@ YEAR = period_of("year", dt.date(2026, 6, 1))
 def test_every_metric_for_the_district(week) -> None:
     f = figures({}, YEAR)
     assert (f.received, f.accepted, f.rejected, f.merged) == (8, 5, 1, 1)  # accepted: T1 T2 T3 T7 + T6 即办
-    # Response clocks: 8 at the community (T8 overdue) + 5 at units (T2 signed late) → 11 / 13.
-    assert (f.response_ok, f.response_due) == (11, 13)
-    assert f.response_rate == pytest.approx(11 / 13)
+    # Response clocks: 8 at the community (T8 overdue) + 4 at units (T2 signed late; 城管's clock on T7 ended
+    # uncounted: its return was approved before the deadline — an application is not a response) → 10 / 12.
+    assert (f.response_ok, f.response_due) == (10, 12)
+    assert f.sign_rate == pytest.approx(10 / 12)
+    # 响应率 (MINQING_RESPONSE_RATE=contact, Beijing): 3 of the 4 callbacks say the unit contacted them.
+    assert (f.contacted, f.contacted_asked) == (3, 4) and f.response_rate == pytest.approx(3 / 4)
     # Resolution clocks: T1, T2 (extended), T3 twice (suspension not counted), T6 即办 on time; T7 overdue.
     assert (f.resolve_ok, f.resolve_due) == (5, 6)
     assert f.ontime_rate == pytest.approx(5 / 6)
@@ -30,17 +33,19 @@ def test_every_metric_for_the_district(week) -> None:
     assert f.rework_rate == pytest.approx(1 / 4)
     assert f.extension_rate == pytest.approx(1 / 6)
     assert f.return_rate == pytest.approx(1 / 5)  # 5 dispatches (T7 twice), 1 returned
+    assert f.return_request_rate == pytest.approx(1 / 5) and f.return_refusal_rate == 0  # 1 applied, approved
     # Handling time, registration → each resolution: 30 min (T6), 49 h (T1), 50 h (T3), 73 h (T3 again),
     # 192 h (T2).
     assert f.avg_hours == pytest.approx((0.5 + 49 + 50 + 73 + 192) / 5)
     assert f.median_hours == pytest.approx(50)
-    assert f.composite == pytest.approx(100 * (0.1 * 11 / 13 + 0.5 * 0.75 + 0.4 * 0.725))
+    assert f.composite == pytest.approx(100 * (0.1 * 0.75 + 0.5 * 0.75 + 0.4 * 0.725))
 
 
 def test_figures_per_unit_follow_who_held_the_request(week, cast) -> None:
     by_unit = totals({}, YEAR, by="unit")
     cg = by_unit[cast.unit("区城市管理行政执法局").pk]
-    assert (cg.dispatched, cg.returned, cg.response_ok, cg.response_due, cg.resolve_ok, cg.resolve_due) == (4, 1, 3, 4, 4, 4)
+    assert (cg.dispatched, cg.returned, cg.response_ok, cg.response_due, cg.resolve_ok, cg.resolve_due) == (4, 1, 2, 3, 4, 4)
+    assert (cg.return_requests, cg.returns_refused) == (1, 0)
     assert cg.callbacks == 4
     zj = by_unit[cast.unit("区住建局").pk]
     assert (zj.dispatched, zj.response_ok, zj.response_due, zj.resolve_ok, zj.resolve_due) == (1, 1, 1, 0, 1)
@@ -55,7 +60,7 @@ def test_periods_cut_where_the_events_happened(week) -> None:
     assert (december.response_ok, december.response_due) == (0, 2)  # T2 signed late, T8 overdue
     assert december.callbacks == 4 and december.extensions == 1
     first_days = figures({}, Period(dt.date(2026, 11, 30), dt.date(2026, 12, 2)))
-    assert (first_days.response_ok, first_days.response_due) == (11, 13)
+    assert (first_days.response_ok, first_days.response_due) == (10, 12)
     assert (first_days.resolve_ok, first_days.resolve_due) == (3, 3)  # T6, T1, T3
     assert first_days.callbacks == 0
     assert figures({}, Period(dt.date(2026, 12, 10), dt.date(2026, 12, 31))).received == 0
@@ -128,7 +133,7 @@ def test_a_late_request_stays_late_through_suspension(cast) -> None:
         sweep.sweep_once()
         with pytest.raises(actions.ActionError, match="已超过办结时限，不能再申请延期"):
             actions.extension_request(ticket=t, actor=cast.bumen, new_due=dt.date(2026, 12, 30), reason="等配件")
-        t = actions.ticket_suspend(ticket=t, actor=cast.bumen, note="等配件。", until=dt.date(2026, 12, 20))
+        t = suspended(t, by=cast.bumen, approver=cast.duban, until=dt.date(2026, 12, 20), reason="等配件。")
     with time_machine.travel(at(12, 21, 9), tick=False):
         t = actions.ticket_resume(ticket=t, actor=cast.bumen)
     with time_machine.travel(at(12, 21, 10), tick=False):

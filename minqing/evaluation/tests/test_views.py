@@ -26,9 +26,10 @@ def test_dashboard_shows_the_hand_worked_figures_and_links_to_the_requests(week,
     page = c.get("/evaluation/", YEAR)
     html = page.content.decode()
     assert page.status_code == 200
-    assert "84.6%" in html  # 响应率 11 / 13
+    assert "75.0%" in html and "响应率（联系率）" in html  # 响应率 by contact: 3 / 4 callbacks
     assert "83.3%" in html  # 按期办结率 5 / 6
-    assert "74.96" in html  # 综合得分
+    assert "83.3%" in html  # 按时签收率 10 / 12
+    assert "74.00" in html  # 综合得分 100 × (0.1 × 0.75 + 0.5 × 0.75 + 0.4 × 0.725)
     charts = page.context["charts"]
     assert [f["value"] for f in charts["funnel"]] == [8, 5, 5, 5, 4]
     late = c.get("/evaluation/requests/", {**YEAR, "fact": "response", "only": "late"})
@@ -48,7 +49,8 @@ def test_each_viewer_sees_only_their_scope(week, cast) -> None:
     assert other_list.context["page"].paginator.count == 0
     unit = client_for(cast.zhujian).get("/evaluation/metrics/", YEAR)
     total = unit.context["total"]
-    assert total[0][0] == "0" and total[4][0] == "100.0%" and total[5][0] == "0.0%"  # 住建局: T7 only, late
+    # 住建局: T7 only — signed in time, resolution late, no callback yet (响应率 by contact: no data).
+    assert total[0][0] == "0" and total[4][0] == "—" and total[5][0] == "100.0%" and total[8][0] == "0.0%"
     assert client_for(cast.jumin).get("/evaluation/").status_code == 404
 
 
@@ -72,8 +74,8 @@ def test_metrics_table_exports_to_excel(week, cast) -> None:
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:6] == ("承办单位", "收到诉求", "受理", "不予受理", "合并重复", "响应率")
-    assert rows[1][0] == "合计" and rows[1][1] == "8" and rows[1][5] == "84.6%"
+    assert rows[0][:6] == ("承办单位", "收到诉求", "受理", "不予受理", "合并重复", "响应率（联系率）")
+    assert rows[1][0] == "合计" and rows[1][1] == "8" and rows[1][5] == "75.0%"
     assert {r[0] for r in rows[2:]} == {"瓜州路社区居委会", "区城市管理行政执法局", "区住建局"}
 
 
@@ -114,8 +116,8 @@ def test_monthly_and_yearly_reports_as_pdf_and_excel(week, cast) -> None:
     assert b"STSong-Light" in pdf.content  # Chinese text is set in the built-in CJK font
     book = load_workbook(io.BytesIO(c.get("/evaluation/report/", {**YEAR, "format": "xlsx"}).content))
     summary = {r[0]: r[1:] for r in book["概要"].iter_rows(min_row=5, values_only=True)}
-    assert summary["收到诉求"] == ("8", "0") and summary["响应率"] == ("84.6%", "—")
-    assert summary["综合得分"][0] == "74.96"
+    assert summary["收到诉求"] == ("8", "0") and summary["响应率（联系率）"] == ("75.0%", "—")
+    assert summary["综合得分"][0] == "74.00"
     assert [r[0] for r in book["按街道"].iter_rows(min_row=2, values_only=True)] == ["西湖街道"]
     assert book["走势"]._charts and book["综合得分图"]._charts  # native Excel charts
     trend = list(book["走势"].iter_rows(min_row=2, values_only=True))

@@ -13,7 +13,7 @@ from minqing.tickets.models import Ticket
 
 def close(cast, t):
     t = actions.ticket_resolve_on_spot(ticket=t, actor=cast.shequ, result="已当场处理")
-    return actions.ticket_callback(ticket=t, actor=cast.shequ, contacted=True, solved=True, satisfaction="satisfied")
+    return actions.ticket_callback(ticket=t, actor=cast.huifang, contacted=True, solved=True, satisfaction="satisfied")
 
 
 def test_personal_data_of_old_finished_requests_is_erased(cast, settings) -> None:

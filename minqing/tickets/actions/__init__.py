@@ -9,21 +9,31 @@ A status change is a guarded update on (id, version, status) plus an immutable T
     routing.py      accept, reject, merge, resolve on the spot, dispatch, redispatch, return, escalate
     handling.py     sign, progress, suspend, resume, resolve; notes from meetings; the case book mark
     callback.py     the callback: closed, or rework
-    supervision.py  督办单, 催办, 延期, and what the deadline sweep writes
+    applications.py 退单, 延期, 缓办: applied for by the unit, decided by the level above
+    supervision.py  督办单, 催办, and what the deadline sweep writes
     privacy.py      the reporter as a viewer sees them; erasing personal data after retention
 """
 
 from minqing.lib.errors import ActionError, Conflict, Forbidden
 
-from .callback import ticket_callback
+from .applications import (
+    application_decide,
+    can_request_extension,
+    extension_request,
+    may_decide,
+    return_apply,
+    suspend_apply,
+)
+from .callback import ticket_callback, ticket_evaluate, ticket_recheck
 from .handling import (
     ticket_add_progress,
     ticket_mark_exemplary,
     ticket_note,
     ticket_resolve,
     ticket_resume,
+    ticket_resume_planned,
+    ticket_review,
     ticket_sign,
-    ticket_suspend,
 )
 from .intake import Intake, IntakeCache, ticket_create, ticket_create_many, urgency_hits
 from .privacy import reporter_shown, tickets_erase_personal_data
@@ -36,12 +46,8 @@ from .routing import (
     ticket_redispatch,
     ticket_reject,
     ticket_resolve_on_spot,
-    ticket_return,
 )
 from .supervision import (
-    can_request_extension,
-    extension_decide,
-    extension_request,
     supervision_issue,
     supervision_mark_overdue,
     supervision_reply,
@@ -51,11 +57,11 @@ from .supervision import (
 )
 
 __all__ = [
-    "ActionError", "Conflict", "Forbidden", "Intake", "IntakeCache", "can_request_extension", "dispatch_targets",
-    "extension_decide", "extension_request", "reporter_shown", "supervision_issue", "supervision_mark_overdue",
-    "supervision_reply", "ticket_accept", "ticket_add_progress", "ticket_callback", "ticket_create",
+    "ActionError", "Conflict", "Forbidden", "Intake", "IntakeCache", "application_decide", "can_request_extension",
+    "dispatch_targets", "extension_request", "may_decide", "return_apply", "suspend_apply", "ticket_resume_planned", "ticket_review", "reporter_shown", "supervision_issue", "supervision_mark_overdue",
+    "supervision_reply", "ticket_accept", "ticket_add_progress", "ticket_callback", "ticket_evaluate", "ticket_recheck", "ticket_create",
     "ticket_create_many", "ticket_dispatch", "ticket_escalate", "ticket_mark_exemplary", "ticket_mark_overdue",
     "ticket_merge", "ticket_note", "ticket_redispatch", "ticket_reject", "ticket_remind", "ticket_resolve",
-    "ticket_resolve_on_spot", "ticket_resume", "ticket_return", "ticket_set_external_due", "ticket_sign",
-    "ticket_suspend", "tickets_erase_personal_data", "urgency_hits",
+    "ticket_resolve_on_spot", "ticket_resume", "ticket_set_external_due", "ticket_sign",
+    "tickets_erase_personal_data", "urgency_hits",
 ]

@@ -24,7 +24,7 @@ from minqing.lib.errors import Conflict, Forbidden
 from minqing.org.models import Unit, UnitKind
 
 from .. import consumers, deadlines
-from ..lifecycle import STEPS, Actor, Clock, actor_matches
+from ..lifecycle import OPEN_STATUSES, STEPS, Actor, Clock, actor_matches
 from ..models import Ticket, TicketAttachment, TicketEvent
 
 RESIDENT_LABEL = "反映人本人"
@@ -48,6 +48,10 @@ def acting_unit(scope: Scope, ticket: Ticket, rule: Actor) -> Unit | None:
     if ticket.handling_unit_id in scope.unit_ids and rule not in (Actor.CALLBACK, Actor.NUDGE):
         return ticket.handling_unit
     units = [r.unit for r in scope.roles if r.unit is not None]
+    if rule == Actor.CALLBACK:  # the callback team calls for its own unit
+        agent = [r.unit for r in scope.roles if r.role == "callback_agent" and r.unit is not None]
+        if agent:
+            return agent[0]
     for unit in units:  # community staff of the request's community
         if unit.kind == UnitKind.COMMUNITY_OFFICE and unit.area_id == ticket.community_id:
             return unit
@@ -147,15 +151,21 @@ def apply(
     data: dict[str, Any] | None = None,
     photos: list[uploads.PreparedImage] | None = None,
     stored: list[str] | None = None,
+    label: str | None = None,
+    reopened: dict[str, dt.datetime | None] | None = None,
 ) -> Ticket:
     """Take a status-changing step: its clock columns (from the table), the caller's other changes, one
-    guarded update, one event. `minutes` gives the limit of every clock the step starts."""
+    guarded update, one event. `minutes` gives the limit of every clock the step starts; `reopened` names
+    clocks that run again after a hold, with the time they were held (their points since then count)."""
     step = STEPS[name]
     assert step.target is not None, name
     clocks = deadlines.step_columns(step, now=at, minutes=minutes or {})
     changes = {**clocks, **(changes or {})}
+    if step.target not in OPEN_STATUSES:  # resolved or finished: called back the usual way, not at the deadline
+        changes.setdefault("evaluation_due_at", None)
     before = {f: getattr(current, f) for f in CLOCK_COLUMNS}
-    changes["next_check_at"] = deadlines.next_check(before=before, changes=changes, status=step.target, now=at)
+    changes["next_check_at"] = deadlines.next_check(before=before, changes=changes, status=step.target, now=at,
+                                                    reopened=reopened)
     # Guarded on version (other actions) and next_check_at (the sweep): exactly one writer wins.
     won = Ticket.objects.filter(
         pk=current.pk, version=current.version, status=current.status, next_check_at=current.next_check_at
@@ -167,6 +177,6 @@ def apply(
         ticket=current, action=name, from_status=current.status, to_status=step.target, actor=actor,
         actor_unit=actor_unit, at=at, from_unit=current.handling_unit,
         to_unit=new_unit if new_unit != current.handling_unit else None, note=note, reason=reason,
-        data={**deadlines.due_data(clocks), **(data or {})}, photos=photos, stored=stored,
+        data={**deadlines.due_data(clocks), **(data or {})}, photos=photos, stored=stored, label=label,
     )
     return Ticket.objects.select_related("handling_unit", "category", "sender_unit").get(pk=current.pk)

@@ -1,12 +1,13 @@
-"""Handling: the unit holding a request signs it, reports progress, suspends and resumes it, resolves it;
-notes from elsewhere (meetings) and the case book mark."""
+"""Handling: the unit holding a request signs it, reports progress, resumes it from a suspension (or the sweep
+does, on the planned date), resolves it; notes from elsewhere (meetings) and the case book mark. (A
+suspension is applied for and approved: applications.py.)"""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from minqing.accounts.models import User
 from minqing.accounts.scope import scope_for
@@ -17,7 +18,7 @@ from minqing.org.models import Unit
 from .. import deadlines
 from ..lifecycle import STEPS, may
 from ..models import Ticket, TicketEvent
-from .core import apply, atomic_with_files, check, now, record
+from .core import SYSTEM, apply, atomic_with_files, check, now, record
 
 
 def ticket_sign(*, ticket: Ticket, actor: User, note: str = "", expected_version: int | None = None) -> Ticket:
@@ -68,43 +69,70 @@ def ticket_mark_exemplary(*, ticket: Ticket, actor: User, summary: str, exemplar
         return current
 
 
-def ticket_suspend(*, ticket: Ticket, actor: User, note: str, until: dt.date,
-                   expected_version: int | None = None) -> Ticket:
-    note = clean_text(note, field="note", label="缓办理由", max_length=1000)
-    if until is None or until <= timezone.localdate():
-        raise ActionError("计划办理日期必须晚于今天。", field="until")
-    if until > timezone.localdate() + dt.timedelta(days=3 * 366):
-        raise ActionError("计划办理日期不能超过三年。", field="until")
-    with transaction.atomic():
-        current, unit = check(ticket=ticket, name="suspend", scope=scope_for(actor), expected_version=expected_version)
-        at = now()
-        remaining = deadlines.calendar().between(at, current.resolve_due_at) if current.resolve_due_at else None
-        return apply(current=current, name="suspend", actor=actor, actor_unit=unit, at=at,
-                     changes={"suspended_until": until}, note=note,
-                     data={"until": until.isoformat(), "remaining_minutes": remaining})
-
-
 def ticket_resume(*, ticket: Ticket, actor: User, note: str = "", expected_version: int | None = None) -> Ticket:
+    """The holder resumes a suspended request before its planned date."""
     note = clean_text(note, field="note", label="说明", max_length=500, required=False)
-    step = STEPS["resume"]
     with transaction.atomic():
-        current, unit = check(ticket=ticket, name=step.name, scope=scope_for(actor), expected_version=expected_version)
-        suspended = current.events.filter(action="suspend").order_by("-created_at", "-id").first()
-        remaining = suspended.data.get("remaining_minutes") if suspended else None
-        policy = deadlines.policy_for(category=current.category, urgency=current.urgency)
-        # The clock resumes with the working time that was left when it stopped (none, if overdue).
-        return apply(current=current, name=step.name, actor=actor, actor_unit=unit, at=now(),
-                     minutes=deadlines.limits(step, policy=policy, complexity=current.complexity, remaining=remaining),
-                     changes={"suspended_until": None}, note=note)
+        current, unit = check(ticket=ticket, name="resume", scope=scope_for(actor), expected_version=expected_version)
+        return _resume(current=current, actor=actor, actor_unit=unit, note=note, at=now())
+
+
+def ticket_resume_planned(*, ticket: Ticket, at: dt.datetime) -> Ticket:
+    """The sweep resumes a suspended request on its planned date (the holder is told)."""
+    current, _ = check(ticket=ticket, name="resume", scope=None, expected_version=None)
+    return _resume(current=current, actor=None, actor_unit=None, at=at,
+                   note=f"计划日期 {current.suspended_until} 已到，恢复办理。")
+
+
+def _resume(*, current: Ticket, actor: User | None, actor_unit: Unit | None, note: str, at: dt.datetime) -> Ticket:
+    step = STEPS["resume"]
+    suspended = current.events.filter(action="suspend").order_by("-created_at", "-id").first()
+    remaining = suspended.data.get("remaining_minutes") if suspended else None
+    policy = deadlines.policy_for(category=current.category, urgency=current.urgency)
+    # The clock resumes with the working time that was left when it stopped (none, if overdue).
+    return apply(current=current, name=step.name, actor=actor, actor_unit=actor_unit, at=at,
+                 minutes=deadlines.limits(step, policy=policy, complexity=current.complexity, remaining=remaining),
+                 changes={"suspended_until": None}, note=note, label=SYSTEM if actor is None else None)
 
 
 def ticket_resolve(*, ticket: Ticket, actor: User, result: str, photos: list | None = None,
-                   expected_version: int | None = None) -> Ticket:
+                   expected_version: int | None = None, override: str = "") -> Ticket:
+    """办结. Where a ReviewRule asks for it, the reply waits for review (办结审核) or an on-site check (核查)
+    instead of going straight to the callback."""
     result = clean_text(result, field="result", label="办理结果", max_length=2000)
-    step = STEPS["resolve"]
     with atomic_with_files() as stored:
-        current, unit = check(ticket=ticket, name=step.name, scope=scope_for(actor), expected_version=expected_version)
+        current, unit = check(ticket=ticket, name="resolve", scope=scope_for(actor), expected_version=expected_version)
         at = now()
+        review = deadlines.review_for(category=current.category, unit=current.handling_unit)
+        if review:
+            reviewer = None
+            if review == "dispatcher":
+                sender = current.sender_unit
+                reviewer = sender if sender is not None and sender != current.handling_unit else (
+                    current.handling_unit.level_above(street=current.street) or current.handling_unit)
+            return apply(current=current, name="submit", actor=actor, actor_unit=unit, at=at,
+                         changes={"result": result, "review": review, "reviewer_unit": reviewer, "submitted_at": at},
+                         note=result, photos=photos, stored=stored,
+                         data={"review": review, "reviewer": reviewer.name if reviewer else "网格员现场核查"})
+        step = STEPS["resolve"]
         return apply(current=current, name=step.name, actor=actor, actor_unit=unit, at=at,
                      minutes=deadlines.limits(step, policy=None), changes={"result": result, "resolved_at": at},
                      note=result, photos=photos, stored=stored)
+
+
+def ticket_review(*, ticket: Ticket, actor: User, passed: bool, note: str, photos: list | None = None,
+                  expected_version: int | None = None) -> Ticket:
+    """办结审核 by the dispatching unit, or 现场核查 by the grid worker (who must bring a photo). Passed: on to
+    the callback, judged on time by the reply's time. Not passed: back to the unit, its clock still running."""
+    name = "review_pass" if passed else "review_reject"
+    note = clean_text(note, field="note", label="审核意见", max_length=1000, required=not passed)
+    with atomic_with_files() as stored:
+        current, unit = check(ticket=ticket, name=name, scope=scope_for(actor), expected_version=expected_version)
+        if current.review == "onsite" and not photos:
+            raise ActionError("现场核查请上传现场照片。", field="photos")
+        at = now()
+        step = STEPS[name]
+        changes: dict[str, Any] = {"resolved_at": at} if passed else {"review": "", "submitted_at": None}
+        return apply(current=current, name=name, actor=actor, actor_unit=unit, at=at,
+                     minutes=deadlines.limits(step, policy=None), changes=changes, note=note or "办理结果属实。",
+                     photos=photos, stored=stored, reopened={"resolve": current.submitted_at} if not passed else None)

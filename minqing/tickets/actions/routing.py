@@ -1,5 +1,5 @@
 """Routing: the community (or oversight) accepts, rejects, merges, solves on the spot, dispatches;
-a request moves between units (return, redispatch, escalate)."""
+a request moves between units (redispatch, escalate; a return is applied for: applications.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from minqing.accounts.models import User
 from minqing.accounts.scope import scope_for
 from minqing.lib.errors import ActionError, Forbidden
 from minqing.lib.validation import clean_text
-from minqing.org.models import COORDINATING_KINDS, Unit, UnitKind
+from minqing.org.models import Unit, UnitKind
 
 from .. import deadlines
 from ..lifecycle import STEPS, Status
@@ -123,20 +123,6 @@ def ticket_redispatch(*, ticket: Ticket, actor: User, unit: Unit, complexity: st
                       expected_version: int | None = None) -> Ticket:
     return _send(name="redispatch", ticket=ticket, actor=actor, unit=unit, complexity=complexity, note=note,
                  expected_version=expected_version)
-
-
-def ticket_return(*, ticket: Ticket, actor: User, note: str, expected_version: int | None = None) -> Ticket:
-    note = clean_text(note, field="note", label="退回理由", max_length=500)
-    with transaction.atomic():
-        current, unit = check(ticket=ticket, name="return", scope=scope_for(actor), expected_version=expected_version)
-        back_to = current.sender_unit
-        if back_to is None or back_to.kind not in COORDINATING_KINDS:
-            back_to = Unit.objects.filter(kind=UnitKind.COMMUNITY_OFFICE, area=current.community_id,
-                                          active=True).first()
-        if back_to is None:
-            raise ActionError("该社区尚未设置社区居委会，无法退回，请联系管理员。")
-        return apply(current=current, name="return", actor=actor, actor_unit=unit, at=now(),
-                     changes={"handling_unit": back_to, "sender_unit": None}, note=note)
 
 
 def ticket_escalate(*, ticket: Ticket, actor: User, note: str, expected_version: int | None = None) -> Ticket:

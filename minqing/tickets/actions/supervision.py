@@ -1,16 +1,14 @@
-"""Supervision (限时办结、跟踪督办): 督办单 and their replies, 催办, 延期申请 and decisions, and what the
-deadline sweep writes when a clock runs out. Who is told is declared in lifecycle.STEPS; the event data
+"""Supervision (限时办结、跟踪督办): 督办单 and their replies, 催办, and what the deadline sweep writes when a
+clock runs out. Who is told is declared in lifecycle.STEPS; the event data
 names the units and people (`notify_unit_id`, `notify_user_id`, `issuer_unit_id`, `issuer_id`,
 `supervisor_id`) that the notices consumer reads."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db import transaction
 
 from minqing.accounts.models import User
 from minqing.accounts.scope import scope_for
@@ -19,9 +17,9 @@ from minqing.lib.validation import clean_text
 from minqing.org.models import Unit
 
 from .. import deadlines
-from ..lifecycle import CLOCK_LABELS, CLOCK_RUNS, FINAL_STATUSES, STEPS, Actor, Clock, may
-from ..models import ExtensionRequest, ExtensionStatus, Grade, SupervisionOrder, Ticket, TicketEvent
-from .core import CLOCK_COLUMNS, SYSTEM, acting_unit, now, record
+from ..lifecycle import CLOCK_LABELS, FINAL_STATUSES, STEPS, Actor, Clock, may
+from ..models import Grade, SupervisionOrder, Ticket, TicketEvent
+from .core import SYSTEM, acting_unit, now, record
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -90,91 +88,6 @@ def ticket_remind(*, ticket: Ticket, actor: User, note: str = "") -> TicketEvent
                       at=now(), note=note)
 
 
-def can_request_extension(scope: Any, ticket: Ticket) -> bool:
-    """Before the resolution deadline only: once it has passed the request is overdue, and stays so."""
-    return (may(scope, ticket, "extension_request") and ticket.resolve_due_at is not None
-            and ticket.resolve_due_at > timezone.now())
-
-
-def extension_request(*, ticket: Ticket, actor: User, new_due: dt.date, reason: str) -> ExtensionRequest:
-    """延期申请 by the handling unit, to be decided by the level above."""
-    reason = clean_text(reason, field="reason", label="延期理由", max_length=1000)
-    scope = scope_for(actor)
-    with transaction.atomic():
-        current = Ticket.objects.select_related("handling_unit", "street").get(pk=ticket.pk)
-        if current.handling_unit_id not in scope.unit_ids:
-            raise Forbidden("只有当前办理单位可以申请延期。")
-        if not can_request_extension(scope, current):
-            if current.resolve_due_at is not None and current.resolve_due_at <= timezone.now():
-                raise ActionError(f"事项 {current.number} 已超过办结时限，不能再申请延期，请尽快办结。")
-            raise ActionError(f"事项 {current.number} 当前没有在计时的办结时限，不能申请延期。")
-        if new_due is None:
-            raise ActionError("请填写申请延至的日期。", field="new_due")
-        cal = deadlines.calendar()
-        new_due_at = cal.end_of_workday(dt.datetime.combine(new_due, dt.time(9, 0), cal.tz))
-        assert current.resolve_due_at is not None
-        if new_due_at <= current.resolve_due_at:
-            raise ActionError(
-                f"申请延至的日期必须晚于现在的办结时限（{timezone.localtime(current.resolve_due_at):%Y-%m-%d %H:%M}）。",
-                field="new_due",
-            )
-        if new_due > timezone.localdate() + dt.timedelta(days=366):
-            raise ActionError("延期不能超过一年，长期事项请申请缓办。", field="new_due")
-        approver = current.handling_unit.level_above(street=current.street) or current.handling_unit
-        if ExtensionRequest.objects.filter(ticket=current, status=ExtensionStatus.PENDING).exists():
-            raise ActionError("该事项已有一份待审批的延期申请。")
-        at = now()
-        try:
-            with transaction.atomic():
-                req = ExtensionRequest.objects.create(
-                    ticket=current, unit=current.handling_unit, approver_unit=approver, requested_by=actor,
-                    requested_at=at, reason=reason, original_due_at=current.resolve_due_at, new_due_at=new_due_at,
-                )
-        except IntegrityError as exc:
-            raise ActionError("该事项已有一份待审批的延期申请。") from exc
-        record(ticket=current, action="extension_request", actor=actor, actor_unit=current.handling_unit, at=at,
-               note=reason, data={"extension": req.pk, "original_due_at": _iso(req.original_due_at),
-                                  "new_due_at": _iso(new_due_at), "notify_unit_id": approver.pk})
-        return req
-
-
-def extension_decide(*, request: ExtensionRequest, actor: User, approve: bool, note: str = "") -> ExtensionRequest:
-    """The level above approves or refuses; only an approval moves the deadline."""
-    note = clean_text(note, field="note", label="审批意见", max_length=500, required=not approve)
-    scope = scope_for(actor)
-    if request.approver_unit_id not in scope.unit_ids and not scope.district:
-        raise Forbidden(f"只有{request.approver_unit.name}可以审批该延期申请。")
-    with transaction.atomic():
-        at = now()
-        status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
-        if not ExtensionRequest.objects.filter(pk=request.pk, status=ExtensionStatus.PENDING).update(
-            status=status, decided_by=actor, decided_at=at, decision_note=note
-        ):
-            raise Conflict("该延期申请已经审批过了。")
-        request.refresh_from_db()
-        current = Ticket.objects.select_related("handling_unit").get(pk=request.ticket_id)
-        if approve:
-            changes: dict[str, Any] = {
-                "resolve_due_at": request.new_due_at,
-                "resolve_warn_at": deadlines.warn_at(started_at=current.resolve_started_at or request.requested_at,
-                                                     due_at=request.new_due_at),
-            }
-            before = {f: getattr(current, f) for f in CLOCK_COLUMNS}
-            changes["next_check_at"] = deadlines.next_check(before=before, changes=changes, status=current.status,
-                                                            now=at)
-            # The clock must still be the one the unit asked to extend, and not mid-sweep.
-            if not Ticket.objects.filter(pk=current.pk, resolve_due_at=request.original_due_at,
-                                         status__in=CLOCK_RUNS[Clock.RESOLVE], next_check_at=current.next_check_at,
-                                         version=current.version).update(**changes):
-                raise Conflict("事项的办结时限已经变化（已办结、改派或正在巡检），请刷新后重新审批。")
-        action = "extension_approve" if approve else "extension_refuse"
-        record(ticket=current, action=action, actor=actor, actor_unit=request.approver_unit, at=at, note=note,
-               data={"extension": request.pk, "original_due_at": _iso(request.original_due_at),
-                     "new_due_at": _iso(request.new_due_at) if approve else None,
-                     "notify_unit_id": request.unit_id, "notify_user_id": request.requested_by_id})
-        return request
-
-
 # --- what the deadline sweep writes (sweep.py finds the due rows) ------------------------------
 def ticket_mark_overdue(*, ticket: Ticket, clocks: list[str], at: dt.datetime) -> Unit | None:
     """A clock ran out: record it once and, by the escalation rules, send it up for supervision.
@@ -187,6 +100,9 @@ def ticket_mark_overdue(*, ticket: Ticket, clocks: list[str], at: dt.datetime) -
     goes_up = deadlines.escalates(category=ticket.category, unit=unit)
     supervisor = (unit.level_above(street=ticket.street) or unit) if goes_up else None
     due = {c: getattr(ticket, f"{c}_due_at").isoformat() for c in clocks}
+    if "resolve" in clocks and not ticket.events.filter(action="evaluate").exists():
+        # 到期评价: past its resolution deadline unresolved, the request is due for a callback now (once).
+        Ticket.objects.filter(pk=ticket.pk).update(evaluation_due_at=at)
     if supervisor is not None:
         Ticket.objects.filter(pk=ticket.pk).update(supervised_by=supervisor)
         note = f"{labels}时限已过，{unit.name}尚未完成，已自动上报{supervisor.name}督办。"

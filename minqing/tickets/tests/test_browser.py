@@ -105,16 +105,19 @@ def test_a_request_from_the_residents_phone_to_closing(live_server, browser) -> 
     act(dept, "办结", {"#id_result": "已联系运营企业清走 63 辆单车，并在北门划定停放区。"})
     dept.screenshot(path=str(ARTIFACTS / "staff-detail.png"), full_page=True)
 
-    # 4. Community staff call the resident back: satisfied, closed.
-    staff.goto(f"{live_server.url}/tickets/queue/callback/")
-    staff.get_by_role("link", name=number).click()
-    staff.get_by_role("link", name="回访", exact=True).click()
-    staff.check("input[name=contacted][value='1']")
-    staff.check("input[name=solved][value='1']")
-    staff.check("input[name=satisfaction][value='satisfied']")
-    staff.get_by_role("button", name="确认回访").click()
-    staff.wait_for_selector(".msg-success")
-    assert "已结案" in staff.locator(".facts").inner_text()
+    # 4. The street's callback team calls the resident back (not the community that dispatched it): the unit
+    #    contacted them, solved, satisfied, closed.
+    agent = login(browser, live_server, "huifang")
+    agent.goto(f"{live_server.url}/tickets/queue/callback/")
+    agent.get_by_role("link", name=number).click()
+    agent.get_by_role("link", name="回访", exact=True).click()
+    agent.check("input[name=contacted][value='1']")
+    agent.check("input[name=unit_contacted][value='1']")
+    agent.check("input[name=solved][value='1']")
+    agent.check("input[name=satisfaction][value='satisfied']")
+    agent.get_by_role("button", name="确认回访").click()
+    agent.wait_for_selector(".msg-success")
+    assert "已结案" in agent.locator(".facts").inner_text()
 
     # 5. The resident follows it with number + phone from another browser.
     other = browser.new_context(viewport={"width": 390, "height": 844}).new_page()

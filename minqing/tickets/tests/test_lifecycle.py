@@ -36,7 +36,7 @@ def test_grid_worker_records_and_community_accepts_dispatches_and_closes(cast) -
     t = actions.ticket_resolve(ticket=t, actor=cast.zhujian, result="已更换灯泡，路灯恢复照明。")
     assert t.status == Status.RESOLVED and t.result.startswith("已更换")
 
-    t = actions.ticket_callback(ticket=t, actor=cast.shequ, contacted=True, solved=True, satisfaction=Satisfaction.SATISFIED)
+    t = actions.ticket_callback(ticket=t, actor=cast.huifang, contacted=True, solved=True, satisfaction=Satisfaction.SATISFIED)
     assert t.status == Status.CLOSED and t.satisfaction == Satisfaction.SATISFIED and t.closed_at
 
     assert statuses(t) == [
@@ -59,9 +59,9 @@ def test_dissatisfied_callback_sends_it_back_to_the_same_unit(cast) -> None:
     t = actions.ticket_dispatch(ticket=t, actor=cast.shequ, unit=cast.unit("东方物业"))
     t = actions.ticket_sign(ticket=t, actor=cast.wuye)
     t = actions.ticket_resolve(ticket=t, actor=cast.wuye, result="已修好。")
-    with pytest.raises(actions.ActionError, match="不满意的原因"):
-        actions.ticket_callback(ticket=t, actor=cast.shequ, contacted=True, solved=False, satisfaction="dissatisfied")
-    t = actions.ticket_callback(ticket=t, actor=cast.shequ, contacted=True, solved=False,
+    with pytest.raises(actions.ActionError, match="原因"):
+        actions.ticket_callback(ticket=t, actor=cast.huifang, contacted=True, solved=False, satisfaction="dissatisfied")
+    t = actions.ticket_callback(ticket=t, actor=cast.huifang, contacted=True, solved=False,
                                 satisfaction=Satisfaction.DISSATISFIED, note="灯还是一闪一闪的")
     assert t.status == Status.IN_PROGRESS and t.handling_unit.name == "东方物业" and t.rework_count == 1
     assert t.resolve_due_at is not None
@@ -72,23 +72,47 @@ def test_callback_not_reached_keeps_it_waiting(cast) -> None:
     t = actions.ticket_accept(ticket=t, actor=cast.shequ)
     t = actions.ticket_resolve_on_spot(ticket=t, actor=cast.shequ, result="网格员当场协调，已清理。")
     assert t.status == Status.RESOLVED and t.disposition == Disposition.ON_SPOT
-    actions.ticket_callback(ticket=t, actor=cast.shequ, contacted=False)
+    actions.ticket_callback(ticket=t, actor=cast.huifang, contacted=False)
     t.refresh_from_db()
     assert t.status == Status.RESOLVED
     assert t.events.filter(action="callback_attempt").count() == 1
 
 
-def test_return_goes_back_to_the_sender_for_a_new_dispatch(cast) -> None:
+def test_a_return_is_an_application_decided_by_the_level_above(cast) -> None:
     t = cast.new_ticket()
     t = actions.ticket_accept(ticket=t, actor=cast.shequ)
     t = actions.ticket_dispatch(ticket=t, actor=cast.shequ, unit=cast.unit("区城市管理行政执法局"))
-    with pytest.raises(actions.ActionError, match="退回理由"):
-        actions.ticket_return(ticket=t, actor=cast.bumen, note="  ")
-    t = actions.ticket_return(ticket=t, actor=cast.bumen, note="路灯属于小区物业管理，不是市政路灯。")
-    assert t.status == Status.REGISTERED and t.handling_unit.name == "瓜州路社区居委会"
-    assert t.resolve_due_at is None
-    t = actions.ticket_dispatch(ticket=t, actor=cast.shequ, unit=cast.unit("东方物业"))
-    assert t.handling_unit.name == "东方物业"
+    with pytest.raises(actions.ActionError, match="退单理由"):
+        actions.return_apply(ticket=t, actor=cast.bumen, reason_code="remit", reason="  ")
+    with pytest.raises(actions.ActionError, match="退单原因"):
+        actions.return_apply(ticket=t, actor=cast.bumen, reason_code="", reason="不归我们管")
+    app = actions.return_apply(ticket=t, actor=cast.bumen, reason_code="remit", reason="路灯属于小区物业管理，不是市政路灯。")
+    t.refresh_from_db()
+    assert t.status == Status.ASSIGNED and t.handling_unit.name == "区城市管理行政执法局"  # nothing moves yet
+    assert app.approver_unit.name == "七里河区民情服务中心" and app.original_due_at == t.resolve_due_at
+    with pytest.raises(actions.Forbidden):
+        actions.application_decide(application=app, actor=cast.shequ, approve=True)
+    actions.application_decide(application=app, actor=cast.duban, approve=True, unit=cast.unit("东方物业"))
+    t.refresh_from_db()
+    assert t.status == Status.ASSIGNED and t.handling_unit.name == "东方物业"
+    assert [e.action for e in t.events.order_by("id")][-3:] == ["return_apply", "return", "dispatch"]
+
+
+def test_a_refused_return_leaves_the_unit_its_original_deadline(cast) -> None:
+    t = actions.ticket_accept(ticket=cast.new_ticket(), actor=cast.shequ)
+    t = actions.ticket_dispatch(ticket=t, actor=cast.shequ, unit=cast.unit("瓜州路社区居委会"))
+    due = t.resolve_due_at
+    app = actions.return_apply(ticket=t, actor=cast.shequ, reason_code="place", reason="地点不在本社区。")
+    assert app.approver_unit.name == "西湖街道办事处"  # the street arbitrates a community's return
+    with pytest.raises(actions.ActionError, match="审批意见"):
+        actions.application_decide(application=app, actor=cast.jiedao, approve=False)
+    actions.application_decide(application=app, actor=cast.jiedao, approve=False, note="就在本社区，请继续办理。")
+    t.refresh_from_db()
+    assert (t.status, t.handling_unit.name, t.resolve_due_at) == (Status.ASSIGNED, "瓜州路社区居委会", due)
+    second = actions.return_apply(ticket=t, actor=cast.shequ, reason_code="other", reason="再申请一次。")
+    actions.application_decide(application=second, actor=cast.jiedao, approve=False, note="不同意。")
+    with pytest.raises(actions.ActionError, match="上限"):  # MINQING_RETURN_LIMIT = 2
+        actions.return_apply(ticket=t, actor=cast.shequ, reason_code="other", reason="第三次。")
 
 
 def test_escalation_climbs_community_street_district_and_is_dispatched_again(cast) -> None:
@@ -117,9 +141,13 @@ def test_suspend_into_a_plan_and_resume_with_the_time_that_was_left(cast) -> Non
     t = actions.ticket_dispatch(ticket=t, actor=cast.shequ, unit=cast.unit("瓜州路社区居委会"))
     t = actions.ticket_sign(ticket=t, actor=cast.shequ)
     with pytest.raises(actions.ActionError, match="晚于今天"):
-        actions.ticket_suspend(ticket=t, actor=cast.shequ, note="等预算", until=timezone.localdate())
+        actions.suspend_apply(ticket=t, actor=cast.shequ, reason="等预算", until=timezone.localdate())
     until = timezone.localdate() + dt.timedelta(days=90)
-    t = actions.ticket_suspend(ticket=t, actor=cast.shequ, note="乒乓球台需列入明年预算。", until=until)
+    app = actions.suspend_apply(ticket=t, actor=cast.shequ, reason="乒乓球台需列入明年预算。", until=until)
+    t.refresh_from_db()
+    assert t.status == Status.IN_PROGRESS and t.resolve_due_at is not None  # the clock runs until approved
+    actions.application_decide(application=app, actor=cast.jiedao, approve=True)
+    t.refresh_from_db()
     assert t.status == Status.SUSPENDED and t.suspended_until == until and t.resolve_due_at is None
     t = actions.ticket_resume(ticket=t, actor=cast.shequ)
     assert t.status == Status.IN_PROGRESS and t.resolve_due_at is not None and t.suspended_until is None
@@ -154,7 +182,7 @@ def test_wrong_state_is_refused_and_changes_nothing(cast) -> None:
     for call in (
         lambda: actions.ticket_sign(ticket=t, actor=cast.shequ),
         lambda: actions.ticket_resolve(ticket=t, actor=cast.shequ, result="x"),
-        lambda: actions.ticket_callback(ticket=t, actor=cast.shequ, contacted=True, solved=True, satisfaction="satisfied"),
+        lambda: actions.ticket_callback(ticket=t, actor=cast.huifang, contacted=True, solved=True, satisfaction="satisfied"),
         lambda: actions.ticket_dispatch(ticket=t, actor=cast.shequ, unit=cast.unit("区住建局")),
     ):
         with pytest.raises(actions.ActionError, match="当前状态为“待受理”"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from minqing.accounts.scope import scope_for
+from minqing.conftest import returned
 from minqing.tickets import actions, queries
 
 
@@ -43,7 +44,7 @@ def test_each_role_sees_only_its_scope(cast, tickets, who: str, expected: set[st
 
 
 def test_a_department_keeps_seeing_what_it_returned(cast, tickets) -> None:
-    actions.ticket_return(ticket=tickets["a_dept"], actor=cast.bumen, note="不属于本单位职责")
+    returned(tickets["a_dept"], by=cast.bumen, approver=cast.duban)
     assert tickets["a_dept"].number in seen(cast, "bumen")
 
 

@@ -219,9 +219,9 @@ def test_only_an_approved_extension_moves_the_deadline(cast) -> None:
     t.refresh_from_db()
     assert t.resolve_due_at == original  # not yet
     with pytest.raises(actions.Forbidden):
-        actions.extension_decide(request=req, actor=cast.jiedao, approve=True)
+        actions.application_decide(application=req, actor=cast.jiedao, approve=True)
     with time_machine.travel(at(2026, 12, 1, 10), tick=False):
-        actions.extension_decide(request=req, actor=cast.duban, approve=True, note="同意")
+        actions.application_decide(application=req, actor=cast.duban, approve=True, note="同意")
     t.refresh_from_db()
     assert t.resolve_due_at.astimezone(TZ) == at(2026, 12, 18, 18)
     event = t.events.get(action="extension_approve")
@@ -237,8 +237,8 @@ def test_a_refused_extension_changes_nothing(cast) -> None:
         t = actions.ticket_sign(ticket=t, actor=cast.bumen)
         req = actions.extension_request(ticket=t, actor=cast.bumen, new_due=dt.date(2026, 12, 18), reason="等材料")
         with pytest.raises(actions.ActionError, match="审批意见"):
-            actions.extension_decide(request=req, actor=cast.duban, approve=False)
-        actions.extension_decide(request=req, actor=cast.duban, approve=False, note="时限内可以办完")
+            actions.application_decide(application=req, actor=cast.duban, approve=False)
+        actions.application_decide(application=req, actor=cast.duban, approve=False, note="时限内可以办完")
     before = t.resolve_due_at
     t.refresh_from_db()
     assert t.resolve_due_at == before and t.events.filter(action="extension_refuse").exists()

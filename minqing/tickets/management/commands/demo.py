@@ -39,6 +39,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             demo.build_org()
             demo.build_catalogue()
+            demo.build_rules()
             demo.build_accounts()
         now = timezone.now()
 

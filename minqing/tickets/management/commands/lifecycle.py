@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand
@@ -60,8 +61,21 @@ def table() -> str:
     return "\n".join(lines)
 
 
+README = Path(__file__).resolve().parents[4] / "README.md"
+MARKS = ("<!-- lifecycle:start -->\n", "\n<!-- lifecycle:end -->")
+
+
 class Command(BaseCommand):
     help = "打印事项生命周期表（每一步：谁可以、从哪个状态到哪个状态、时钟、通知、群众看到的、考核事实）。"
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--readme", action="store_true", help="把表写进 README.md 的“架构”一节（两个标记之间）")
+
     def handle(self, *args: Any, **opts: Any) -> None:
-        self.stdout.write(table())
+        if not opts["readme"]:
+            self.stdout.write(table())
+            return
+        text = README.read_text(encoding="utf-8")
+        start, end = text.index(MARKS[0]) + len(MARKS[0]), text.index(MARKS[1])
+        README.write_text(text[:start] + table() + text[end:], encoding="utf-8")
+        self.stdout.write("README.md 已更新。")
