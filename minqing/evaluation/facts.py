@@ -30,7 +30,7 @@ from .models import COUNTER_NAMES, COUNTERS, ROLLUP_KEY, Fact, FactKind, Grain, 
 
 DIMS = ["street_id", "community_id", "grid_id", "category_id", "channel"]
 EVENT_FIELDS = ["id", "ticket_id", "action", "from_status", "to_unit_id", "data", "created_at"]
-CLOCK_FACT = {Clock.RESPONSE: FactKind.RESPONSE, Clock.RESOLVE: FactKind.DEADLINE}
+CLOCK_FACT = {Clock.RESPONSE: FactKind.RESPONSE, Clock.RESOLVE: FactKind.DEADLINE, Clock.CONTACT: FactKind.CONTACT}
 
 
 @dataclass
@@ -52,7 +52,7 @@ class _Replay:
     def __init__(self, created_at: dt.datetime) -> None:
         self.created_at = created_at
         self.holder: int | None = None
-        self.clocks: dict[Clock, Running | None] = {Clock.RESPONSE: None, Clock.RESOLVE: None}
+        self.clocks: dict[Clock, Running | None] = {Clock.RESPONSE: None, Clock.RESOLVE: None, Clock.CONTACT: None}
         # An escalated request's resolve clock at the unit that handed it up, judged when the new holder signs.
         self.handed: tuple[int | None, Running] | None = None
         self.late_before_pause = False

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -58,48 +59,54 @@ class Policy:
     resolve_minutes: float
     complex_resolve_minutes: float
     escalated_resolve_minutes: float
+    natural: bool = False  # minutes of the clock (urgent safety matters), not working minutes
 
     def resolve_for(self, complexity: str) -> float:
         return self.complex_resolve_minutes if complexity == Complexity.COMPLEX else self.resolve_minutes
 
 
-def policy_for(*, category: Category, urgency: str) -> Policy:
-    """The most specific policy: the category's own, its first-level category's, the district default."""
-    candidates = [category.pk, category.parent_id, None]
-    rows = {
-        p.category_id: p
-        for p in DeadlinePolicy.objects.filter(urgency=urgency).filter(
-            category_id__in=[c for c in candidates if c is not None]
-        )
-    }
-    default = DeadlinePolicy.objects.filter(urgency=urgency, category=None).first()
-    row = next((rows[c] for c in candidates if c is not None and c in rows), default)
+def policy_for(*, category: Category, urgency: str, type: str = "", safety: bool = False) -> Policy:  # noqa: A002
+    """The time limits of a request. An urgent safety matter (a safety word in its text) runs on natural time
+    (MINQING_SAFETY_HOURS: response, resolution). Otherwise the most specific DeadlinePolicy row: by category
+    (its own, its first level's, the district default) and, within each, the request's type (咨询/求助/投诉/
+    举报/建议) before "all types"."""
+    if safety:
+        response_h, resolve_h = settings.MINQING["SAFETY_HOURS"]
+        return Policy(response_h * 60, resolve_h * 60, resolve_h * 60, resolve_h * 60, natural=True)
+    rows = {(p.category_id, p.type): p for p in DeadlinePolicy.objects.filter(urgency=urgency).filter(
+        Q(category_id__in=[c for c in (category.pk, category.parent_id) if c]) | Q(category=None))}
+    row = next((rows[key] for c in (category.pk, category.parent_id, None) for key in ((c, type), (c, ""))
+                if (c is not None or key[0] is None) and key in rows), None)
     if row is not None:
         values = (row.response_hours, row.resolve_days, row.complex_resolve_days, row.escalated_resolve_days)
+        natural = row.natural_time
     else:
-        values = FALLBACK[Urgency(urgency)]
-    day = calendar().day_minutes
+        values, natural = FALLBACK[Urgency(urgency)], False
+    day = 24 * 60 if natural else calendar().day_minutes
     response_h, resolve_d, complex_d, escalated_d = (float(v) for v in values)
-    return Policy(
-        response_minutes=response_h * 60,
-        resolve_minutes=resolve_d * day,
-        complex_resolve_minutes=complex_d * day,
-        escalated_resolve_minutes=escalated_d * day,
-    )
+    return Policy(response_minutes=response_h * 60, resolve_minutes=resolve_d * day,
+                  complex_resolve_minutes=complex_d * day, escalated_resolve_minutes=escalated_d * day, natural=natural)
 
 
-def due(start: dt.datetime, minutes: float) -> dt.datetime:
-    return calendar().add(start, minutes)
+def policy_of(ticket: Any) -> Policy:
+    """The policy a request's clocks run on (its category, urgency, type; natural time for safety matters)."""
+    return policy_for(category=ticket.category, urgency=ticket.urgency, type=ticket.type,
+                      safety=bool(ticket.natural_time and ticket.urgent_words))
+
+
+def due(start: dt.datetime, minutes: float, natural: bool = False) -> dt.datetime:
+    return start + dt.timedelta(minutes=minutes) if natural else calendar().add(start, minutes)
 
 
 @dataclass(frozen=True)
 class Countdown:
-    """A running clock as shown to staff: remaining working time and its colour."""
+    """A running clock as shown to staff: remaining (working, or natural) time and its colour."""
 
     label: str
     due_at: dt.datetime
     remaining_minutes: float
     used_ratio: float
+    natural: bool = False
 
     @property
     def state(self) -> str:
@@ -112,6 +119,9 @@ class Countdown:
     @property
     def text(self) -> str:
         minutes = abs(self.remaining_minutes)
+        if self.natural:
+            amount = f"{minutes / 60:.1f} 小时" if minutes >= 60 else f"{max(1, round(minutes))} 分钟"
+            return f"已超期 {amount}" if self.remaining_minutes <= 0 else f"剩余 {amount}（自然时间）"
         day = calendar().day_minutes
         if minutes >= day:
             amount = f"{minutes / day:.1f} 个工作日"
@@ -122,47 +132,64 @@ class Countdown:
         return f"已超期 {amount}" if self.remaining_minutes <= 0 else f"剩余 {amount}"
 
 
-def clock(*, label: str, started_at: dt.datetime | None, due_at: dt.datetime | None, now: dt.datetime) -> Countdown | None:
+def _between(a: dt.datetime, b: dt.datetime, natural: bool) -> float:
+    return (b - a).total_seconds() / 60 if natural else calendar().between(a, b)
+
+
+def clock(*, label: str, started_at: dt.datetime | None, due_at: dt.datetime | None, now: dt.datetime,
+          natural: bool = False) -> Countdown | None:
     if due_at is None:
         return None
-    cal = calendar()
-    total = cal.between(started_at, due_at) if started_at else 0
-    remaining = cal.between(now, due_at)
+    total = _between(started_at, due_at, natural) if started_at else 0
+    remaining = _between(now, due_at, natural)
     used = 1.0 if total <= 0 else (total - remaining) / total
-    return Countdown(label=label, due_at=due_at, remaining_minutes=remaining, used_ratio=used)
+    return Countdown(label=label, due_at=due_at, remaining_minutes=remaining, used_ratio=used, natural=natural)
+
+
+SHOWN = {  # clock → label (by status for the response clock)
+    Clock.DISPATCH: "派单时限", Clock.RESOLVE: "办结时限", Clock.CONTACT: "先行联系时限",
+}
 
 
 def shown(ticket: Any, now: dt.datetime) -> list[Countdown]:
     """The clocks running on a request now, as its page, the queues and the API show them."""
     out = []
-    if ticket.status in CLOCK_RUNS[Clock.RESPONSE]:
-        label = "受理时限" if ticket.status == "received" else "签收时限"
-        c = clock(label=label, started_at=ticket.response_started_at, due_at=ticket.response_due_at, now=now)
-        if c:
-            out.append(c)
-    if ticket.status in CLOCK_RUNS[Clock.RESOLVE]:
-        c = clock(label="办结时限", started_at=ticket.resolve_started_at, due_at=ticket.resolve_due_at, now=now)
+    for kind in (Clock.RESPONSE, Clock.DISPATCH, Clock.CONTACT, Clock.RESOLVE):
+        if ticket.status not in CLOCK_RUNS[kind]:
+            continue
+        label = SHOWN.get(kind) or ("受理时限" if ticket.status == "received" else "签收时限")
+        c = clock(label=label, started_at=getattr(ticket, f"{kind}_started_at"), due_at=getattr(ticket, f"{kind}_due_at"),
+                  now=now, natural=natural_for(kind, ticket.natural_time))
         if c:
             out.append(c)
     return out
 
 
-def warn_at(*, started_at: dt.datetime, due_at: dt.datetime) -> dt.datetime:
-    """The instant a clock turns yellow: the configured share of its working time used."""
+def natural_for(clock: Clock, natural: bool) -> bool:
+    """先行联系 always runs on natural hours; the other clocks as the request does."""
+    return True if clock == Clock.CONTACT else natural
+
+
+def warn_at(*, started_at: dt.datetime, due_at: dt.datetime, natural: bool = False) -> dt.datetime:
+    """The instant a clock turns yellow: the configured share of its (working) time used."""
+    ratio = settings.MINQING["WARN_RATIO"]
+    if natural:
+        return started_at + (due_at - started_at) * ratio
     cal = calendar()
     start = cal.minutes_at(started_at)
-    return cal.at_minutes(start + (cal.minutes_at(due_at) - start) * settings.MINQING["WARN_RATIO"])
+    return cal.at_minutes(start + (cal.minutes_at(due_at) - start) * ratio)
 
 
 # --- the clock columns a step sets ------------------------------------------------------------
-def columns(clock: Clock, start: dt.datetime | None, minutes: float | None) -> dict[str, Any]:
+def columns(clock: Clock, start: dt.datetime | None, minutes: float | None, natural: bool = False) -> dict[str, Any]:
     """The columns that start (or, with minutes=None, stop) a clock. The callback clock has a due time only."""
     if clock == Clock.CALLBACK:
         return {"callback_due_at": due(start, minutes) if start is not None and minutes is not None else None}
     if start is None or minutes is None:
         return {f"{clock}_started_at": None, f"{clock}_due_at": None, f"{clock}_warn_at": None}
-    end = due(start, minutes)
-    return {f"{clock}_started_at": start, f"{clock}_due_at": end, f"{clock}_warn_at": warn_at(started_at=start, due_at=end)}
+    end = due(start, minutes, natural)
+    return {f"{clock}_started_at": start, f"{clock}_due_at": end,
+            f"{clock}_warn_at": warn_at(started_at=start, due_at=end, natural=natural)}
 
 
 def limits(step: Step, *, policy: Policy | None, complexity: str = Complexity.NORMAL,
@@ -174,6 +201,10 @@ def limits(step: Step, *, policy: Policy | None, complexity: str = Complexity.NO
             continue
         if clock == Clock.CALLBACK:
             out[clock] = callback_minutes()
+        elif clock == Clock.CONTACT:
+            out[clock] = float(settings.MINQING["CONTACT_HOURS"]) * 60
+        elif clock == Clock.DISPATCH:
+            out[clock] = float(settings.MINQING["DISPATCH_HOURS"]) * 60
         elif op == Op.RESUME and remaining is not None:
             out[clock] = max(float(remaining), 1.0)
         elif policy is None:
@@ -187,27 +218,32 @@ def limits(step: Step, *, policy: Policy | None, complexity: str = Complexity.NO
     return out
 
 
-def step_columns(step: Step, *, now: dt.datetime, minutes: dict[Clock, float]) -> dict[str, Any]:
+def needs_policy(step: Step) -> bool:
+    """Whether the step starts a clock whose limit comes from the deadline policy."""
+    return any(op in (Op.START, Op.CARRY) and clock in (Clock.RESPONSE, Clock.RESOLVE) for clock, op in step.clocks.items())
+
+
+def step_columns(step: Step, *, now: dt.datetime, minutes: dict[Clock, float], natural: bool = False) -> dict[str, Any]:
     """The clock columns a step sets: started clocks from now, stopped ones cleared (lifecycle.STEPS says which)."""
     out: dict[str, Any] = {}
     for clock, op in step.clocks.items():
         if clock not in COLUMN_CLOCKS:
             continue  # kept in the event log only (the handed-up clock)
         if op in STARTS:
-            out |= columns(clock, now, minutes[clock])
+            out |= columns(clock, now, minutes[clock], natural_for(clock, natural))
         elif op in (Op.STOP, Op.DROP, Op.MET, Op.PAUSE, Op.HAND_OVER):
             out |= columns(clock, None, None)
     return out
 
 
 STARTS = (Op.START, Op.RESUME, Op.CARRY)
-COLUMN_CLOCKS = (Clock.RESPONSE, Clock.RESOLVE, Clock.CALLBACK)
+COLUMN_CLOCKS = (Clock.RESPONSE, Clock.RESOLVE, Clock.CALLBACK, Clock.CONTACT, Clock.DISPATCH)
 
 
 def due_data(changes: dict[str, Any]) -> dict[str, str | None]:
-    """The due times of the response and resolve clocks a step started, as its event records them."""
+    """The due times of the response, resolve and contact clocks a step started, as its event records them."""
     return {k: v.isoformat() if v else None for k, v in changes.items()
-            if k in ("response_due_at", "resolve_due_at") and v is not None}
+            if k in ("response_due_at", "resolve_due_at", "contact_due_at") and v is not None}
 
 
 # --- what the sweep looks at ------------------------------------------------------------------
@@ -291,6 +327,13 @@ def review_for(*, category: Category, unit: Any) -> str:
         if key in rules:
             return rules[key]
     return ""
+
+
+def remaining(ticket: Any, at: dt.datetime) -> float | None:
+    """The resolution time left when a clock stops now (a suspension keeps it for the resume)."""
+    if ticket.resolve_due_at is None:
+        return None
+    return _between(at, ticket.resolve_due_at, ticket.natural_time)
 
 
 def callback_minutes() -> float:

@@ -267,6 +267,10 @@ class CallbackForm(forms.Form):
         return cleaned
 
 
+class ContactForm(forms.Form):
+    note = _note("联系情况（电话/上门、联系人、约定的办理安排）", required=True)
+
+
 class ProgressForm(forms.Form):
     note = _note("进展说明", required=True, max_length=2000, rows=4)
     photos = PhotosField()

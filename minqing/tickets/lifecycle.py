@@ -71,18 +71,23 @@ class Clock(StrEnum):
     RESPONSE = "response"  # accept (community) or sign (handling unit)
     RESOLVE = "resolve"  # resolve, counted for 按期办结
     CALLBACK = "callback"  # call the resident back after resolving
+    DISPATCH = "dispatch"  # 待派单: an accepted request is dispatched within MINQING_DISPATCH_HOURS (working)
+    CONTACT = "contact"  # 先行联系: after signing, the holder contacts the reporter within MINQING_CONTACT_HOURS
     # The resolve clock of the unit that escalated (上报): judged when the level above signs, not when the
     # unit hands it up, so escalating minutes before a deadline does not escape it. Kept in the log only.
     HANDED = "handed"
 
 
-CLOCK_LABELS = {Clock.RESPONSE: "响应", Clock.RESOLVE: "办结", Clock.CALLBACK: "回访", Clock.HANDED: "上报前的办结"}
+CLOCK_LABELS = {Clock.RESPONSE: "响应", Clock.RESOLVE: "办结", Clock.CALLBACK: "回访", Clock.DISPATCH: "派单",
+                Clock.CONTACT: "先行联系", Clock.HANDED: "上报前的办结"}
 
 # The statuses in which each clock runs: the one place that says it (queues, sweep, pages, API).
 CLOCK_RUNS: dict[Clock, frozenset[str]] = {
     Clock.RESPONSE: frozenset({Status.RECEIVED, Status.ASSIGNED}),
     Clock.RESOLVE: frozenset({Status.ASSIGNED, Status.IN_PROGRESS}),
     Clock.CALLBACK: frozenset({Status.RESOLVED}),
+    Clock.DISPATCH: frozenset({Status.REGISTERED}),
+    Clock.CONTACT: frozenset({Status.IN_PROGRESS}),  # from signing until the contact is recorded, once
 }
 
 
@@ -253,7 +258,7 @@ OPEN: set[str] = set(OPEN_STATUSES)
 ANY: set[str] = {*Status.values}
 R, RG, A, IP, S, RS = (Status.RECEIVED, Status.REGISTERED, Status.ASSIGNED, Status.IN_PROGRESS, Status.SUSPENDED,
                        Status.RESOLVED)
-RESP, RESV, CB = Clock.RESPONSE, Clock.RESOLVE, Clock.CALLBACK
+RESP, RESV, CB, DSP, CON = Clock.RESPONSE, Clock.RESOLVE, Clock.CALLBACK, Clock.DISPATCH, Clock.CONTACT
 BEFORE_TRIAGE = frozenset({R})
 
 
@@ -268,36 +273,42 @@ STEPS: dict[str, Step] = {s.name: s for s in [
     # intake and triage (社区受理、分拨)
     _s("create", "登记", set(), R, Actor.VIEWER, button="", clocks={RESP: Op.START},
        notices=(Notice((To.HOLDER,), "新的待受理事项"),), public="诉求已登记", counts=(Count("received", "after"),)),
-    _s("accept", "受理", {R}, RG, Actor.TRIAGE, clocks={RESP: Op.STOP},
+    _s("accept", "受理", {R}, RG, Actor.TRIAGE, clocks={RESP: Op.STOP, DSP: Op.START},
        sms=Sms("accepted", "您反映的问题已受理，编号{number}。查询进度：{link}"), public="社区已受理",
        counts=(Count("accepted"),)),
-    _s("dispatch", "派单", {RG}, A, Actor.TRIAGE, clocks={RESP: Op.START, RESV: Op.START},
+    _s("dispatch", "派单", {RG}, A, Actor.TRIAGE, clocks={DSP: Op.STOP, RESP: Op.START, RESV: Op.START},
        notices=(Notice((To.HOLDER,), "新的待签收事项"),), public="已交由{unit}办理",
        counts=(Count("dispatched", "after"),)),
     _s("resolve_on_spot", "即办", {R, RG}, RS, Actor.TRIAGE, style="default",
-       clocks={RESP: Op.STOP, RESV: Op.MET, CB: Op.START}, sms=RESOLVED_SMS, public="已当场办结", public_detail=True,
+       clocks={RESP: Op.STOP, DSP: Op.DROP, RESV: Op.MET, CB: Op.START}, sms=RESOLVED_SMS, public="已当场办结",
+       public_detail=True,
        counts=(Count("accepted", only_from=BEFORE_TRIAGE), Count("resolved"))),
-    _s("merge", "合并重复", {R, RG}, Status.MERGED, Actor.TRIAGE, style="default", clocks={RESP: Op.STOP},
+    _s("merge", "合并重复", {R, RG}, Status.MERGED, Actor.TRIAGE, style="default", clocks={RESP: Op.STOP, DSP: Op.DROP},
        public="与相同诉求合并办理", counts=(Count("merged"),)),
-    _s("reject", "不予受理", {R, RG}, Status.REJECTED, Actor.TRIAGE, style="danger", clocks={RESP: Op.STOP},
+    _s("reject", "不予受理", {R, RG}, Status.REJECTED, Actor.TRIAGE, style="danger",
+       clocks={RESP: Op.STOP, DSP: Op.DROP},
        sms=Sms("rejected", "您反映的问题（{number}）不予受理：{note}。查询：{link}"),
        public="不予受理", public_detail=True, counts=(Count("rejected"),)),
     # the handling unit (签收、办理)
-    _s("sign", "签收", {A}, IP, Actor.HOLDER, clocks={RESP: Op.STOP, Clock.HANDED: Op.STOP}, public="办理单位已签收"),
+    _s("sign", "签收", {A}, IP, Actor.HOLDER, clocks={RESP: Op.STOP, CON: Op.START, Clock.HANDED: Op.STOP},
+       public="办理单位已签收"),
+    _s("contact", "先行联系", {IP}, None, Actor.HOLDER, button="contact", button_label="记录先行联系",
+       clocks={CON: Op.STOP}, sms=Sms("contacted", "办理单位已就您反映的问题（{number}）与您联系，正在办理。查询：{link}"),
+       public="办理单位已与您联系", counts=()),
     # 退单: the unit applies with a reason; the level above decides; the unit's clocks run meanwhile.
     _s("return_apply", "申请退单", {A, IP}, None, Actor.HOLDER, button="return_apply", style="danger",
        notices=(Notice((To.NAMED,), "退单申请待审核"),), counts=(Count("return_requested"),)),
     _s("return", "同意退单", {A, IP}, RG, Actor.NAMED, button="",
-       clocks={RESP: Op.HAND_OVER, RESV: Op.HAND_OVER, Clock.HANDED: Op.HAND_OVER},
+       clocks={RESP: Op.HAND_OVER, RESV: Op.HAND_OVER, CON: Op.HAND_OVER, Clock.HANDED: Op.HAND_OVER, DSP: Op.START},
        notices=(Notice((To.NAMED,), "退单申请已同意"),), public="重新安排办理单位", counts=(Count("returned"),)),
     _s("return_refuse", "不同意退单", {A, IP}, None, Actor.NAMED,
        notices=(Notice((To.NAMED,), "退单申请未同意，请继续办理（原时限不变）"),), counts=(Count("return_refused"),)),
-    _s("resolve", "办结", {IP}, RS, Actor.HOLDER, clocks={RESV: Op.STOP, CB: Op.START},
+    _s("resolve", "办结", {IP}, RS, Actor.HOLDER, clocks={RESV: Op.STOP, CON: Op.HAND_OVER, CB: Op.START},
        notices=(Notice((To.COMMUNITY,), "事项已办结，请回访"),), sms=RESOLVED_SMS, public="已办结", public_detail=True,
        counts=(Count("resolved"),)),
     # 办结审核 / 核查 (ReviewRule per category and level): the reply waits for the dispatching unit's review or
     # the grid worker's on-site check; a rejected reply goes back with its clock running.
-    _s("submit", "办结（待审核）", {IP}, Status.REVIEW, Actor.HOLDER, button="", clocks={RESV: Op.HOLD},
+    _s("submit", "办结（待审核）", {IP}, Status.REVIEW, Actor.HOLDER, button="", clocks={RESV: Op.HOLD, CON: Op.HAND_OVER},
        notices=(Notice((To.REVIEWER,), "办理结果待审核"),), public="办理单位已答复，正在审核办理结果"),
     _s("review_pass", "审核通过", {Status.REVIEW}, RS, Actor.REVIEWER, button="review",
        button_label="审核办理结果", clocks={RESV: Op.STOP, CB: Op.START},
@@ -306,17 +317,19 @@ STEPS: dict[str, Step] = {s.name: s for s in [
     _s("review_reject", "审核不通过", {Status.REVIEW}, IP, Actor.REVIEWER, button="review", button_label="审核办理结果",
        style="danger", clocks={RESV: Op.UNHOLD},
        notices=(Notice((To.HOLDER,), "办理结果审核未通过，请继续办理（时限照常计算）"),), public="办理结果未通过审核，继续办理"),
-    _s("redispatch", "转派", {IP}, A, Actor.COORDINATOR, style="default", clocks={RESP: Op.START, RESV: Op.START},
+    _s("redispatch", "转派", {IP}, A, Actor.COORDINATOR, style="default",
+       clocks={RESP: Op.START, RESV: Op.START, CON: Op.HAND_OVER},
        notices=(Notice((To.HOLDER,), "新的待签收事项（转派）"),), public="已转交{unit}办理",
        counts=(Count("dispatched", "after"),)),
-    _s("escalate", "上报（吹哨）", {IP}, A, Actor.HOLDER, style="default", clocks={RESP: Op.START, RESV: Op.CARRY},
+    _s("escalate", "上报（吹哨）", {IP}, A, Actor.HOLDER, style="default",
+       clocks={RESP: Op.START, RESV: Op.CARRY, CON: Op.HAND_OVER},
        resolve_limit="escalated", notices=(Notice((To.HOLDER,), "下级上报（吹哨）事项待签收"),),
        public="已上报{unit}协调办理", counts=(Count("dispatched", "after"),)),
     # 缓办: the unit applies with a planned date; only an approved suspension stops the clock; on the planned
     # date the sweep resumes it.
     _s("suspend_apply", "申请缓办", {IP}, None, Actor.HOLDER, button="suspend_apply", style="default",
        notices=(Notice((To.NAMED,), "缓办申请待审批"),)),
-    _s("suspend", "同意缓办", {IP}, S, Actor.NAMED, button="", clocks={RESV: Op.PAUSE},
+    _s("suspend", "同意缓办", {IP}, S, Actor.NAMED, button="", clocks={RESV: Op.PAUSE, CON: Op.HAND_OVER},
        notices=(Notice((To.NAMED,), "缓办申请已同意，计划 {until} 恢复办理"),),
        sms=Sms("suspended", "您反映的问题（{number}）已纳入计划，计划于{until}前办理。查询：{link}"),
        public="已纳入计划，暂缓办理（计划 {until} 恢复办理）"),
@@ -328,7 +341,7 @@ STEPS: dict[str, Step] = {s.name: s for s in [
     _s("close", "回访结案", {RS}, Status.CLOSED, Actor.CALLBACK, button="callback", button_label="回访",
        clocks={CB: Op.DROP}, public="已回访，结案", counts=(Count("callback"), Count("contacted"))),
     _s("rework", "回访不满意·返工", {RS}, IP, Actor.CALLBACK, button="callback", button_label="回访", style="danger",
-       clocks={RESV: Op.START, CB: Op.DROP}, notices=(Notice((To.HOLDER,), "回访不满意，请返工"),),
+       clocks={RESV: Op.START, CON: Op.START, CB: Op.DROP}, notices=(Notice((To.HOLDER,), "回访不满意，请返工"),),
        public="回访不满意，重新办理", counts=(Count("callback"), Count("contacted"))),
     _s("callback_invalid", "无效回访", {RS}, Status.CLOSED, Actor.CALLBACK, button="", clocks={CB: Op.DROP},
        public="多次回访未能联系上，结案", counts=(Count("callback_invalid"),)),
@@ -361,7 +374,7 @@ STEPS: dict[str, Step] = {s.name: s for s in [
     _s("recheck", "回访复核", {Status.CLOSED}, None, Actor.CALLBACK, button="recheck", button_label="回访复核",
        style="default", counts=(Count("recheck"),)),
     _s("merged_in", "合并重复诉求", OPEN | {RS}, None, Actor.TRIAGE),
-    _s("overdue", "超期", OPEN, None, Actor.SYSTEM, clocks={RESP: Op.LATE, RESV: Op.LATE},
+    _s("overdue", "超期", OPEN, None, Actor.SYSTEM, clocks={RESP: Op.LATE, RESV: Op.LATE, CON: Op.LATE, DSP: Op.LATE},
        notices=(Notice((To.HOLDER,), "已超期（{clocks}）"),
                 Notice((To.SUPERVISOR,), "下级超期事项待督办（{clocks}）", "overdue_supervise"))),
     _s("external_due", "12345办理时限调整", ANY, None, Actor.SYSTEM),
@@ -385,6 +398,8 @@ class Checkpoint:
 CHECKPOINTS = {
     "response_warn": Checkpoint(RESP, Notice((To.HOLDER,), "即将超期（受理/签收）")),
     "resolve_warn": Checkpoint(RESV, Notice((To.HOLDER,), "即将超期（办结）")),
+    "contact_warn": Checkpoint(CON, Notice((To.HOLDER,), "请尽快联系反映人（先行联系即将超时）")),
+    "dispatch_warn": Checkpoint(DSP, Notice((To.HOLDER,), "即将超期（派单）")),
     "callback_due": Checkpoint(CB, Notice((To.COMMUNITY,), "回访已到期，请尽快回访"),
                                Sms("callback", "您反映的问题（{number}）已办结，请对办理结果进行评价：{link}")),
 }

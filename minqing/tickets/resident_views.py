@@ -59,7 +59,8 @@ def new(request: HttpRequest) -> HttpResponse:
                 cache.add(key, 0, SUBMIT_WINDOW)
                 cache.incr(key)
                 _remember(request, ticket)
-                request.session["just_submitted"] = {"number": ticket.number, "code": code}
+                request.session["just_submitted"] = {"number": ticket.number, "code": code,
+                                                     "urgent": ticket.urgent_words}
                 return redirect("resident_done")
     else:
         form = ResidentTicketForm()

@@ -25,6 +25,7 @@ from .models import SupervisionOrder, Ticket
 from .signals import sweep_done
 
 BATCH = 200
+LATE_CLOCKS = ("response", "resolve", "contact", "dispatch")  # the clocks the overdue step marks late
 
 
 @dataclass
@@ -34,6 +35,7 @@ class SweepResult:
     escalations: int = 0
     callbacks: int = 0
     resumed: int = 0  # approved suspensions resumed on their planned date
+    late_contacts: int = 0  # 先行联系 or 派单 overdue (counted, the holder told; not escalated)
     orders_overdue: int = 0
     skipped: int = 0  # claimed by another sweep or changed by an action meanwhile
     requeued: int = 0  # messages whose delivery task was lost with a killed worker
@@ -88,7 +90,7 @@ def _check(ticket: Ticket, now: dt.datetime, result: SweepResult) -> None:
         ticket_resume_planned(ticket=ticket, at=now)
         result.resumed += 1
         return
-    overdue = [w.split("_")[0] for w in hits if w.endswith("_due") and w.split("_")[0] in ("response", "resolve")]
+    overdue = [w.split("_")[0] for w in hits if w.endswith("_due") and w.split("_")[0] in LATE_CLOCKS]
     warned = [w.split("_")[0] for w in hits if w.endswith("_warn") and w.split("_")[0] not in overdue]
     if overdue:
         _escalate(ticket, overdue, now, result)
@@ -111,7 +113,10 @@ def _tick(ticket: Ticket, name: str) -> None:
 
 def _escalate(ticket: Ticket, clocks: list[str], now: dt.datetime, result: SweepResult) -> None:
     supervisor = ticket_mark_overdue(ticket=ticket, clocks=clocks, at=now)
-    result.escalations += 1
+    if {"response", "resolve"} & set(clocks):
+        result.escalations += 1
+    else:
+        result.late_contacts += 1
     labels = "、".join(clocks)
     result.details.append(f"{ticket.number} {labels} → {supervisor.name if supervisor else '只预警'}")
 

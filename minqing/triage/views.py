@@ -52,6 +52,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
     ) if len(text.strip()) >= 8 else []
     return render(request, "triage/_suggest.html", {
         "proposals": proposals, "fill": fill, "record": record, "urgent": urgency_hits(text),
+        "safety_hours": settings.MINQING["SAFETY_HOURS"],
         "duplicates": duplicates,
     })
 

@@ -35,7 +35,8 @@ class Week:
 def week(cast) -> Week:
     """Eight requests in 瓜州路社区, Monday 30 November to Wednesday 9 December 2026 (no holidays).
 
-    Callbacks are made by the street's callback team (huifang) and ask 是否联系 too.
+    Callbacks are made by the street's callback team (huifang) and ask 是否联系 too. 先行联系 (24 natural hours
+    after signing): only T1's unit records it in time; T3's suspension and T2's and T7's sweeps count the rest late.
     T1 dispatched to 城管, signed and resolved in time, callback 满意·解决, contacted.
     T2 dispatched to 城管, signed late (Tue 11:00, due Tue 10:00), extension approved, resolved after
        the original deadline but before the extended one; callback 基本满意·解决, not contacted.
@@ -72,6 +73,7 @@ def week(cast) -> Week:
     # The district centre approves the return at 11:30 (before 城管's deadlines) and sends it to 住建局.
     step(at(11, 30, 11, 30), actions.application_decide, application=app, actor=duban, approve=True, unit=zj)
     t["T7"] = step(at(11, 30, 14, 30), actions.ticket_sign, ticket=t["T7"], actor=zhujian)
+    step(at(11, 30, 15), actions.ticket_contact, ticket=t["T1"], actor=bumen, note="电话联系了反映人，约定明天到现场。")
     step(at(12, 1, 9, 30), loop_pass)  # T8's response clock (due Tue 09:00) runs out
     t["T2"] = step(at(12, 1, 11), actions.ticket_sign, ticket=t["T2"], actor=bumen)
     app = step(at(12, 1, 14, 30), actions.suspend_apply, ticket=t["T3"], actor=bumen, reason="等材料。",

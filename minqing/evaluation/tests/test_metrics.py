@@ -34,6 +34,9 @@ def test_every_metric_for_the_district(week) -> None:
     assert f.extension_rate == pytest.approx(1 / 6)
     assert f.return_rate == pytest.approx(1 / 5)  # 5 dispatches (T7 twice), 1 returned
     assert f.return_request_rate == pytest.approx(1 / 5) and f.return_refusal_rate == 0  # 1 applied, approved
+    # 先行联系: T1 in time; T2 and T7 swept late; T3 suspended past its contact time (a hand-over, late); T3's
+    # rework restarts it and it ends uncounted at the resolution an hour later (not yet due).
+    assert (f.contact_ok, f.contact_due) == (1, 4)
     # Handling time, registration → each resolution: 30 min (T6), 49 h (T1), 50 h (T3), 73 h (T3 again),
     # 192 h (T2).
     assert f.avg_hours == pytest.approx((0.5 + 49 + 50 + 73 + 192) / 5)
@@ -91,7 +94,8 @@ def test_rebuild_gives_what_the_events_gave_one_by_one(week) -> None:
     n, rows = facts.rebuild()
     after = sorted(facts._fact_key(f) for f in Fact.objects.values(*facts.FACT_COMPARE, "minutes"))
     assert before == after and n == len(after) and rows == Rollup.objects.count()
-    assert TicketEvent.objects.filter(action="overdue").count() == 2
+    # T8's response, T7's resolution and contact, T2's contact (先行联系 is counted late; it does not go up).
+    assert TicketEvent.objects.filter(action="overdue").count() == 3
 
 
 def test_the_verify_command_exits_non_zero_on_a_difference(week) -> None:

@@ -27,6 +27,7 @@ from .applications import (
 from .callback import ticket_callback, ticket_evaluate, ticket_recheck
 from .handling import (
     ticket_add_progress,
+    ticket_contact,
     ticket_mark_exemplary,
     ticket_note,
     ticket_resolve,
@@ -59,7 +60,7 @@ from .supervision import (
 __all__ = [
     "ActionError", "Conflict", "Forbidden", "Intake", "IntakeCache", "application_decide", "can_request_extension",
     "dispatch_targets", "extension_request", "may_decide", "return_apply", "suspend_apply", "ticket_resume_planned", "ticket_review", "reporter_shown", "supervision_issue", "supervision_mark_overdue",
-    "supervision_reply", "ticket_accept", "ticket_add_progress", "ticket_callback", "ticket_evaluate", "ticket_recheck", "ticket_create",
+    "supervision_reply", "ticket_accept", "ticket_add_progress", "ticket_callback", "ticket_contact", "ticket_evaluate", "ticket_recheck", "ticket_create",
     "ticket_create_many", "ticket_dispatch", "ticket_escalate", "ticket_mark_exemplary", "ticket_mark_overdue",
     "ticket_merge", "ticket_note", "ticket_redispatch", "ticket_reject", "ticket_remind", "ticket_resolve",
     "ticket_resolve_on_spot", "ticket_resume", "ticket_set_external_due", "ticket_sign",

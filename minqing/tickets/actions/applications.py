@@ -159,7 +159,7 @@ def application_decide(*, application: Application, actor: User, approve: bool, 
                 ticket_dispatch(ticket=current, actor=actor, unit=unit, complexity=current.complexity,
                                 note=note or "退单审核后改派")
         else:
-            remaining = deadlines.calendar().between(at, current.resolve_due_at) if current.resolve_due_at else None
+            remaining = deadlines.remaining(current, at)
             apply(current=current, name="suspend", actor=actor, actor_unit=application.approver_unit, at=at,
                   changes={"suspended_until": application.until}, note=note,
                   data={**told, "until": application.until.isoformat() if application.until else None,

@@ -23,8 +23,6 @@ from minqing.accounts.scope import scope_for
 from minqing.lib.errors import ActionError
 from minqing.lib.validation import clean_text
 
-from .. import deadlines
-from ..lifecycle import STEPS
 from ..models import Satisfaction, Ticket
 from .core import apply, check, now, record
 
@@ -70,7 +68,6 @@ def ticket_callback(
         return _attempt(ticket=ticket, actor=actor, note=note)
     note = _answers(solved=solved, satisfaction=satisfaction, note=note, resident=actor is None)
     name = "rework" if satisfaction == Satisfaction.DISSATISFIED else "close"
-    step = STEPS[name]
     with transaction.atomic():
         scope = scope_for(actor) if actor is not None else None
         current, unit = check(ticket=ticket, name=name, scope=scope, expected_version=expected_version)
@@ -85,9 +82,8 @@ def ticket_callback(
                 data["recheck"] = True
         else:
             changes |= {"rework_count": F("rework_count") + 1, "resolved_at": None}
-        policy = deadlines.policy_for(category=current.category, urgency=current.urgency)
         return apply(current=current, name=name, actor=actor, actor_unit=unit, at=at,
-                     minutes=deadlines.limits(step, policy=policy, complexity=current.complexity), changes=changes,
+                     changes=changes,
                      note=note, data=data)
 
 

@@ -30,6 +30,7 @@ from ..models import Ticket, TicketAttachment, TicketEvent
 RESIDENT_LABEL = "反映人本人"
 SYSTEM = "系统巡检"
 CLOCK_COLUMNS = ["response_warn_at", "response_due_at", "resolve_warn_at", "resolve_due_at", "callback_due_at",
+                 "contact_warn_at", "contact_due_at", "dispatch_warn_at", "dispatch_due_at", "suspended_until",
                  "next_check_at"]
 
 
@@ -159,7 +160,10 @@ def apply(
     clocks that run again after a hold, with the time they were held (their points since then count)."""
     step = STEPS[name]
     assert step.target is not None, name
-    clocks = deadlines.step_columns(step, now=at, minutes=minutes or {})
+    if minutes is None:
+        minutes = deadlines.limits(step, policy=deadlines.policy_of(current) if deadlines.needs_policy(step) else None,
+                                   complexity=(changes or {}).get("complexity", current.complexity))
+    clocks = deadlines.step_columns(step, now=at, minutes=minutes, natural=current.natural_time)
     changes = {**clocks, **(changes or {})}
     if step.target not in OPEN_STATUSES:  # resolved or finished: called back the usual way, not at the deadline
         changes.setdefault("evaluation_due_at", None)

@@ -11,14 +11,14 @@ from django.db import transaction
 
 from minqing.accounts.models import User
 from minqing.accounts.scope import scope_for
-from minqing.lib.errors import ActionError, Forbidden
+from minqing.lib.errors import ActionError, Conflict, Forbidden
 from minqing.lib.validation import clean_text
 from minqing.org.models import Unit
 
 from .. import deadlines
 from ..lifecycle import STEPS, may
 from ..models import Ticket, TicketEvent
-from .core import SYSTEM, apply, atomic_with_files, check, now, record
+from .core import CLOCK_COLUMNS, SYSTEM, apply, atomic_with_files, check, now, record
 
 
 def ticket_sign(*, ticket: Ticket, actor: User, note: str = "", expected_version: int | None = None) -> Ticket:
@@ -36,6 +36,26 @@ def ticket_add_progress(*, ticket: Ticket, actor: User, note: str, photos: list 
             raise Forbidden(f"只有当前办理单位可以为事项 {current.number} 填写办理进展。")
         return record(ticket=current, action="progress", actor=actor, actor_unit=current.handling_unit, at=now(),
                       note=note, photos=photos, stored=stored)
+
+
+def ticket_contact(*, ticket: Ticket, actor: User, note: str) -> TicketEvent:
+    """先行联系: the holder has contacted the reporter (by phone or a visit) and says how; the reporter is told."""
+    note = clean_text(note, field="note", label="联系情况", max_length=500)
+    with transaction.atomic():
+        current, unit = check(ticket=ticket, name="contact", scope=scope_for(actor), expected_version=None)
+        if current.contact_due_at is None:
+            raise ActionError("已经记录过先行联系。")
+        at = now()
+        # The contact clock stops (its columns cleared under the same guard as a step) and the event records it.
+        step = STEPS["contact"]
+        changes = deadlines.step_columns(step, now=at, minutes={})
+        before = {f: getattr(current, f) for f in CLOCK_COLUMNS}
+        changes["next_check_at"] = deadlines.next_check(before=before, changes=changes, status=current.status, now=at)
+        if not Ticket.objects.filter(pk=current.pk, version=current.version, next_check_at=current.next_check_at).update(
+                **changes):
+            raise Conflict(f"事项 {current.number} 刚被他人处理过，请刷新页面。")
+        return record(ticket=current, action="contact", actor=actor, actor_unit=unit, at=at, note=note,
+                      data={"unit": current.handling_unit.name})
 
 
 def ticket_note(*, ticket: Ticket, actor: User, action: str, note: str, data: dict | None = None,
@@ -88,7 +108,7 @@ def _resume(*, current: Ticket, actor: User | None, actor_unit: Unit | None, not
     step = STEPS["resume"]
     suspended = current.events.filter(action="suspend").order_by("-created_at", "-id").first()
     remaining = suspended.data.get("remaining_minutes") if suspended else None
-    policy = deadlines.policy_for(category=current.category, urgency=current.urgency)
+    policy = deadlines.policy_of(current)
     # The clock resumes with the working time that was left when it stopped (none, if overdue).
     return apply(current=current, name=step.name, actor=actor, actor_unit=actor_unit, at=at,
                  minutes=deadlines.limits(step, policy=policy, complexity=current.complexity, remaining=remaining),
@@ -116,7 +136,7 @@ def ticket_resolve(*, ticket: Ticket, actor: User, result: str, photos: list | N
                          data={"review": review, "reviewer": reviewer.name if reviewer else "网格员现场核查"})
         step = STEPS["resolve"]
         return apply(current=current, name=step.name, actor=actor, actor_unit=unit, at=at,
-                     minutes=deadlines.limits(step, policy=None), changes={"result": result, "resolved_at": at},
+                     changes={"result": result, "resolved_at": at},
                      note=result, photos=photos, stored=stored)
 
 
@@ -131,8 +151,7 @@ def ticket_review(*, ticket: Ticket, actor: User, passed: bool, note: str, photo
         if current.review == "onsite" and not photos:
             raise ActionError("现场核查请上传现场照片。", field="photos")
         at = now()
-        step = STEPS[name]
         changes: dict[str, Any] = {"resolved_at": at} if passed else {"review": "", "submitted_at": None}
         return apply(current=current, name=name, actor=actor, actor_unit=unit, at=at,
-                     minutes=deadlines.limits(step, policy=None), changes=changes, note=note or "办理结果属实。",
+                     changes=changes, note=note or "办理结果属实。",
                      photos=photos, stored=stored, reopened={"resolve": current.submitted_at} if not passed else None)

@@ -109,7 +109,7 @@ class IntakeCache:
         self.locations: dict[int, dict[str, Area | None]] = {}
         self.categories: dict[tuple[int, int], ActionError | None] = {}
         self.offices: dict[int, Unit | None] = {}
-        self.policies: dict[tuple[int, str], deadlines.Policy] = {}
+        self.policies: dict[tuple[int, str, str, bool], deadlines.Policy] = {}
 
     def location(self, area: Area) -> dict[str, Area | None]:
         if area.pk not in self.locations:
@@ -134,10 +134,10 @@ class IntakeCache:
                 kind=UnitKind.COMMUNITY_OFFICE, area=community, active=True).first()
         return self.offices[community.pk]
 
-    def policy(self, category: Category, urgency: str) -> deadlines.Policy:
-        key = (category.pk, urgency)
+    def policy(self, category: Category, urgency: str, type: str, safety: bool) -> deadlines.Policy:  # noqa: A002
+        key = (category.pk, urgency, type, safety)
         if key not in self.policies:
-            self.policies[key] = deadlines.policy_for(category=category, urgency=urgency)
+            self.policies[key] = deadlines.policy_for(category=category, urgency=urgency, type=type, safety=safety)
         return self.policies[key]
 
 
@@ -181,13 +181,14 @@ def _build(*, actor: User | None, intake: Intake, cache: IntakeCache, now: dt.da
     hits = urgency_hits(text, cache.words)
     urgency = Urgency.URGENT if hits else intake.urgency
     step = STEPS["create"]
-    policy = cache.policy(intake.category, urgency)
-    clocks = deadlines.step_columns(step, now=now, minutes=deadlines.limits(step, policy=policy))
+    # An urgent safety matter runs on natural time (a gas leak on Friday evening is not due on Monday).
+    policy = cache.policy(intake.category, urgency, intake.type, bool(hits))
+    clocks = deadlines.step_columns(step, now=now, minutes=deadlines.limits(step, policy=policy), natural=policy.natural)
     ticket = Ticket(
         channel=intake.channel, type=intake.type, category=intake.category, title=title, text=text, urgency=urgency,
         address=address, latitude=intake.latitude, longitude=intake.longitude, anonymous=intake.anonymous,
         reporter_name=name, reporter_phone=phone, reporter_phone_hash=lookup_hash(phone), reporter_user=user,
-        urgent_words="、".join(hits)[:200], external_number=intake.external_number or None,
+        urgent_words="、".join(hits)[:200], natural_time=policy.natural, external_number=intake.external_number or None,
         external_due_at=intake.external_due_at, status=Status.RECEIVED, handling_unit=office, created_by=actor,
         created_at=now, updated_at=now,
         next_check_at=deadlines.next_check(before={}, changes=clocks, status=Status.RECEIVED, now=now),

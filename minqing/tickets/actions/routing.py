@@ -11,7 +11,6 @@ from minqing.lib.errors import ActionError, Forbidden
 from minqing.lib.validation import clean_text
 from minqing.org.models import Unit, UnitKind
 
-from .. import deadlines
 from ..lifecycle import STEPS, Status
 from ..models import Complexity, Disposition, RejectReason, Ticket
 from ..queries import visible_tickets
@@ -78,7 +77,6 @@ def ticket_resolve_on_spot(*, ticket: Ticket, actor: User, result: str, photos: 
         current, unit = check(ticket=ticket, name=step.name, scope=scope_for(actor), expected_version=expected_version)
         at = now()
         return apply(current=current, name=step.name, actor=actor, actor_unit=unit, at=at,
-                     minutes=deadlines.limits(step, policy=None),
                      changes={"disposition": Disposition.ON_SPOT, "result": result, "resolved_at": at},
                      note=result, photos=photos, stored=stored)
 
@@ -98,18 +96,16 @@ def _send(*, name: str, ticket: Ticket, actor: User, unit: Unit, complexity: str
     if complexity not in Complexity.values:
         raise ActionError("请选择复杂程度。", field="complexity")
     note = clean_text(note, field="note", label="派单意见", max_length=500, required=False)
-    step = STEPS[name]
     with transaction.atomic():
         current, acting = check(ticket=ticket, name=name, scope=scope_for(actor), expected_version=expected_version)
         if unit.pk not in {u.pk for u in dispatch_targets(current)}:
             raise ActionError(f"不能派给“{unit.name}”。", field="unit")
         if name == "redispatch" and unit.pk == current.handling_unit_id:
             raise ActionError("转派单位不能是本单位。", field="unit")
-        policy = deadlines.policy_for(category=current.category, urgency=current.urgency)
         changes = {"handling_unit": unit, "sender_unit": current.handling_unit, "complexity": complexity,
                    "disposition": current.disposition or Disposition.PROMISED}
         return apply(current=current, name=name, actor=actor, actor_unit=acting, at=now(),
-                     minutes=deadlines.limits(step, policy=policy, complexity=complexity), changes=changes,
+                     changes=changes,
                      note=note, data={"complexity": complexity})
 
 
@@ -133,7 +129,6 @@ def ticket_escalate(*, ticket: Ticket, actor: User, note: str, expected_version:
         above = current.handling_unit.level_above(street=current.street)
         if above is None:
             raise ActionError(f"“{current.handling_unit.name}”已是最高一级，无法再上报。")
-        policy = deadlines.policy_for(category=current.category, urgency=current.urgency)
         changes = {"handling_unit": above, "sender_unit": current.handling_unit, "disposition": Disposition.ESCALATED}
         return apply(current=current, name=step.name, actor=actor, actor_unit=unit, at=now(),
-                     minutes=deadlines.limits(step, policy=policy), changes=changes, note=note)
+                     changes=changes, note=note)

@@ -97,7 +97,9 @@ def ticket_mark_overdue(*, ticket: Ticket, clocks: list[str], at: dt.datetime) -
     """
     unit = ticket.handling_unit
     labels = "、".join(CLOCK_LABELS[Clock(c)] for c in clocks)
-    goes_up = deadlines.escalates(category=ticket.category, unit=unit)
+    # Late response or resolution goes up for supervision (by the rules); a late 先行联系 or 派单 is counted and
+    # the holder told.
+    goes_up = bool({"response", "resolve"} & set(clocks)) and deadlines.escalates(category=ticket.category, unit=unit)
     supervisor = (unit.level_above(street=ticket.street) or unit) if goes_up else None
     due = {c: getattr(ticket, f"{c}_due_at").isoformat() for c in clocks}
     if "resolve" in clocks and not ticket.events.filter(action="evaluate").exists():
@@ -106,8 +108,10 @@ def ticket_mark_overdue(*, ticket: Ticket, clocks: list[str], at: dt.datetime) -
     if supervisor is not None:
         Ticket.objects.filter(pk=ticket.pk).update(supervised_by=supervisor)
         note = f"{labels}时限已过，{unit.name}尚未完成，已自动上报{supervisor.name}督办。"
-    else:
+    elif {"response", "resolve"} & set(clocks):
         note = f"{labels}时限已过，{unit.name}尚未完成（该分类超期只预警，不上报）。"
+    else:
+        note = f"{labels}时限已过，{unit.name}尚未完成。"
     record(ticket=ticket, action="overdue", actor=None, actor_unit=None, at=at, note=note, label=SYSTEM,
            data={"clocks": clocks, "due": due, "supervisor": supervisor.name if supervisor else None, "by": SYSTEM,
                  "supervisor_id": supervisor.pk if supervisor is not None and supervisor != unit else None})

@@ -51,6 +51,7 @@ def test_warning_then_escalation_once_across_a_weekend(cast) -> None:
     assert notices(cast.bumen, "response_warn") == [f"即将超期（受理/签收）：{t.number}"]
     with time_machine.travel(at(2026, 11, 30, 17, 20), tick=False):
         t = actions.ticket_sign(ticket=t, actor=cast.bumen)
+        actions.ticket_contact(ticket=t, actor=cast.bumen, note="电话联系了反映人。")  # 先行联系 done
     # Resolution: 5 working days from Monday 09:00 → Monday 09:00; 80 % on Friday 09:00.
     assert run_sweep(at(2026, 12, 4, 8, 59)).warnings == 0
     assert run_sweep(at(2026, 12, 4, 9, 1)).warnings == 1
