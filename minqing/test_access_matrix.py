@@ -27,6 +27,7 @@ from minqing.notifications.models import Notification
 from minqing.partnership import actions as lists
 from minqing.partnership.models import ProjectEvent
 from minqing.tickets import actions as tickets
+from minqing.tickets.actions import parts
 from minqing.tickets.models import TicketEvent
 
 ROLES = ["jumin", "wangge", "shequ", "shequ_b", "jiedao_b", "bumen", "wuye", "duban", "admin", "anon"]
@@ -65,6 +66,9 @@ def build(cast: Cast) -> World:
     t = tickets.ticket_dispatch(ticket=t, actor=cast.shequ, unit=cast.unit("东方物业"))
     t = tickets.ticket_sign(ticket=t, actor=cast.wuye)
     order = tickets.supervision_issue(ticket=t, actor=cast.duban, unit=cast.unit("东方物业"), text="请尽快修复")
+    [part] = parts.create_parts(current=t, by=cast.unit("瓜州路社区居委会"), at=timezone.now(), entries=[{
+        "unit_id": cast.unit("区住建局").pk, "role": "assist", "task": "查看路灯线路",
+        "sign_due_at": timezone.now().isoformat(), "done_due_at": timezone.now().isoformat()}])
     ext = tickets.extension_request(ticket=t, actor=cast.wuye, new_due=timezone.localdate() + dt.timedelta(days=20),
                                     reason="需要采购灯具")
     m = meetings.meeting_create(actor=cast.shequ, kind="talk", topic="路灯", place="居民说事厅", area=cast.community_a,
@@ -98,7 +102,7 @@ def build(cast: Cast) -> World:
                                  community=cast.community_a, nominee="", reason="议事协商开展得好，群众满意度高，值得推广。")
     return World(cast, {
         "year": 2026, "community_pk": cast.community_a.pk, "evidence": score.pk, "nomination": nomination.pk,
-        "number": t.number, "attachment": t.attachments.first().pk, "order": order.pk,
+        "number": t.number, "attachment": t.attachments.first().pk, "order": order.pk, "part": part.pk,
         "extension": ext.pk, "meeting": m.pk, "resolution": r.pk, "minutes_file": minutes.attachments.first().pk,
         "need": need.pk, "resource": res.pk, "project": project.pk, "agreement": agreement.pk, "wish": wish.pk,
         "job": job.pk, "notification": note.pk, "community": cast.community_a.code,
@@ -113,6 +117,7 @@ ARGS = {
     "queue_bulk": ("POST", {"name": "received"}), "ticket_detail": ("GET", {"number": "{number}"}),
     "ticket_act": ("GET", {"number": "{number}", "action": "progress"}), "attachment": ("GET", {"pk": "{attachment}"}),
     "supervision": ("GET", {}), "order_reply": ("POST", {"pk": "{order}"}),
+    "part_act": ("POST", {"pk": "{part}", "what": "sign"}),
     "application_decide": ("POST", {"pk": "{extension}"}), "area_options": ("GET", {}),
     "inbox": ("GET", {}), "notification_open": ("POST", {"pk": "{notification}"}),
     "notifications_read_all": ("POST", {}), "notification_preferences": ("POST", {}),
@@ -198,6 +203,7 @@ EXPECTED = {
     "attachment": "403 200 200 403 403 403 200 200 403 403",
     "supervision": "404 200 200 200 200 200 200 200 200 302",
     "order_reply": "404 302 302 404 404 404 302 302 302 302",
+    "part_act": "404 302 302 404 404 404 302 302 302 302",
     "application_decide": "404 302 302 404 404 404 302 302 302 302",
     "area_options": "200 200 200 200 200 200 200 200 200 200",
     "inbox": "200 200 200 200 200 200 200 200 200 302",

@@ -40,6 +40,7 @@ urlpatterns = [
     path("attachments/<int:pk>/", t.attachment, name="attachment"),
     path("supervision/", t.supervision, name="supervision"),
     path("orders/<int:pk>/reply/", t.order_reply, name="order_reply"),
+    path("parts/<int:pk>/<str:what>/", t.part_act, name="part_act"),
     path("applications/<int:pk>/decide/", t.application_decide, name="application_decide"),
     path("areas/options/", t.area_options, name="area_options"),
     path("notifications/", n.inbox, name="inbox"),

@@ -23,14 +23,16 @@ from django.db.models.functions import TruncMonth, TruncYear
 from django.utils import timezone
 
 from minqing.tickets import consumers
-from minqing.tickets.lifecycle import STEPS, Clock, Op
+from minqing.tickets.lifecycle import PART_CLOCKS, STEPS, Clock, Op
 from minqing.tickets.models import PendingEvent, Ticket, TicketEvent
 
 from .models import COUNTER_NAMES, COUNTERS, ROLLUP_KEY, Fact, FactKind, Grain, Rollup
 
 DIMS = ["street_id", "community_id", "grid_id", "category_id", "channel"]
 EVENT_FIELDS = ["id", "ticket_id", "action", "from_status", "to_unit_id", "data", "created_at"]
-CLOCK_FACT = {Clock.RESPONSE: FactKind.RESPONSE, Clock.RESOLVE: FactKind.DEADLINE, Clock.CONTACT: FactKind.CONTACT}
+CLOCK_FACT = {Clock.RESPONSE: FactKind.RESPONSE, Clock.RESOLVE: FactKind.DEADLINE, Clock.CONTACT: FactKind.CONTACT,
+              Clock.PART_SIGN: FactKind.RESPONSE, Clock.PART_DONE: FactKind.DEADLINE, Clock.PART_CONTACT: FactKind.CONTACT}
+PART_DUE = {Clock.PART_SIGN: "sign_due_at", Clock.PART_CONTACT: "contact_due_at", Clock.PART_DONE: "done_due_at"}
 
 
 @dataclass
@@ -55,6 +57,8 @@ class _Replay:
         self.clocks: dict[Clock, Running | None] = {Clock.RESPONSE: None, Clock.RESOLVE: None, Clock.CONTACT: None}
         # An escalated request's resolve clock at the unit that handed it up, judged when the new holder signs.
         self.handed: tuple[int | None, Running] | None = None
+        # The clocks of each unit's part (协办, 吹哨报到), by (unit, clock): counted to that unit.
+        self.parts: dict[tuple[int, Clock], Running] = {}
         self.late_before_pause = False
         self.out: list[dict[str, Any]] = []
         self.event: dict[str, Any] = {}
@@ -70,7 +74,30 @@ class _Replay:
         if running is not None and not running.counted and running.due is not None and self.event["created_at"] > running.due:
             self.fact(fact, unit=unit, ok=False)
 
+    def part_clock(self, clock: Clock, op: Op, data: dict[str, Any]) -> None:
+        at = self.event["created_at"]
+        if op == Op.START:
+            for entry in data.get("parts", []):
+                value = entry.get(PART_DUE[clock])
+                if value:
+                    self.parts[(entry["unit_id"], clock)] = Running(dt.datetime.fromisoformat(value))
+        elif op == Op.STOP:
+            running = self.parts.pop((data.get("unit_id"), clock), None)
+            if running is not None and not running.counted and running.due is not None:
+                self.fact(CLOCK_FACT[clock], unit=data["unit_id"], ok=at <= running.due)
+        elif op == Op.HAND_OVER:
+            for key in [k for k in self.parts if k[1] == clock]:
+                self.judge(self.parts.pop(key), CLOCK_FACT[clock], key[0])
+        elif op == Op.LATE and clock in data.get("clocks", []):
+            running = self.parts.get((data.get("unit_id"), clock))
+            if running is not None and not running.counted:
+                self.fact(CLOCK_FACT[clock], unit=data["unit_id"], ok=False)
+                running.counted = True
+
     def clock(self, clock: Clock, op: Op, data: dict[str, Any]) -> None:
+        if clock in PART_CLOCKS:
+            self.part_clock(clock, op, data)
+            return
         if clock == Clock.HANDED:
             if self.handed is not None and op in (Op.STOP, Op.HAND_OVER):
                 self.judge(self.handed[1], FactKind.DEADLINE, self.handed[0])
@@ -128,12 +155,12 @@ class _Replay:
         if e["action"] == "create":
             before = after
         for clock, op in step.clocks.items():
-            if clock in self.clocks:
+            if clock in self.clocks or clock in PART_CLOCKS or clock == Clock.HANDED:
                 self.clock(clock, op, data)
         for count in step.counts:
             if count.only_from is not None and e["from_status"] not in count.only_from:
                 continue
-            unit = after if count.unit == "after" else before
+            unit = {"after": after, "part": data.get("unit_id")}.get(count.unit, before)
             if count.kind == FactKind.RESOLVED:
                 self.fact(count.kind, unit=unit, minutes=(e["created_at"] - self.created_at).total_seconds() / 60)
             elif count.kind == FactKind.CALLBACK:
@@ -142,6 +169,8 @@ class _Replay:
             elif count.kind == FactKind.CONTACTED:  # 是否联系您, when the resident was asked
                 if data.get("unit_contacted") is not None:
                     self.fact(count.kind, unit=unit, ok=bool(data["unit_contacted"]))
+            elif count.kind == FactKind.REPORT_RATING:
+                self.fact(count.kind, unit=unit, minutes=float(data.get("rating") or 0))
             elif count.kind == FactKind.RECHECK:
                 self.fact(count.kind, unit=unit, ok=bool(data.get("consistent")))
             else:

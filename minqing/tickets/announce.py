@@ -67,6 +67,8 @@ def recipients(to: To, event: TicketEvent, ticket: Ticket) -> tuple[list[Unit | 
         return [community_office(ticket)], []
     if to == To.SUPERVISOR:
         return [data.get("supervisor_id")], []
+    if to == To.PARTS:
+        return [p.get("unit_id") for p in data.get("parts", [])], []
     if to == To.REVIEWER:
         if ticket.review == "onsite":
             return [], list(User.objects.filter(is_active=True, roles__role=Role.GRID_WORKER,

@@ -198,6 +198,30 @@ class ResultForm(forms.Form):
     photos = PhotosField()
 
 
+class ResolveForm(ResultForm):
+    override = _note("协办单位尚未答复时，先行办结的理由", required=False, max_length=500)
+
+
+ASSIST_ROWS = 3
+
+
+class SummonForm(forms.Form):
+    units = forms.ModelMultipleChoiceField(queryset=Unit.objects.filter(kind="department", active=True).order_by("name"),
+                                           label="召集报到的部门", widget=forms.CheckboxSelectMultiple,
+                                           error_messages={"required": "请选择要召集报到的部门。"})
+    task = _note("报到事由（需要各部门做什么）", required=True)
+
+
+class PartForm(forms.Form):
+    note = _note("情况说明（答复、到场情况；签收可不填）", required=False, max_length=1000)
+
+
+class RateForm(forms.Form):
+    rating = forms.TypedChoiceField(label="报到评价", choices=[(str(i), f"{i} 分") for i in range(5, 0, -1)], coerce=int,
+                                    widget=forms.RadioSelect, error_messages={"required": "请给出 1 到 5 分的评价。"})
+    note = _note("评价说明（2 分及以下必填）", required=False, max_length=500)
+
+
 class DispatchForm(forms.Form):
     unit = forms.ModelChoiceField(queryset=Unit.objects.none(), label="承办单位",
                                   error_messages={"required": "请选择承办单位。", "invalid_choice": "请选择列表中的单位。"})
@@ -207,10 +231,28 @@ class DispatchForm(forms.Form):
     def __init__(self, *args: Any, units: list[Unit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = Unit.objects.filter(pk__in=[u.pk for u in units])
+        self.fields["unit"].label = "主办单位"
         groups: dict[str, list] = {}
         for u in units:
             groups.setdefault(u.get_kind_display(), []).append((u.pk, u.name))
-        self.fields["unit"].choices = [("", "请选择承办单位"), *groups.items()]
+        self.fields["unit"].choices = [("", "请选择主办单位"), *groups.items()]
+        for i in range(1, ASSIST_ROWS + 1):  # 协办 co-handlers, each with its own task
+            field = forms.ModelChoiceField(queryset=self.fields["unit"].queryset, required=False, label=f"协办单位 {i}",
+                                           error_messages={"invalid_choice": "请选择列表中的单位。"})
+            field.choices = [("", "（不需要协办）"), *groups.items()]
+            self.fields[f"assist_{i}"] = field
+            self.fields[f"task_{i}"] = forms.CharField(label=f"协办任务 {i}", required=False, max_length=300)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        cleaned["assists"] = []
+        for i in range(1, ASSIST_ROWS + 1):
+            unit, task = cleaned.get(f"assist_{i}"), (cleaned.get(f"task_{i}") or "").strip()
+            if unit is not None and not task:
+                self.add_error(f"task_{i}", f"请写明{unit.name}的协办任务。")
+            elif unit is not None:
+                cleaned["assists"].append((unit, task))
+        return cleaned
 
 
 class ReasonForm(forms.Form):

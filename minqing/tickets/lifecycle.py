@@ -73,13 +73,20 @@ class Clock(StrEnum):
     CALLBACK = "callback"  # call the resident back after resolving
     DISPATCH = "dispatch"  # 待派单: an accepted request is dispatched within MINQING_DISPATCH_HOURS (working)
     CONTACT = "contact"  # 先行联系: after signing, the holder contacts the reporter within MINQING_CONTACT_HOURS
+    # A part's clocks (协办 co-handlers, departments summoned by 吹哨), one set per unit, kept on Part rows:
+    # sign (签收), contact the reporter (联系群众, summoned only), done (答复 / 到场报到).
+    PART_SIGN = "part_sign"
+    PART_CONTACT = "part_contact"
+    PART_DONE = "part_done"
     # The resolve clock of the unit that escalated (上报): judged when the level above signs, not when the
     # unit hands it up, so escalating minutes before a deadline does not escape it. Kept in the log only.
     HANDED = "handed"
 
 
 CLOCK_LABELS = {Clock.RESPONSE: "响应", Clock.RESOLVE: "办结", Clock.CALLBACK: "回访", Clock.DISPATCH: "派单",
-                Clock.CONTACT: "先行联系", Clock.HANDED: "上报前的办结"}
+                Clock.CONTACT: "先行联系", Clock.HANDED: "上报前的办结", Clock.PART_SIGN: "协办/报到签收",
+                Clock.PART_CONTACT: "报到联系群众", Clock.PART_DONE: "协办答复/到场报到"}
+PART_CLOCKS = (Clock.PART_SIGN, Clock.PART_CONTACT, Clock.PART_DONE)
 
 # The statuses in which each clock runs: the one place that says it (queues, sweep, pages, API).
 CLOCK_RUNS: dict[Clock, frozenset[str]] = {
@@ -131,6 +138,7 @@ class Actor(StrEnum):
     STREET = "street"  # the street officer of its street, or a district supervisor
     NAMED = "named"  # the unit a record names: the approver of an extension, the unit a 督办单 is for
     REVIEWER = "reviewer"  # who reviews a resolution: the dispatching unit (办结审核) or the grid's worker (核查)
+    SUMMONER = "summoner"  # the street office (or district centre) holding the request: 吹哨 summons departments
     VIEWER = "viewer"  # anyone who may see the request (the caller checks): notes from meetings
     SYSTEM = "system"  # the sweep, the 12345 platform, the retention job
 
@@ -140,6 +148,7 @@ ACTOR_LABELS = {
     Actor.CALLBACK: "回访员或街道、区（办理过的单位除外）；反映人本人", Actor.NUDGE: "上级或本社区（非办理单位）", Actor.DISTRICT: "区督办",
     Actor.STREET: "所在街道或区", Actor.NAMED: "记录指定的单位", Actor.VIEWER: "能看到该事项的人", Actor.SYSTEM: "系统",
     Actor.REVIEWER: "审核单位（交办单位）或本网格网格员（现场核查）",
+    Actor.SUMMONER: "办理中的街道办（区中心）",
 }
 
 
@@ -174,6 +183,8 @@ def actor_matches(actor: Actor, scope: Scope, ticket: Held) -> bool:
         return scope.district
     if actor == Actor.STREET:
         return oversight
+    if actor == Actor.SUMMONER:
+        return holder and getattr(ticket.handling_unit, "kind", None) in ("street_office", "district_center")
     if actor == Actor.REVIEWER:
         if getattr(ticket, "review", "") == "onsite":
             return getattr(ticket, "grid_id", None) in scope.grid_ids
@@ -191,10 +202,11 @@ class To(StrEnum):
     NAMED = "named"  # the unit the record names (data.unit_id), and the person (data.user_id)
     ISSUER = "issuer"  # who issued the 督办单 or decided on it (data.issuer_unit_id, data.issuer_id)
     REVIEWER = "reviewer"  # the reviewing unit, or the grid workers of the request's grid (现场核查)
+    PARTS = "parts"  # the units given a part by the step (data.parts: co-handlers, summoned departments)
 
 
 TO_LABELS = {To.HOLDER: "办理单位", To.COMMUNITY: "社区居委会", To.SUPERVISOR: "督办单位", To.NAMED: "指定单位",
-             To.ISSUER: "督办人", To.REVIEWER: "审核单位或网格员"}
+             To.ISSUER: "督办人", To.REVIEWER: "审核单位或网格员", To.PARTS: "协办单位或被吹哨部门"}
 
 
 @dataclass(frozen=True)
@@ -226,7 +238,7 @@ class Count:
     holding the request before the step or after it, and only when the step starts from `only_from`."""
 
     kind: str
-    unit: str = "before"
+    unit: str = "before"  # before, after, or "part": the unit the event names (data.unit_id)
     only_from: frozenset[str] | None = None
 
 
@@ -262,6 +274,10 @@ RESP, RESV, CB, DSP, CON = Clock.RESPONSE, Clock.RESOLVE, Clock.CALLBACK, Clock.
 BEFORE_TRIAGE = frozenset({R})
 
 
+PARTS_START = {Clock.PART_SIGN: Op.START, Clock.PART_CONTACT: Op.START, Clock.PART_DONE: Op.START}
+PARTS_END = {Clock.PART_SIGN: Op.HAND_OVER, Clock.PART_CONTACT: Op.HAND_OVER, Clock.PART_DONE: Op.HAND_OVER}
+
+
 def _s(name: str, label: str, sources: set[str] | set[Status], target: str | None, actor: Actor, *, button: str | None = None,
        **kwargs: Any) -> Step:
     if button is None:
@@ -276,8 +292,9 @@ STEPS: dict[str, Step] = {s.name: s for s in [
     _s("accept", "受理", {R}, RG, Actor.TRIAGE, clocks={RESP: Op.STOP, DSP: Op.START},
        sms=Sms("accepted", "您反映的问题已受理，编号{number}。查询进度：{link}"), public="社区已受理",
        counts=(Count("accepted"),)),
-    _s("dispatch", "派单", {RG}, A, Actor.TRIAGE, clocks={DSP: Op.STOP, RESP: Op.START, RESV: Op.START},
-       notices=(Notice((To.HOLDER,), "新的待签收事项"),), public="已交由{unit}办理",
+    # Dispatch names the lead (主办) and may name co-handlers (协办), each with its own task and clocks.
+    _s("dispatch", "派单", {RG}, A, Actor.TRIAGE, clocks={DSP: Op.STOP, RESP: Op.START, RESV: Op.START, **PARTS_START},
+       notices=(Notice((To.HOLDER,), "新的待签收事项"), Notice((To.PARTS,), "新的协办任务")), public="已交由{unit}办理",
        counts=(Count("dispatched", "after"),)),
     _s("resolve_on_spot", "即办", {R, RG}, RS, Actor.TRIAGE, style="default",
        clocks={RESP: Op.STOP, DSP: Op.DROP, RESV: Op.MET, CB: Op.START}, sms=RESOLVED_SMS, public="已当场办结",
@@ -303,12 +320,14 @@ STEPS: dict[str, Step] = {s.name: s for s in [
        notices=(Notice((To.NAMED,), "退单申请已同意"),), public="重新安排办理单位", counts=(Count("returned"),)),
     _s("return_refuse", "不同意退单", {A, IP}, None, Actor.NAMED,
        notices=(Notice((To.NAMED,), "退单申请未同意，请继续办理（原时限不变）"),), counts=(Count("return_refused"),)),
-    _s("resolve", "办结", {IP}, RS, Actor.HOLDER, clocks={RESV: Op.STOP, CON: Op.HAND_OVER, CB: Op.START},
+    _s("resolve", "办结", {IP}, RS, Actor.HOLDER,
+       clocks={RESV: Op.STOP, CON: Op.HAND_OVER, CB: Op.START, **PARTS_END},
        notices=(Notice((To.COMMUNITY,), "事项已办结，请回访"),), sms=RESOLVED_SMS, public="已办结", public_detail=True,
        counts=(Count("resolved"),)),
     # 办结审核 / 核查 (ReviewRule per category and level): the reply waits for the dispatching unit's review or
     # the grid worker's on-site check; a rejected reply goes back with its clock running.
-    _s("submit", "办结（待审核）", {IP}, Status.REVIEW, Actor.HOLDER, button="", clocks={RESV: Op.HOLD, CON: Op.HAND_OVER},
+    _s("submit", "办结（待审核）", {IP}, Status.REVIEW, Actor.HOLDER, button="",
+       clocks={RESV: Op.HOLD, CON: Op.HAND_OVER, **PARTS_END},
        notices=(Notice((To.REVIEWER,), "办理结果待审核"),), public="办理单位已答复，正在审核办理结果"),
     _s("review_pass", "审核通过", {Status.REVIEW}, RS, Actor.REVIEWER, button="review",
        button_label="审核办理结果", clocks={RESV: Op.STOP, CB: Op.START},
@@ -318,8 +337,9 @@ STEPS: dict[str, Step] = {s.name: s for s in [
        style="danger", clocks={RESV: Op.UNHOLD},
        notices=(Notice((To.HOLDER,), "办理结果审核未通过，请继续办理（时限照常计算）"),), public="办理结果未通过审核，继续办理"),
     _s("redispatch", "转派", {IP}, A, Actor.COORDINATOR, style="default",
-       clocks={RESP: Op.START, RESV: Op.START, CON: Op.HAND_OVER},
-       notices=(Notice((To.HOLDER,), "新的待签收事项（转派）"),), public="已转交{unit}办理",
+       clocks={RESP: Op.START, RESV: Op.START, CON: Op.HAND_OVER, **PARTS_START},
+       notices=(Notice((To.HOLDER,), "新的待签收事项（转派）"), Notice((To.PARTS,), "新的协办任务")),
+       public="已转交{unit}办理",
        counts=(Count("dispatched", "after"),)),
     _s("escalate", "上报（吹哨）", {IP}, A, Actor.HOLDER, style="default",
        clocks={RESP: Op.START, RESV: Op.CARRY, CON: Op.HAND_OVER},
@@ -345,6 +365,20 @@ STEPS: dict[str, Step] = {s.name: s for s in [
        public="回访不满意，重新办理", counts=(Count("callback"), Count("contacted"))),
     _s("callback_invalid", "无效回访", {RS}, Status.CLOSED, Actor.CALLBACK, button="", clocks={CB: Op.DROP},
        public="多次回访未能联系上，结案", counts=(Count("callback_invalid"),)),
+    # 协办 and 吹哨报到: each unit's own part, its steps measured on its own clocks.
+    _s("summon", "吹哨（召集部门报到）", {IP}, None, Actor.SUMMONER, button="summon", button_label="吹哨报到", style="danger",
+       clocks=PARTS_START, notices=(Notice((To.PARTS,), "街道吹哨：请按时签收、联系群众并到场报到"),),
+       public="街道已召集相关部门到场协调"),
+    _s("part_sign", "签收协办/报到", OPEN, None, Actor.NAMED, clocks={Clock.PART_SIGN: Op.STOP},
+       notices=(Notice((To.HOLDER,), "{part_unit}已签收"),)),
+    _s("part_contact", "报到部门联系群众", OPEN, None, Actor.NAMED, clocks={Clock.PART_CONTACT: Op.STOP}),
+    _s("part_reply", "协办答复/到场报到", OPEN, None, Actor.NAMED, clocks={Clock.PART_DONE: Op.STOP},
+       notices=(Notice((To.HOLDER,), "{part_unit}已答复（{role_label}）"),), public="{part_unit}已到场/答复"),
+    _s("part_rate", "评价报到", ANY, None, Actor.SUMMONER, counts=(Count("report_rating", "part"),)),
+    _s("part_overdue", "协办/报到超时", ANY, None, Actor.SYSTEM,
+       clocks={Clock.PART_SIGN: Op.LATE, Clock.PART_CONTACT: Op.LATE, Clock.PART_DONE: Op.LATE},
+       notices=(Notice((To.NAMED,), "协办/报到已超时（{clocks}），请立即办理"),
+                Notice((To.SUPERVISOR,), "被召集部门报到超时（{part_unit}）", "part_overdue_supervise"))),
     # notes: the status stays
     _s("progress", "办理进展", {A, IP, S}, None, Actor.HOLDER, button="progress", button_label="填写进展",
        style="default"),
@@ -377,6 +411,11 @@ STEPS: dict[str, Step] = {s.name: s for s in [
     _s("overdue", "超期", OPEN, None, Actor.SYSTEM, clocks={RESP: Op.LATE, RESV: Op.LATE, CON: Op.LATE, DSP: Op.LATE},
        notices=(Notice((To.HOLDER,), "已超期（{clocks}）"),
                 Notice((To.SUPERVISOR,), "下级超期事项待督办（{clocks}）", "overdue_supervise"))),
+    # 问题工单: sent to ≥ MINQING_PROBLEM_UNITS units, or reworked ≥ MINQING_PROBLEM_REWORKS times → flagged and
+    # raised one level for supervision.
+    _s("problem", "列为问题工单", OPEN, None, Actor.SYSTEM, counts=(Count("problem"),),
+       notices=(Notice((To.SUPERVISOR,), "问题工单待督办（{reason_text}）", "problem"),
+                Notice((To.HOLDER,), "事项已列为问题工单（{reason_text}），上级将督办"))),
     _s("external_due", "12345办理时限调整", ANY, None, Actor.SYSTEM),
     _s("agenda", "提交议事", ANY, None, Actor.VIEWER),
     _s("meeting_resolution", "议事决议", ANY, None, Actor.VIEWER),

@@ -538,6 +538,7 @@ class Part(models.Model):
     done_due_at = models.DateTimeField("完成时限", help_text="协办：答复时限；吹哨报到：到场时限")
     done_at = models.DateTimeField("完成时间", null=True, blank=True)
     reply = models.TextField("答复/到场情况", blank=True)
+    ended_at = models.DateTimeField("随主办办结", null=True, blank=True, help_text="主办单位办结时仍未完成的部分")
     rating = models.PositiveSmallIntegerField("报到评价（1–5）", null=True, blank=True)
     rating_note = models.TextField("评价说明", blank=True)
     # The sweep's pointer, as on Ticket: the next due time of this part not yet marked late.
@@ -554,7 +555,15 @@ class Part(models.Model):
 
     @property
     def open(self) -> bool:
-        return self.done_at is None
+        return self.done_at is None and self.ended_at is None
+
+    @property
+    def state(self) -> str:
+        if self.done_at:
+            return "已答复" if self.role == PartRole.ASSIST else "已到场报到"
+        if self.ended_at:
+            return "随主办办结"
+        return "已签收" if self.signed_at else "待签收"
 
 
 class ReviewRule(models.Model):

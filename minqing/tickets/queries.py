@@ -17,7 +17,7 @@ from minqing.lib.masking import mask_name, mask_phone
 from minqing.lib.validation import normalize_phone
 
 from .lifecycle import CLOCK_RUNS, OPEN_STATUSES, STEPS, Clock, Status
-from .models import Ticket, TicketEvent
+from .models import Part, Ticket, TicketEvent
 
 
 def _base() -> QuerySet[Ticket]:
@@ -44,7 +44,8 @@ def visible_tickets(scope: Scope) -> QuerySet[Ticket]:
         rule |= Q(street_id__in=scope.callback_street_ids)
     if scope.unit_ids:
         handled = TicketEvent.objects.filter(ticket=OuterRef("pk"), to_unit_id__in=scope.unit_ids)
-        rule |= Q(handling_unit_id__in=scope.unit_ids) | Q(Exists(handled))
+        part = Part.objects.filter(ticket=OuterRef("pk"), unit_id__in=scope.unit_ids)  # 协办, 吹哨报到
+        rule |= Q(handling_unit_id__in=scope.unit_ids) | Q(Exists(handled)) | Q(Exists(part))
     return qs.filter(rule)
 
 
@@ -85,6 +86,7 @@ QUEUES = {
     "overdue": "已超期",
     "callback": "待回访",
     "recheck": "待复核",
+    "parts": "协办与报到",
     "supervised": "超期督办",
 }
 
@@ -155,6 +157,9 @@ def queue(scope: Scope, name: str, *, now: dt.datetime | None = None) -> QuerySe
     if name == "callback":  # resolved, or past the deadline unresolved (到期评价), for the callback team and oversight
         return qs.filter(Q(status=Status.RESOLVED) | Q(evaluation_due_at__isnull=False)).filter(
             _callback_rule(scope)).order_by("resolved_at", "evaluation_due_at")
+    if name == "parts":  # the viewer's units' open parts: co-handling (协办) and summons (吹哨报到)
+        mine = Part.objects.filter(ticket=OuterRef("pk"), unit_id__in=scope.unit_ids, done_at=None, ended_at=None)
+        return qs.filter(Exists(mine)).order_by("-urgency", "created_at")
     if name == "recheck":
         return qs.filter(recheck_due_at__isnull=False).filter(_callback_rule(scope)).order_by("recheck_due_at")
     if name == "supervised":

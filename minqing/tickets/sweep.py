@@ -18,10 +18,10 @@ from django.utils import timezone
 from minqing.notifications.actions import messages_requeue_stale
 
 from . import deadlines
-from .actions import supervision_mark_overdue, ticket_mark_overdue, ticket_resume_planned
+from .actions import part_mark_overdue, supervision_mark_overdue, ticket_mark_overdue, ticket_resume_planned
 from .announce import community_office, sms_reporters, tell
 from .lifecycle import CHECKPOINTS, Status, To
-from .models import SupervisionOrder, Ticket
+from .models import Part, SupervisionOrder, Ticket
 from .signals import sweep_done
 
 BATCH = 200
@@ -35,6 +35,7 @@ class SweepResult:
     escalations: int = 0
     callbacks: int = 0
     resumed: int = 0  # approved suspensions resumed on their planned date
+    parts_overdue: int = 0  # 协办 or 报到 deadlines passed
     late_contacts: int = 0  # 先行联系 or 派单 overdue (counted, the holder told; not escalated)
     orders_overdue: int = 0
     skipped: int = 0  # claimed by another sweep or changed by an action meanwhile
@@ -55,6 +56,8 @@ def sweep_once(*, now: dt.datetime | None = None, batch: int = BATCH) -> SweepRe
     while _ticket_batch(now, batch, result):
         pass
     while _order_batch(now, batch, result):
+        pass
+    while _part_batch(now, batch, result):
         pass
     result.requeued = messages_requeue_stale(now=now)
     for _, folded in sweep_done.send(sender=SweepResult, now=now):
@@ -119,6 +122,27 @@ def _escalate(ticket: Ticket, clocks: list[str], now: dt.datetime, result: Sweep
         result.late_contacts += 1
     labels = "、".join(clocks)
     result.details.append(f"{ticket.number} {labels} → {supervisor.name if supervisor else '只预警'}")
+
+
+def _part_batch(now: dt.datetime, batch: int, result: SweepResult) -> bool:
+    """协办 and 吹哨报到 parts whose next due time has come: each due time passed since the last look, once."""
+    with transaction.atomic():
+        due = list(_lock(Part.objects.filter(next_check_at__lte=now).select_related("unit").order_by("next_check_at"))[:batch])
+        for part in due:
+            points = [(at, clock) for at, clock, done in ((part.sign_due_at, "part_sign", part.signed_at),
+                                                          (part.contact_due_at, "part_contact", part.contacted_at),
+                                                          (part.done_due_at, "part_done", part.done_at))
+                      if at is not None and done is None]
+            boundary = part.next_check_at
+            hits = [clock for at, clock in points if boundary <= at <= now]
+            upcoming = min((at for at, _ in points if at > now), default=None)
+            if not Part.objects.filter(pk=part.pk, next_check_at=boundary).update(next_check_at=upcoming):
+                result.skipped += 1
+                continue
+            if hits and part.ended_at is None:
+                part_mark_overdue(part=part, clocks=hits, at=now)
+                result.parts_overdue += 1
+    return len(due) == batch
 
 
 def _order_batch(now: dt.datetime, batch: int, result: SweepResult) -> bool:

@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -25,7 +26,7 @@ from . import actions, deadlines, queries
 from . import forms as f
 from .forms import DecideForm, ReplyForm
 from .lifecycle import STEPS, Step, may
-from .models import Application, SupervisionOrder, Ticket, TicketAttachment
+from .models import Application, Part, SupervisionOrder, Ticket, TicketAttachment
 
 PAGE_SIZE = 30
 
@@ -250,6 +251,9 @@ def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
                              for x in ticket.applications.select_related("unit", "approver_unit", "requested_by",
                                                                          "decided_by")],
             "units": Unit.objects.filter(active=True).order_by("kind", "name"),
+            "parts": [(p, actions.parts.may_act(scope, p), p.role == "summoned" and p.rating is None
+                       and (p.assigned_by_id in scope.unit_ids or scope.district) and p.done_at is not None)
+                      for p in ticket.parts.select_related("unit", "assigned_by")],
         },
     )
 
@@ -293,11 +297,22 @@ ACTION_VIEWS: dict[str, ActionView] = {
                                   lambda t, u, cd, v: actions.ticket_resolve_on_spot(ticket=t, actor=u, result=cd["result"], photos=cd["photos"], expected_version=v),
                                   "已即办办结，等待回访。", "当场解决的事项（即办件）直接办结，之后仍需回访。"),
     "dispatch": ActionView(_dispatch_form,
-                           lambda t, u, cd, v: actions.ticket_dispatch(ticket=t, actor=u, unit=cd["unit"], complexity=cd["complexity"], note=cd["note"], expected_version=v),
-                           "已派单。", "办结时限按分类的时限规则计算（工作日，已扣除法定节假日）。"),
+                           lambda t, u, cd, v: actions.ticket_dispatch(
+                               ticket=t, actor=u, unit=cd["unit"], complexity=cd["complexity"], note=cd["note"],
+                               expected_version=v, assists=[actions.Assist(unit=a, task=k) for a, k in cd["assists"]]),
+                           "已派单。", "办结时限按分类的时限规则计算（工作日，已扣除法定节假日）。需要几个单位共同办理时，"
+                           "指定一个主办单位，其余为协办单位（各有任务和答复时限，主办单位在协办单位答复后办结）。"),
     "redispatch": ActionView(_dispatch_form,
-                             lambda t, u, cd, v: actions.ticket_redispatch(ticket=t, actor=u, unit=cd["unit"], complexity=cd["complexity"], note=cd["note"], expected_version=v),
+                             lambda t, u, cd, v: actions.ticket_redispatch(
+                                 ticket=t, actor=u, unit=cd["unit"], complexity=cd["complexity"], note=cd["note"],
+                                 expected_version=v, assists=[actions.Assist(unit=a, task=k) for a, k in cd["assists"]]),
                              "已转派。"),
+    "summon": ActionView(lambda t, *a, **k: f.SummonForm(*a, **k),
+                         lambda t, u, cd, v: actions.ticket_summon(ticket=t, actor=u, units=list(cd["units"]),
+                                                                   task=cd["task"]),
+                         "已吹哨，被召集的部门会收到通知。",
+                         "街道主办、召集部门报到：各部门应在 1 小时内签收、24 小时内联系群众、3 个工作日内到场，"
+                         "超时的计入部门考核并报区民情服务中心；到场后由街道评价报到情况。"),
     "sign": ActionView(lambda t, *a, **k: f.NoteForm(*a, **k),
                        lambda t, u, cd, v: actions.ticket_sign(ticket=t, actor=u, note=cd["note"], expected_version=v),
                        "已签收，请及时联系群众并办理。"),
@@ -318,8 +333,10 @@ ACTION_VIEWS: dict[str, ActionView] = {
     "resume": ActionView(lambda t, *a, **k: f.NoteForm(*a, **k),
                          lambda t, u, cd, v: actions.ticket_resume(ticket=t, actor=u, note=cd["note"], expected_version=v),
                          "已恢复办理。"),
-    "resolve": ActionView(lambda t, *a, **k: f.ResultForm(*a, **k),
-                          lambda t, u, cd, v: actions.ticket_resolve(ticket=t, actor=u, result=cd["result"], photos=cd["photos"], expected_version=v),
+    "resolve": ActionView(lambda t, *a, **k: f.ResolveForm(*a, **k),
+                          lambda t, u, cd, v: actions.ticket_resolve(ticket=t, actor=u, result=cd["result"],
+                                                                     photos=cd["photos"], expected_version=v,
+                                                                     override=cd["override"]),
                           "办理结果已提交：需要审核的等待审核，其余等待回访。",
                           "按分类和层级的办结审核规则，部分事项办结后先由交办单位审核或网格员现场核查，再回访。"),
     "review": ActionView(lambda t, *a, **k: f.ReviewForm(*a, **k),
@@ -434,6 +451,32 @@ def attachment(request: HttpRequest, pk: int) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+@login_required
+@require_POST
+def part_act(request: HttpRequest, pk: int, what: str) -> HttpResponse:
+    """A co-handler's or a summoned department's step on its part (sign, contact, reply), or the street's rating."""
+    scope = _staff_scope(request)
+    part = get_object_or_404(Part.objects.select_related("ticket", "unit"), pk=pk)
+    ticket = _visible_or_404(scope, part.ticket.number)
+    if what not in {"sign", "contact", "reply", "rate"}:
+        raise Http404
+    form = f.RateForm(request.POST) if what == "rate" else f.PartForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+        return redirect(f"{reverse('ticket_detail', args=[ticket.number])}#parts")
+    try:
+        if what == "rate":
+            actions.part_rate(part=part, actor=request.user, rating=form.cleaned_data["rating"],
+                              note=form.cleaned_data["note"])
+        else:
+            actions.part_step(part=part, actor=request.user, what=what, note=form.cleaned_data["note"])
+    except actions.ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已记录。")
+    return redirect(f"{reverse('ticket_detail', args=[ticket.number])}#parts")
 
 
 @login_required

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -183,4 +184,30 @@ def apply(
         to_unit=new_unit if new_unit != current.handling_unit else None, note=note, reason=reason,
         data={**deadlines.due_data(clocks), **(data or {})}, photos=photos, stored=stored, label=label,
     )
-    return Ticket.objects.select_related("handling_unit", "category", "sender_unit").get(pk=current.pk)
+    after = Ticket.objects.select_related("handling_unit", "category", "sender_unit", "street").get(pk=current.pk)
+    if after.problem_at is None and name in PASSES | {"rework"}:
+        _flag_problem(after, at)
+    return after
+
+
+PASSES = {"dispatch", "redispatch", "escalate"}  # the steps that send a request to a unit to handle
+
+
+def _flag_problem(ticket: Ticket, at: dt.datetime) -> None:
+    """问题工单: a request sent to too many units, or reworked too often, is flagged and goes up a level."""
+    units = set(TicketEvent.objects.filter(ticket=ticket, action__in=PASSES).exclude(to_unit=None)
+                .values_list("to_unit_id", flat=True))
+    reasons = []
+    if len(units) >= int(settings.MINQING["PROBLEM_UNITS"]):
+        reasons.append(f"先后交给 {len(units)} 个单位办理")
+    if ticket.rework_count >= int(settings.MINQING["PROBLEM_REWORKS"]):
+        reasons.append(f"返工 {ticket.rework_count} 次")
+    if not reasons:
+        return
+    supervisor = ticket.handling_unit.level_above(street=ticket.street) or ticket.handling_unit
+    Ticket.objects.filter(pk=ticket.pk, problem_at=None).update(problem_at=at, supervised_by=supervisor)
+    text = "，".join(reasons)
+    record(ticket=ticket, action="problem", actor=None, actor_unit=None, at=at, label=SYSTEM,
+           note=f"{text}，列为问题工单，由{supervisor.name}督办。",
+           data={"reason_text": text, "units": len(units), "reworks": ticket.rework_count, "supervisor_id": supervisor.pk})
+    ticket.problem_at = at

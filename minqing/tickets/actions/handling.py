@@ -19,6 +19,7 @@ from .. import deadlines
 from ..lifecycle import STEPS, may
 from ..models import Ticket, TicketEvent
 from .core import CLOCK_COLUMNS, SYSTEM, apply, atomic_with_files, check, now, record
+from .parts import end_parts, open_assists
 
 
 def ticket_sign(*, ticket: Ticket, actor: User, note: str = "", expected_version: int | None = None) -> Ticket:
@@ -120,9 +121,16 @@ def ticket_resolve(*, ticket: Ticket, actor: User, result: str, photos: list | N
     """办结. Where a ReviewRule asks for it, the reply waits for review (办结审核) or an on-site check (核查)
     instead of going straight to the callback."""
     result = clean_text(result, field="result", label="办理结果", max_length=2000)
+    override = clean_text(override, field="override", label="先行办结的理由", max_length=500, required=False)
     with atomic_with_files() as stored:
         current, unit = check(ticket=ticket, name="resolve", scope=scope_for(actor), expected_version=expected_version)
+        waiting = open_assists(current)
+        if waiting and not override:
+            raise ActionError(f"协办单位尚未答复：{'、'.join(p.unit.name for p in waiting)}。"
+                              "请等协办单位答复，或写明先行办结的理由。", field="override")
+        extra = {"override": override, "open_parts": [p.unit.name for p in waiting]} if waiting else {}
         at = now()
+        end_parts(ticket=current, at=at)
         review = deadlines.review_for(category=current.category, unit=current.handling_unit)
         if review:
             reviewer = None
@@ -133,11 +141,10 @@ def ticket_resolve(*, ticket: Ticket, actor: User, result: str, photos: list | N
             return apply(current=current, name="submit", actor=actor, actor_unit=unit, at=at,
                          changes={"result": result, "review": review, "reviewer_unit": reviewer, "submitted_at": at},
                          note=result, photos=photos, stored=stored,
-                         data={"review": review, "reviewer": reviewer.name if reviewer else "网格员现场核查"})
-        step = STEPS["resolve"]
-        return apply(current=current, name=step.name, actor=actor, actor_unit=unit, at=at,
-                     changes={"result": result, "resolved_at": at},
-                     note=result, photos=photos, stored=stored)
+                         data={"review": review, "reviewer": reviewer.name if reviewer else "网格员现场核查", **extra})
+        return apply(current=current, name="resolve", actor=actor, actor_unit=unit, at=at,
+                     changes={"result": result, "resolved_at": at}, note=result, photos=photos, stored=stored,
+                     data=extra)
 
 
 def ticket_review(*, ticket: Ticket, actor: User, passed: bool, note: str, photos: list | None = None,

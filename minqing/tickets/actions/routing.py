@@ -15,6 +15,7 @@ from ..lifecycle import STEPS, Status
 from ..models import Complexity, Disposition, RejectReason, Ticket
 from ..queries import visible_tickets
 from .core import apply, atomic_with_files, check, now, record
+from .parts import Assist, create_parts, plan_assists
 
 
 def ticket_accept(*, ticket: Ticket, actor: User, note: str = "", expected_version: int | None = None) -> Ticket:
@@ -92,7 +93,7 @@ def dispatch_targets(ticket: Ticket) -> list[Unit]:
 
 
 def _send(*, name: str, ticket: Ticket, actor: User, unit: Unit, complexity: str, note: str,
-          expected_version: int | None) -> Ticket:
+          expected_version: int | None, assists: list[Assist] | None = None) -> Ticket:
     if complexity not in Complexity.values:
         raise ActionError("请选择复杂程度。", field="complexity")
     note = clean_text(note, field="note", label="派单意见", max_length=500, required=False)
@@ -104,21 +105,25 @@ def _send(*, name: str, ticket: Ticket, actor: User, unit: Unit, complexity: str
             raise ActionError("转派单位不能是本单位。", field="unit")
         changes = {"handling_unit": unit, "sender_unit": current.handling_unit, "complexity": complexity,
                    "disposition": current.disposition or Disposition.PROMISED}
-        return apply(current=current, name=name, actor=actor, actor_unit=acting, at=now(),
-                     changes=changes,
-                     note=note, data={"complexity": complexity})
+        at = now()
+        entries = plan_assists(current=current, lead=unit, assists=assists or [], at=at, complexity=complexity)
+        after = apply(current=current, name=name, actor=actor, actor_unit=acting, at=at, changes=changes, note=note,
+                      data={"complexity": complexity, **({"parts": entries} if entries else {})})
+        create_parts(current=after, entries=entries, by=acting, at=at)
+        return after
 
 
 def ticket_dispatch(*, ticket: Ticket, actor: User, unit: Unit, complexity: str = Complexity.NORMAL, note: str = "",
-                    expected_version: int | None = None) -> Ticket:
+                    expected_version: int | None = None, assists: list[Assist] | None = None) -> Ticket:
+    """派单 to the lead unit (主办), with co-handlers (协办) if any."""
     return _send(name="dispatch", ticket=ticket, actor=actor, unit=unit, complexity=complexity, note=note,
-                 expected_version=expected_version)
+                 expected_version=expected_version, assists=assists)
 
 
 def ticket_redispatch(*, ticket: Ticket, actor: User, unit: Unit, complexity: str = Complexity.NORMAL, note: str = "",
-                      expected_version: int | None = None) -> Ticket:
+                      expected_version: int | None = None, assists: list[Assist] | None = None) -> Ticket:
     return _send(name="redispatch", ticket=ticket, actor=actor, unit=unit, complexity=complexity, note=note,
-                 expected_version=expected_version)
+                 expected_version=expected_version, assists=assists)
 
 
 def ticket_escalate(*, ticket: Ticket, actor: User, note: str, expected_version: int | None = None) -> Ticket:

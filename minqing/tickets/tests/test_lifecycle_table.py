@@ -8,7 +8,7 @@ from pathlib import Path
 
 from minqing.evaluation.models import FactKind
 from minqing.tickets import deadlines
-from minqing.tickets.lifecycle import CLOCK_RUNS, STEPS, TRANSITIONS, Clock, Op, Status
+from minqing.tickets.lifecycle import CLOCK_RUNS, PART_CLOCKS, STEPS, TRANSITIONS, Clock, Op, Status
 from minqing.tickets.management.commands.lifecycle import table
 
 ENDS = {Op.STOP, Op.DROP, Op.MET, Op.PAUSE, Op.HAND_OVER, Op.HOLD}
@@ -35,14 +35,16 @@ def test_notes_change_no_status_and_only_touch_running_clocks() -> None:
     for step in STEPS.values():
         if step.target is None:
             assert step.sources, step.name
-            assert all(op in {Op.LATE, Op.EXTEND, Op.STOP} for op in step.clocks.values()), step.name
+            # A note may stop a clock (先行联系, a part's step), mark one late, extend one, or start parts' clocks.
+            assert all(op in {Op.LATE, Op.EXTEND, Op.STOP} or clock in PART_CLOCKS
+                       for clock, op in step.clocks.items()), step.name
 
 
 def test_every_counted_fact_is_an_evaluation_fact_and_every_status_is_reachable() -> None:
     kinds = set(FactKind.values)
     for step in STEPS.values():
         for count in step.counts:
-            assert count.kind in kinds and count.unit in {"before", "after"}, (step.name, count)
+            assert count.kind in kinds and count.unit in {"before", "after", "part"}, (step.name, count)
     reached = {s.target for s in STEPS.values() if s.target}
     assert reached == set(Status.values)
 
