@@ -22,6 +22,8 @@ from minqing.lib.crypto import lookup_hash
 from minqing.org.models import Area, AreaKind, Unit, UnitKind
 
 from . import demo_data
+from .actions.callback import rechecked
+from .actions.core import PASSES
 from .deadlines import Policy, calendar, due_data, limits, next_check, policy_for, step_columns
 from .lifecycle import STEPS, Status, is_allowed_step
 from .models import (
@@ -30,6 +32,7 @@ from .models import (
     Complexity,
     DeadlinePolicy,
     Disposition,
+    Part,
     RejectReason,
     ReviewRule,
     Satisfaction,
@@ -135,6 +138,8 @@ class Sim:
         self.now, self.rng, self.f, self.policy, self.actors = now, rng, fields, policy, actors
         self.cal = calendar()
         self.events: list[dict[str, Any]] = []  # rows of TicketEvent, written in bulk
+        self.parts: list[dict[str, Any]] = []  # rows of Part (协办, 吹哨报到)
+        self.levels: dict[int, Unit] = {}  # unit → the unit above it, for 问题工单
         self.t = fields["created_at"]
 
     def later(self, lo: float, hi: float) -> dt.datetime:
@@ -157,6 +162,22 @@ class Sim:
                                       actor_unit=unit, from_unit=from_unit, to_unit=to_unit, note=note,
                                       reason=reason, data=data, created_at=self.t))
 
+    def note(self, name: str, *, unit: Unit | None, note: str = "", data: dict | None = None,
+             system: bool = False) -> None:
+        """A note step, with what it does to the clocks (先行联系 stops its clock)."""
+        clocks = step_columns(STEPS[name], now=self.t, minutes={})
+        if clocks:
+            clocks["next_check_at"] = next_check(before=self.f, changes=clocks, status=self.f["status"], now=self.t)
+            self.f.update(clocks)
+        self.event(name, self.f["status"], self.f["status"], unit=unit, note=note, data=data, system=system)
+
+    def at_least(self, minutes: float) -> dt.datetime:
+        """Move on by natural minutes; stop once we pass now."""
+        self.t = self.t + dt.timedelta(minutes=minutes)
+        if self.t > self.now:
+            raise Stop
+        return self.t
+
     def go(self, name: str, *, note: str = "", reason: str = "", data: dict | None = None,
            changes: dict | None = None, unit: Unit | None = None, resident: bool = False,
            complexity: str | None = None, remaining: float | None = None, system: bool = False) -> None:
@@ -175,6 +196,20 @@ class Sim:
         self.f["status"] = step.target
         self.f["updated_at"] = self.t
         self.f["version"] = self.f.get("version", 0) + 1
+        if name in PASSES and not self.f.get("problem_at"):
+            self._problem()
+
+    def _problem(self) -> None:
+        """问题工单, as actions.core flags it: sent to three units or more → supervised a level up."""
+        units = {e["to_unit_id"] for e in self.events if e["action"] in PASSES and e["to_unit_id"]}
+        if len(units) < 3:
+            return
+        holder = self.f["handling_unit"]
+        supervisor = self.levels.get(holder.pk) or holder
+        text = f"先后交给 {len(units)} 个单位办理"
+        self.f.update(problem_at=self.t, supervised_by=supervisor)
+        self.note("problem", unit=None, system=True, note=f"{text}，列为问题工单，由{supervisor.name}督办。",
+                  data={"reason_text": text, "units": len(units), "supervisor_id": supervisor.pk})
 
 
 def _phone(rng: random.Random) -> str:
@@ -264,6 +299,8 @@ def generate_tickets(*, count: int, seed: int, now: dt.datetime, days: int = 150
             }
             fields["reporter_phone_hash"] = lookup_hash(fields["reporter_phone"])
             sim = Sim(now=now, rng=rng, fields=fields, policy=policies[(category.pk, urgency)], actors=actor_for)
+            sim.levels = {office.pk: street_office_of[community.parent_id], street_office_of[community.parent_id].pk: center,
+                          **{d.pk: center for d in departments}}
             _simulate(sim, office=office, street_office=street_office_of[community.parent_id], center=center,
                       departments=departments, partners=partners_by_area[community.pk] + partners_by_area[community.parent_id],
                       merge_target=sims[dup_of] if dup_of is not None else None)
@@ -277,6 +314,34 @@ def generate_tickets(*, count: int, seed: int, now: dt.datetime, days: int = 150
             progress(made)
     for day, last in counters.items():
         TicketCounter.objects.update_or_create(day=day, defaults={"last": last})
+    return made
+
+
+def build_applications() -> int:
+    """A few applications waiting for the level above today, made through the actions as staff would: a return
+    (退单) by 城管, a suspension (缓办) by 瓜州路社区, an extension (延期) by 住建局."""
+    from . import actions
+
+    users = {u.username: u for u in User.objects.filter(username__in=["bumen", "shequ", "zhujian"])}
+    made = 0
+    plans = [("bumen", "区城市管理行政执法局", "return"), ("shequ", "瓜州路社区居委会", "suspend"),
+             ("zhujian", "区住建局", "extension")]
+    for username, unit, kind in plans:
+        user = users.get(username)
+        ticket = Ticket.objects.filter(status="in_progress", handling_unit__name=unit, applications=None,
+                                       resolve_due_at__gt=timezone.now()).order_by("-created_at").first()
+        if user is None or ticket is None:
+            continue
+        if kind == "return":
+            actions.return_apply(ticket=ticket, actor=user, reason_code="place",
+                                 reason="反映的地点在建西东路社区，不在我局本次专项整治范围，建议改派属地街道。")
+        elif kind == "suspend":
+            actions.suspend_apply(ticket=ticket, actor=user, until=timezone.localdate() + dt.timedelta(days=60),
+                                  reason="需要业主大会表决动用维修资金，纳入计划办理。")
+        else:
+            actions.extension_request(ticket=ticket, actor=user, new_due=timezone.localdate() + dt.timedelta(days=20),
+                                      reason="需要协调供电公司停电施工。")
+        made += 1
     return made
 
 
@@ -333,15 +398,85 @@ def _simulate(sim: Sim, *, office: Unit, street_office: Unit, center: Unit, depa
         else:
             _handle(sim, office=office, street_office=street_office, center=center, departments=departments,
                     partners=partners)
-        _callback(sim, p, office=office)
+        _callback(sim, p, office=office, agent=street_office)
     except Stop:
         return
 
 
-def _send(sim: Sim, name: str, unit: Unit, complexity: str, by: Unit | None = None) -> None:
-    sim.go(name, note="请按时限办理并及时回复群众。", data={"complexity": complexity}, complexity=complexity, unit=by,
+def _send(sim: Sim, name: str, unit: Unit, complexity: str, by: Unit | None = None, assist: Unit | None = None) -> None:
+    data: dict[str, Any] = {"complexity": complexity}
+    if assist is not None:  # a co-handler (协办) with its own task: sign as the lead does, reply by the lead's deadline
+        entry = {"unit_id": assist.pk, "unit": assist.name, "role": "assist", "task": "配合主办单位现场处置",
+                 "sign_due_at": sim.cal.add(sim.t, sim.policy.response_minutes).isoformat(),
+                 "done_due_at": sim.cal.add(sim.t, sim.policy.resolve_for(complexity)).isoformat()}
+        data["parts"] = [entry]
+        sim.parts.append({**entry, "assigned_by": by or sim.f["handling_unit"], "assigned_at": sim.t})
+    sim.go(name, note="请按时限办理并及时回复群众。", data=data, complexity=complexity, unit=by,
            changes={"handling_unit": unit, "sender_unit": sim.f["handling_unit"], "complexity": complexity,
                     "disposition": sim.f.get("disposition") or Disposition.PROMISED})
+
+
+def _contact(sim: Sim) -> None:
+    """先行联系: most holders call the reporter within hours of signing; some never record it (late at the end)."""
+    if sim.rng.random() < 0.85:
+        sim.at_least(sim.rng.uniform(20, 30 * 60))
+        sim.note("contact", unit=sim.f["handling_unit"], note="已电话联系反映人，约定上门查看。",
+                 data={"unit": sim.f["handling_unit"].name})
+
+
+def _part_step(sim: Sim, part: dict[str, Any], action: str, column: str, note: str) -> None:
+    part[column] = sim.t
+    sim.note(action, unit=part["unit_obj"], note=note,
+             data={"unit_id": part["unit_id"], "part_unit": part["unit"], "role": part["role"],
+                   "role_label": "协办" if part["role"] == "assist" else "吹哨报到"})
+
+
+def _assist(sim: Sim, unit: Unit) -> None:
+    part = sim.parts[-1]
+    part["unit_obj"] = unit
+    sim.later(10, 300)
+    _part_step(sim, part, "part_sign", "signed_at", "签收协办任务")
+    sim.later(300, 1500)
+    _part_step(sim, part, "part_reply", "done_at", "已配合完成现场处置。")
+    part["reply"] = "已配合完成现场处置。"
+
+
+def _summon(sim: Sim, *, street_office: Unit, departments: list[Unit]) -> None:
+    """吹哨报到: the street summons one or two departments; one may be late to sign; the street rates each."""
+    rng = sim.rng
+    chosen = rng.sample(departments, k=min(len(departments), rng.choice([1, 2])))
+    sim.later(10, 120)
+    entries = []
+    for u in chosen:
+        entry = {"unit_id": u.pk, "unit": u.name, "role": "summoned", "task": "请到场会商处置。",
+                 "sign_due_at": (sim.t + dt.timedelta(hours=1)).isoformat(),
+                 "contact_due_at": (sim.t + dt.timedelta(hours=24)).isoformat(),
+                 "done_due_at": sim.cal.add(sim.t, 3 * sim.cal.day_minutes).isoformat()}
+        entries.append(entry)
+        sim.parts.append({**entry, "assigned_by": street_office, "assigned_at": sim.t, "unit_obj": u})
+    sim.note("summon", unit=street_office, note="涉及多个部门，请按时到场报到。",
+             data={"parts": entries, "units": [e["unit"] for e in entries]})
+    start = end = sim.t
+    for part in sim.parts[-len(entries):]:
+        sim.t = start
+        late = rng.random() < 0.3
+        sim.at_least(rng.uniform(80, 300) if late else rng.uniform(5, 50))
+        if late:  # the sweep found it unsigned after the hour: counted late, sent up to the district centre
+            sim.note("part_overdue", unit=None, system=True, note=f"{part['unit']}的吹哨报到签收已超时。",
+                     data={"unit_id": part["unit_id"], "part_unit": part["unit"], "clocks": ["part_sign"],
+                           "notify_unit_id": part["unit_id"]})
+        _part_step(sim, part, "part_sign", "signed_at", "签收报到")
+        sim.at_least(rng.uniform(60, 600))
+        _part_step(sim, part, "part_contact", "contacted_at", "已联系反映人了解情况。")
+        sim.later(120, 1200)
+        _part_step(sim, part, "part_reply", "done_at", "已到现场会商，提出处置意见。")
+        part["reply"] = "已到现场会商，提出处置意见。"
+        rating = 2 if late else rng.choice([4, 5, 5])
+        part["rating"] = rating
+        sim.note("part_rate", unit=street_office, note="到场及时，意见明确。" if rating > 3 else "签收不及时。",
+                 data={"unit_id": part["unit_id"], "part_unit": part["unit"], "rating": rating})
+        end = max(end, sim.t)
+    sim.t = end
 
 
 def _handle(sim: Sim, *, office: Unit, street_office: Unit, center: Unit, departments: list[Unit],
@@ -354,7 +489,10 @@ def _handle(sim: Sim, *, office: Unit, street_office: Unit, center: Unit, depart
     else:
         unit = default or office
     sim.later(5, 120)
-    _send(sim, "dispatch", unit, complexity)
+    assist = rng.choice(partners) if partners and unit.kind == UnitKind.DEPARTMENT and rng.random() < 0.1 else None
+    _send(sim, "dispatch", unit, complexity, assist=assist)
+    if assist is not None:
+        _assist(sim, assist)
     if rng.random() < 0.06 and unit != office:
         # 退单: the unit applies; the level above (the district centre for departments, the street for the
         # rest) approves and sends it to the community, or refuses and the unit carries on.
@@ -374,17 +512,22 @@ def _handle(sim: Sim, *, office: Unit, street_office: Unit, center: Unit, depart
             _send(sim, "dispatch", office, complexity, by=above)
     sim.later(10, 600)
     sim.go("sign")
+    _contact(sim)
     if f["handling_unit"] == office and rng.random() < 0.15:
         sim.later(60, 900)
         sim.go("escalate", note="涉及多个部门，社区协调不了，请街道吹哨。",
                changes={"handling_unit": street_office, "sender_unit": office, "disposition": Disposition.ESCALATED})
         sim.later(10, 400)
         sim.go("sign")
+        _contact(sim)
+        if rng.random() < 0.4:
+            _summon(sim, street_office=street_office, departments=departments)
         if rng.random() < 0.6:
             sim.later(30, 400)
             _send(sim, "redispatch", rng.choice(departments), complexity)
             sim.later(10, 600)
             sim.go("sign")
+            _contact(sim)
     for _ in range(rng.choice([0, 0, 1, 1, 2])):
         sim.later(120, 1500)
         sim.event("progress", f["status"], f["status"], unit=f["handling_unit"],
@@ -427,7 +570,7 @@ def _resolve(sim: Sim, *, office: Unit, result: str) -> None:
     reviewer = f.get("sender_unit") or office
     sim.go("submit", note=result, changes={"result": result, "review": "dispatcher", "reviewer_unit": reviewer,
                                            "submitted_at": sim.t}, data={"review": "dispatcher"})
-    sim.later(30, 600)
+    sim.later(60, 4000)  # reviewers take their time: some replies are still waiting
     if rng.random() < 0.25:
         sim.go("review_reject", note="现场查看仍未整改到位，请继续办理。", unit=reviewer,
                changes={"review": "", "submitted_at": None})
@@ -442,30 +585,48 @@ def _resolve(sim: Sim, *, office: Unit, result: str) -> None:
 REVIEWED = ("SR",)
 
 
-def _callback(sim: Sim, p: Policy, *, office: Unit) -> None:
+def _callback(sim: Sim, p: Policy, *, office: Unit, agent: Unit) -> None:
+    """The callback by the street's callback team (never the handling unit): 是否联系 / 是否解决 / 满意度; calls
+    that do not get through are attempts, three of them at different times make an invalid callback."""
     rng, f = sim.rng, sim.f
-    community_office = f["handling_unit"] if f["handling_unit"].kind == UnitKind.COMMUNITY_OFFICE else None
+    unreachable = rng.random() < 0.03
     for attempt in range(3):
-        sim.later(30, 1200)
-        if rng.random() < 0.08 and attempt < 2:
-            sim.event("callback_attempt", Status.RESOLVED, Status.RESOLVED, unit=community_office or f["handling_unit"],
-                      note="电话未接通", data={"contacted": False})
+        sim.later(130, 1200)
+        if unreachable or (rng.random() < 0.08 and attempt < 2):
+            sim.event("callback_attempt", Status.RESOLVED, Status.RESOLVED, unit=agent, note="电话未接通",
+                      data={"contacted": False, "counted": True, "attempt": attempt + 1})
             continue
         break
+    if unreachable:
+        sim.go("callback_invalid", unit=agent, changes={"closed_at": sim.t, "callback_attempts": 3},
+               note="3 次在不同时间回访均未联系上，作无效回访结案（不计入解决率、满意率）。", data={"attempts": 3})
+        return
     r = rng.random()
     satisfaction = Satisfaction.SATISFIED if r < 0.72 else (Satisfaction.BASIC if r < 0.92 else Satisfaction.DISSATISFIED)
     solved = satisfaction != Satisfaction.DISSATISFIED or rng.random() < 0.3
-    data = {"contacted": True, "solved": solved, "satisfaction": satisfaction, "by": "staff"}
+    data = {"contacted": True, "unit_contacted": rng.random() < 0.88, "solved": solved, "satisfaction": satisfaction,
+            "by": "staff"}
     if satisfaction == Satisfaction.DISSATISFIED:
         sim.go("rework", note="群众反映问题没有彻底解决，要求重新处理。", data=data,
                changes={"satisfaction": satisfaction, "rework_count": f.get("rework_count", 0) + 1,
-                        "resolved_at": None}, unit=community_office)
+                        "resolved_at": None}, unit=agent)
         sim.later(60, 2000)
         _resolve(sim, office=office, result="返工后已彻底处理，群众认可。")
         sim.later(30, 900)
         satisfaction = Satisfaction.BASIC
-        data = {"contacted": True, "solved": True, "satisfaction": satisfaction, "by": "staff"}
-    sim.go("close", data=data, changes={"satisfaction": satisfaction, "closed_at": sim.t}, unit=community_office)
+        data = {"contacted": True, "unit_contacted": True, "solved": True, "satisfaction": satisfaction, "by": "staff"}
+    recheck = rechecked(f["number"])
+    sim.go("close", data={**data, **({"recheck": True} if recheck else {})}, unit=agent,
+           changes={"satisfaction": satisfaction, "closed_at": sim.t, **({"recheck_due_at": sim.t} if recheck else {})})
+    if recheck:  # 复核: called again by the callback team; one in five says otherwise
+        sim.later(120, 1500)
+        differs = rng.random() < 0.2
+        again = {"contacted": True, "unit_contacted": data["unit_contacted"], "solved": solved and not differs,
+                 "satisfaction": Satisfaction.DISSATISFIED if differs else satisfaction, "consistent": not differs,
+                 "differs": ["是否解决", "满意度"] if differs else []}
+        sim.note("recheck", unit=agent, note="复核与回访不一致：群众说问题没有解决。" if differs else "复核与回访一致。",
+                 data=again)
+        f["recheck_due_at"], f["recheck_discrepancy"] = None, differs
 
 
 EVENT_COLUMNS = ["ticket_id", "action", "from_status", "to_status", "actor_id", "actor_label", "actor_unit_id",
@@ -497,6 +658,14 @@ def _write(sims: list[Sim], merges: list[tuple[int, int]]) -> None:
                 rows.append((ticket.pk, *(e[c] for c in EVENT_COLUMNS[1:11]), json.dumps(e["data"], ensure_ascii=False),
                              ops.adapt_datetimefield_value(e["created_at"])))
         rows.sort(key=lambda r: (r[0], r[-1]))
+        Part.objects.bulk_create([
+            Part(ticket=ticket, unit_id=p["unit_id"], role=p["role"], task=p["task"], assigned_by=p["assigned_by"],
+                 assigned_at=p["assigned_at"], sign_due_at=dt.datetime.fromisoformat(p["sign_due_at"]),
+                 contact_due_at=dt.datetime.fromisoformat(p["contact_due_at"]) if p.get("contact_due_at") else None,
+                 done_due_at=dt.datetime.fromisoformat(p["done_due_at"]), signed_at=p.get("signed_at"),
+                 contacted_at=p.get("contacted_at"), done_at=p.get("done_at"), reply=p.get("reply", ""),
+                 rating=p.get("rating"), ended_at=None if p.get("done_at") else ticket.resolved_at)
+            for ticket, sim in zip(tickets, sims, strict=True) for p in sim.parts], ignore_conflicts=True)
         table = TicketEvent._meta.db_table
         sql = f"INSERT INTO {table} ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join(['%s'] * len(EVENT_COLUMNS))})"  # noqa: S608 - fixed names
         with connection.cursor() as cursor:

@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from minqing.tickets import demo
 from minqing.tickets.lifecycle import TRANSITIONS, Status, is_allowed_step
-from minqing.tickets.models import Ticket, TicketEvent
+from minqing.tickets.models import Part, Ticket, TicketEvent
 
 NOW = dt.datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -25,6 +25,7 @@ def fingerprint() -> list[tuple]:
 
 
 def wipe() -> None:
+    Part.objects.all().delete()
     TicketEvent.objects.all().delete()
     Ticket.objects.update(merged_into=None)
     Ticket.objects.all().delete()

@@ -49,6 +49,9 @@ class Command(BaseCommand):
 
         made = demo.generate_tickets(count=opts["requests"], seed=opts["seed"], now=now, days=opts["days"],
                                      progress=progress)
+        with transaction.atomic():
+            pending = demo.build_applications()
+        self.stdout.write(f"  待审批的申请（退单、缓办、延期）：{pending} 件")
         # Apps built on the requests (meetings, …) add their own demo data: each may offer demo.build(now=, seed=).
         for config in apps.get_app_configs():
             if config.name.startswith("minqing.") and config.name != "minqing.tickets":
