@@ -53,9 +53,13 @@ def allowed_for(scope: Scope) -> Allowed:
         return Allowed("district", {}, [a for a in al if a.kind == AreaKind.STREET],
                        [a for a in al if a.kind == AreaKind.COMMUNITY], [a for a in al if a.kind == AreaKind.GRID],
                        list(Unit.objects.order_by("kind", "name")))
-    if scope.street_ids:
-        communities = list(areas.filter(kind=AreaKind.COMMUNITY, parent__in=scope.street_ids))
-        return Allowed("street", {"street": sorted(scope.street_ids)}, list(areas.filter(pk__in=scope.street_ids)),
+    # The callback team (回访员) sees the figures of what it calls back: the district, or its streets.
+    if scope.callback_district:
+        return allowed_for(Scope(user=scope.user, district=True))
+    streets = scope.street_ids or scope.callback_street_ids
+    if streets:
+        communities = list(areas.filter(kind=AreaKind.COMMUNITY, parent__in=streets))
+        return Allowed("street", {"street": sorted(streets)}, list(areas.filter(pk__in=streets)),
                        communities, list(areas.filter(kind=AreaKind.GRID, parent__in=communities)),
                        list(Unit.objects.order_by("kind", "name")))
     if scope.community_ids:

@@ -25,7 +25,7 @@ from . import demo_data
 from .actions.callback import rechecked
 from .actions.core import PASSES
 from .deadlines import Policy, calendar, due_data, limits, next_check, policy_for, step_columns
-from .lifecycle import STEPS, Status, is_allowed_step
+from .lifecycle import STEPS, Actor, Status, is_allowed_step
 from .models import (
     Category,
     Channel,
@@ -134,7 +134,7 @@ class Sim:
     """One request walked through the state machine with invented but consistent timings."""
 
     def __init__(self, *, now: dt.datetime, rng: random.Random, fields: dict[str, Any], policy: Policy,
-                 actors: Callable[[Unit], tuple[User | None, str]]) -> None:
+                 actors: Callable[[Unit, bool], tuple[User | None, str]]) -> None:
         self.now, self.rng, self.f, self.policy, self.actors = now, rng, fields, policy, actors
         self.cal = calendar()
         self.events: list[dict[str, Any]] = []  # rows of TicketEvent, written in bulk
@@ -156,7 +156,8 @@ class Sim:
         if system:
             user, label = None, "系统巡检"
         else:
-            user, label = (None, "反映人本人") if resident or unit is None else self.actors(unit)
+            callback = STEPS[action].actor == Actor.CALLBACK  # 办理与监督相分离: the callback team, never the handler
+            user, label = (None, "反映人本人") if resident or unit is None else self.actors(unit, callback)
         from_unit = self.f["handling_unit"] if action != "create" else None
         self.events.append(_event_row(action=action, from_status=frm, to_status=to, actor=user, actor_label=label,
                                       actor_unit=unit, from_unit=from_unit, to_unit=to_unit, note=note,
@@ -240,18 +241,22 @@ def generate_tickets(*, count: int, seed: int, now: dt.datetime, days: int = 150
             partners_by_area[u.area_id].append(u)
     categories = list(Category.objects.filter(parent__isnull=False).select_related("parent", "default_unit"))
     policies = {(c.pk, u): policy_for(category=c, urgency=u) for c in categories for u in Urgency.values}
-    accounts = {r.unit_id: r.user for r in RoleAssignment.objects.select_related("user").exclude(unit=None)}
+    assigned = RoleAssignment.objects.select_related("user").exclude(unit=None)
+    accounts = {r.unit_id: r.user for r in assigned.exclude(role="callback_agent")}
+    callback_teams = {r.unit_id: r.user for r in assigned.filter(role="callback_agent")}
     grid_workers = {r.area_id: r.user for r in RoleAssignment.objects.select_related("user").filter(role="grid_worker")}
     resident = User.objects.filter(username="jumin").first()
     staff_names: dict[int, str] = {}
 
-    def actor_for(unit: Unit) -> tuple[User | None, str]:
-        user = accounts.get(unit.pk)
+    def actor_for(unit: Unit, callback: bool = False) -> tuple[User | None, str]:
+        """Who acts for `unit`: its demo account, or an invented name. Callbacks are made by the callback team."""
+        user = (callback_teams if callback else accounts).get(unit.pk)
         if user is not None:
             return user, user.full_name
-        if unit.pk not in staff_names:
-            staff_names[unit.pk] = _name(random.Random(unit.pk * 7919))
-        return None, staff_names[unit.pk]
+        key = -unit.pk if callback else unit.pk
+        if key not in staff_names:
+            staff_names[key] = _name(random.Random(key * 7919))
+        return None, staff_names[key]
 
     start = now - dt.timedelta(days=days)
     span = (now - start).total_seconds()
@@ -303,7 +308,7 @@ def generate_tickets(*, count: int, seed: int, now: dt.datetime, days: int = 150
                           **{d.pk: center for d in departments}}
             _simulate(sim, office=office, street_office=street_office_of[community.parent_id], center=center,
                       departments=departments, partners=partners_by_area[community.pk] + partners_by_area[community.parent_id],
-                      merge_target=sims[dup_of] if dup_of is not None else None)
+                      merge_target=sims[dup_of] if dup_of is not None else None, callback_streets=set(callback_teams))
             if sim.f["status"] == Status.MERGED:
                 merges.append((len(sims), dup_of))
             recent[community.pk] = len(sims)
@@ -354,7 +359,7 @@ def _status_at(sim: Sim, at: dt.datetime) -> str:
 
 
 def _simulate(sim: Sim, *, office: Unit, street_office: Unit, center: Unit, departments: list[Unit],
-              partners: list[Unit], merge_target: Sim | None) -> None:
+              partners: list[Unit], merge_target: Sim | None, callback_streets: set[int]) -> None:
     rng, f, p = sim.rng, sim.f, sim.policy
     online = f["channel"] == Channel.ONLINE
     create = STEPS["create"]
@@ -382,7 +387,7 @@ def _simulate(sim: Sim, *, office: Unit, street_office: Unit, center: Unit, depa
             if target_status not in {Status.CLOSED, Status.REJECTED, Status.MERGED}:
                 sim.go("merge", note="同一问题，合并办理。", data={"into": merge_target.f["number"]},
                        changes={"closed_at": sim.t})
-                user, label = sim.actors(office)
+                user, label = sim.actors(office, False)
                 merge_target.events.append(_event_row(
                     action="merged_in", from_status=target_status, to_status=target_status, actor=user,
                     actor_label=label, actor_unit=office, from_unit=None, to_unit=None,
@@ -398,7 +403,9 @@ def _simulate(sim: Sim, *, office: Unit, street_office: Unit, center: Unit, depa
         else:
             _handle(sim, office=office, street_office=street_office, center=center, departments=departments,
                     partners=partners)
-        _callback(sim, p, office=office, agent=street_office)
+        # The street's callback team if it has one (西湖街道 in the demo), else the district's.
+        team = street_office if street_office.pk in callback_streets else center
+        _callback(sim, p, office=office, agent=team)
     except Stop:
         return
 

@@ -378,6 +378,12 @@ class TicketEvent(AppendOnly, models.Model):
     def label(self) -> str:
         return event_label(self.action)
 
+    @property
+    def reason_label(self) -> str:
+        """The reason in words: a return's (属地不符 …) or a rejection's (紧急警情 …)."""
+        choices = ReturnReason if self.action in ("return_apply", "return") else RejectReason
+        return str(dict(choices.choices).get(self.reason, self.reason))
+
 
 class TicketAttachment(models.Model):
     ticket = models.ForeignKey(Ticket, verbose_name="事项", on_delete=models.PROTECT, related_name="attachments")

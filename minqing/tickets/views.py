@@ -65,13 +65,14 @@ def queue_view(request: HttpRequest, name: str) -> HttpResponse:
         if value is not None:
             qs, narrowed = qs.filter(**{column: value}), narrowed or _narrow_name(key, value)
     page = page_of(request, qs)
-    bulk = BULK.get(name)
+    bulk, counts = BULK.get(name), queries.queue_counts(scope, now=now)
     return render(
         request,
         "tickets/list.html",
         {"title": queries.QUEUES[name] + (f"（{narrowed}）" if narrowed else ""), "queue": name, "page": page,
          "rows": rows(page, now),
-         "counts": queries.queue_counts(scope, now=now), "bulk": bulk,
+         "tabs": [(n, label, counts[n]) for n, label in queries.QUEUES.items()],
+         "bulk": bulk,
          "bulk_units": Unit.objects.filter(active=True, kind__in=BULK_UNIT_KINDS).order_by("kind", "name")
          if bulk == "dispatch" else None},
     )

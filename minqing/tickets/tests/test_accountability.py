@@ -75,6 +75,9 @@ def test_returns_are_reviewed_and_the_units_clocks_run_meanwhile(cast) -> None:
     assert (f.response_ok, f.response_due) == (0, 2)
     settle()
     assert any("退单申请未同意" in n for n in Notification.objects.filter(recipient=cast.bumen).values_list("title", flat=True))
+    page = Client()
+    page.force_login(cast.duban)
+    assert "原因：职责不符" in page.get(f"/tickets/{refused.number}/").content.decode()  # in words, not "remit"
 
 
 # --- 2. 主办/协办 ------------------------------------------------------------------------------

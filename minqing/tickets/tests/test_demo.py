@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 import time_machine
 from django.core.management import call_command
 
+from minqing.accounts.scope import scope_for
 from minqing.tickets import demo
-from minqing.tickets.lifecycle import TRANSITIONS, Status, is_allowed_step
+from minqing.tickets.lifecycle import STEPS, TRANSITIONS, Actor, Status, is_allowed_step
 from minqing.tickets.models import Part, Ticket, TicketEvent
 
 NOW = dt.datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -48,10 +49,13 @@ def test_demo_requests_replay_from_their_event_log(cast) -> None:
     demo.generate_tickets(count=300, seed=3, now=NOW)
     for t in Ticket.objects.prefetch_related("events"):
         events = sorted(t.events.all(), key=lambda e: (e.created_at, e.id))
-        status, unit = None, None
+        status, unit, handled = None, None, {events[0].actor_unit_id}
         assert events[0].action == "create" and events[0].created_at == t.created_at
         for e in events:
             assert is_allowed_step(e.action, e.from_status or None, e.to_status), (t.number, e.action)
+            handled |= {e.to_unit_id} - {None}
+            if STEPS[e.action].actor == Actor.CALLBACK and e.actor is not None:  # never a unit that handled it
+                assert not scope_for(e.actor).unit_ids & handled, (t.number, e.action, e.actor_label)
             assert e.created_at <= NOW
             status = e.to_status
             unit = e.to_unit_id or unit

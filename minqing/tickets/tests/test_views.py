@@ -36,7 +36,7 @@ def test_login_page_is_chinese_and_anonymous_users_are_sent_there(db) -> None:
     assert "工作人员登录" in page and "群众反映页" in page
 
 
-@pytest.mark.parametrize("who", ["wangge", "shequ", "shuji", "jiedao", "bumen", "wuye", "duban"])
+@pytest.mark.parametrize("who", ["wangge", "shequ", "shuji", "jiedao", "bumen", "wuye", "duban", "huifang", "huifang_qu"])
 def test_every_staff_role_gets_a_workbench_with_its_queues(cast, who: str) -> None:
     page = client_for(getattr(cast, who)).get("/").content.decode()
     for label in ("待受理", "待签收", "办理中", "即将超期", "已超期", "待回访"):
