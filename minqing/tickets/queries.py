@@ -50,13 +50,14 @@ def visible_tickets(scope: Scope) -> QuerySet[Ticket]:
 
 
 def handles(scope: Scope, ticket: Ticket) -> bool:
-    """Whether the viewer works on this request now and so may see the reporter's name and phone."""
-    return (
-        ticket.handling_unit_id in scope.unit_ids
-        or ticket.community_id in scope.community_ids
-        or (scope.user is not None and ticket.created_by_id == scope.user.pk)
-        or (scope.user is not None and ticket.reporter_user_id == scope.user.pk)
-    )
+    """Whether the viewer works on this request now and so may see the reporter's name and phone: the holding
+    unit, the community, who registered it, the reporter, a co-handler or summoned department whose part is
+    still open (报到 means 联系群众). (The callback team sees it on the callback form: reporter_for(calls=True).)"""
+    if (ticket.handling_unit_id in scope.unit_ids or ticket.community_id in scope.community_ids
+            or (scope.user is not None and scope.user.pk in (ticket.created_by_id, ticket.reporter_user_id))):
+        return True
+    return bool(scope.unit_ids) and Part.objects.filter(ticket=ticket, unit_id__in=scope.unit_ids, done_at=None,
+                                                        ended_at=None).exists()
 
 
 @dataclass(frozen=True)
@@ -66,11 +67,12 @@ class Reporter:
     masked: bool
 
 
-def reporter_for(scope: Scope, ticket: Ticket) -> Reporter:
-    """The reporter as this viewer may see them (pages that show it record it: actions.reporter_shown)."""
+def reporter_for(scope: Scope, ticket: Ticket, *, calls: bool = False) -> Reporter:
+    """The reporter as this viewer may see them (pages that show it record it: actions.reporter_shown).
+    `calls`: the viewer is about to call the reporter back (the callback form of someone allowed to)."""
     if ticket.anonymous:
         return Reporter(name="匿名", phone="", masked=False)
-    if handles(scope, ticket):
+    if calls or handles(scope, ticket):
         return Reporter(name=ticket.reporter_name, phone=ticket.reporter_phone, masked=False)
     return Reporter(name=mask_name(ticket.reporter_name), phone=mask_phone(ticket.reporter_phone), masked=True)
 

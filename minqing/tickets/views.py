@@ -25,7 +25,7 @@ from minqing.org.models import Area, AreaKind, Unit, UnitKind
 from . import actions, deadlines, queries
 from . import forms as f
 from .forms import DecideForm, ReplyForm
-from .lifecycle import STEPS, Step, may
+from .lifecycle import STEPS, Actor, Step, may
 from .models import Application, Part, SupervisionOrder, Ticket, TicketAttachment
 
 PAGE_SIZE = 30
@@ -399,6 +399,7 @@ def ticket_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     if spec is None:
         raise Http404
     label = BUTTONS[action].button_label or BUTTONS[action].label
+    calls = BUTTONS[action].actor == Actor.CALLBACK
     allowed = {b["action"] for b in _buttons(scope, ticket)}
     if action not in allowed:
         messages.error(request, f"事项 {ticket.number} 当前为“{ticket.get_status_display()}”，您不能执行“{label}”。")
@@ -423,7 +424,9 @@ def ticket_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
         request,
         "tickets/act.html",
         {"ticket": ticket, "form": form, "label": label, "action": action, "help": spec.help,
-         "reporter": actions.reporter_shown(scope=scope, ticket=ticket, via="办理页面")},
+         # The callback team calls the reporter: the callback forms (回访, 到期评价, 复核) show the number.
+         "reporter": actions.reporter_shown(scope=scope, ticket=ticket, via="回访页面" if calls else "办理页面",
+                                            calls=calls)},
     )
 
 

@@ -39,10 +39,10 @@ def tickets_erase_personal_data(*, before: dt.datetime, batch: int = 1000) -> in
             done += len(ids)
 
 
-def reporter_shown(*, scope: Scope, ticket: Ticket, via: str) -> Reporter:
+def reporter_shown(*, scope: Scope, ticket: Ticket, via: str, calls: bool = False) -> Reporter:
     """The reporter as shown to this viewer; a full phone number shown is recorded (who, when, where),
     so that supervisors can see who looked at whose number."""
-    reporter = reporter_for(scope, ticket)
+    reporter = reporter_for(scope, ticket, calls=calls)
     if not reporter.masked and reporter.phone and scope.user is not None:
         PersonalDataView.objects.create(ticket=ticket, viewer=scope.user, via=via)
     return reporter

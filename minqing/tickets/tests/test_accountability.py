@@ -349,11 +349,14 @@ def test_the_street_summons_departments_who_report_in_and_are_rated(cast) -> Non
     when(at(11, 30, 10), actions.ticket_summon, ticket=t, actor=cast.jiedao, task="违建涉及住建、城管，请到场会商。",
          units=[cast.unit("区住建局"), cast.unit("区城市管理行政执法局")])
     zj, cg = (Part.objects.get(ticket=t, unit__name=n) for n in ("区住建局", "区城市管理行政执法局"))
+    t.refresh_from_db()
+    assert not queries.reporter_for(scope_for(cast.zhujian), t).masked  # summoned: it must contact the reporter
     assert zj.sign_due_at.astimezone(TZ) == at(11, 30, 11) and zj.contact_due_at.astimezone(TZ) == at(12, 1, 10)
     assert zj.done_due_at.astimezone(TZ) == at(12, 3, 10)  # 3 working days
     when(at(11, 30, 10, 30), actions.part_step, part=zj, actor=cast.zhujian, what="sign")
     when(at(11, 30, 15), actions.part_step, part=zj, actor=cast.zhujian, what="contact", note="已电话联系反映人。")
     when(at(12, 1, 9), actions.part_step, part=zj, actor=cast.zhujian, what="reply", note="已到现场勘查。")
+    assert queries.reporter_for(scope_for(cast.zhujian), t).masked  # its part done: no longer
     result = swept(at(11, 30, 11, 30))  # 城管 has not signed within the hour
     assert result.parts_overdue == 1
     settle()

@@ -61,10 +61,24 @@ def test_reporter_is_masked_for_viewers_who_do_not_handle_the_request(cast, tick
     t = tickets["a_dept"]
     full = queries.reporter_for(scope_for(cast.bumen), t)  # the handling department calls the resident
     assert (full.name, full.phone, full.masked) == ("张大妈", "13812345678", False)
-    assert queries.reporter_for(scope_for(cast.shequ), t).phone == "13812345678"  # community does the callback
-    for who in ("jiedao", "duban"):
+    assert queries.reporter_for(scope_for(cast.shequ), t).phone == "13812345678"  # the community registered it
+    for who in ("jiedao", "duban", "huifang"):
         r = queries.reporter_for(scope_for(getattr(cast, who)), t)
         assert (r.name, r.phone, r.masked) == ("张**", "138****5678", True)
+
+
+def test_the_callback_team_sees_the_number_on_the_callback_form_only(cast, tickets) -> None:
+    from django.test import Client
+
+    from minqing.tickets.models import PersonalDataView
+
+    t = actions.ticket_sign(ticket=tickets["a_dept"], actor=cast.bumen)
+    t = actions.ticket_resolve(ticket=t, actor=cast.bumen, result="已修复。")
+    c = Client()
+    c.force_login(cast.huifang)
+    assert "13812345678" not in c.get(f"/tickets/{t.number}/").content.decode()
+    assert "13812345678" in c.get(f"/tickets/{t.number}/callback/").content.decode()
+    assert PersonalDataView.objects.filter(ticket=t, viewer=cast.huifang, via="回访页面").count() == 1
 
 
 def test_queues_hold_what_waits_for_each_role(cast, tickets) -> None:
