@@ -15,18 +15,14 @@ from django.conf import settings
 from django.urls import reverse
 
 from minqing.accounts.models import Role, User
-from minqing.accounts.queries import unit_staff
+from minqing.accounts.queries import callback_team, unit_staff
 from minqing.notifications.actions import message_queue, notify
 from minqing.notifications.models import Channel
-from minqing.org.models import Unit, UnitKind
+from minqing.org.models import Unit
 
 from . import consumers
 from .lifecycle import CLOCK_LABELS, STEPS, Notice, Sms, To
 from .models import Ticket, TicketEvent
-
-
-def community_office(ticket: Ticket) -> Unit | None:
-    return Unit.objects.filter(kind=UnitKind.COMMUNITY_OFFICE, area_id=ticket.community_id, active=True).first()
 
 
 def staff_link(ticket: Ticket) -> str:
@@ -63,8 +59,8 @@ def recipients(to: To, event: TicketEvent, ticket: Ticket) -> tuple[list[Unit | 
     data = event.data or {}
     if to == To.HOLDER:
         return [event.to_unit_id or event.from_unit_id or ticket.handling_unit_id], []
-    if to == To.COMMUNITY:
-        return [community_office(ticket)], []
+    if to == To.CALLBACK:
+        return [], list[User | None](callback_team(ticket.street_id))
     if to == To.SUPERVISOR:
         return [data.get("supervisor_id")], []
     if to == To.PARTS:

@@ -24,8 +24,8 @@ from minqing.org.models import Area, AreaKind, Unit, UnitKind
 from . import demo_data
 from .actions.callback import rechecked
 from .actions.core import PASSES
-from .deadlines import Policy, calendar, due_data, limits, next_check, policy_for, step_columns
-from .lifecycle import STEPS, Actor, Status, is_allowed_step
+from .deadlines import Policy, calendar, due_data, limits, next_check, policy_for, step_columns, warn_at
+from .lifecycle import OPEN_STATUSES, STEPS, Actor, Status, is_allowed_step
 from .models import (
     Category,
     Channel,
@@ -188,6 +188,8 @@ class Sim:
         minutes = limits(step, policy=self.policy, complexity=complexity or self.f["complexity"], remaining=remaining)
         clocks = step_columns(step, now=self.t, minutes=minutes)
         changes = {**clocks, **(changes or {})}
+        if step.target not in OPEN_STATUSES:  # as actions.core.apply: no 到期评价 once resolved or finished
+            changes.setdefault("evaluation_due_at", None)
         changes["next_check_at"] = next_check(before=self.f, changes=changes, status=step.target, now=self.t)
         new_unit = changes.get("handling_unit")
         self.event(name, frm, step.target, unit=None if system else unit or self.f["handling_unit"],
@@ -362,6 +364,8 @@ def _simulate(sim: Sim, *, office: Unit, street_office: Unit, center: Unit, depa
               partners: list[Unit], merge_target: Sim | None, callback_streets: set[int]) -> None:
     rng, f, p = sim.rng, sim.f, sim.policy
     online = f["channel"] == Channel.ONLINE
+    # The street's callback team if it has one (西湖街道 in the demo), else the district's.
+    team = street_office if street_office.pk in callback_streets else center
     create = STEPS["create"]
     resp = step_columns(create, now=f["created_at"], minutes=limits(create, policy=p))
     f.update(resp)
@@ -402,9 +406,7 @@ def _simulate(sim: Sim, *, office: Unit, street_office: Unit, center: Unit, depa
                                                              "resolved_at": sim.t})
         else:
             _handle(sim, office=office, street_office=street_office, center=center, departments=departments,
-                    partners=partners)
-        # The street's callback team if it has one (西湖街道 in the demo), else the district's.
-        team = street_office if street_office.pk in callback_streets else center
+                    partners=partners, team=team)
         _callback(sim, p, office=office, agent=team)
     except Stop:
         return
@@ -487,7 +489,7 @@ def _summon(sim: Sim, *, street_office: Unit, departments: list[Unit]) -> None:
 
 
 def _handle(sim: Sim, *, office: Unit, street_office: Unit, center: Unit, departments: list[Unit],
-            partners: list[Unit]) -> None:
+            partners: list[Unit], team: Unit) -> None:
     rng, f, p = sim.rng, sim.f, sim.policy
     complexity = Complexity.COMPLEX if rng.random() < 0.12 else Complexity.NORMAL
     default = f["category"].default_unit
@@ -561,10 +563,64 @@ def _handle(sim: Sim, *, office: Unit, street_office: Unit, center: Unit, depart
                 raise Stop
             sim.go("resume", remaining=remaining or 420, changes={"suspended_until": None}, system=True,
                    note=f"计划日期 {until} 已到，恢复办理。")
+    if rng.random() < 0.05:
+        _extension(sim, above=center if f["handling_unit"].kind in (UnitKind.DEPARTMENT, UnitKind.STREET_OFFICE)
+                   else street_office)
     window = p.resolve_for(f["complexity"])
-    sim.later(window * 0.1, window * rng.choice([0.8, 0.9, 1.0, 1.0, 1.4]))
+    end = sim.cal.add(sim.t, rng.uniform(window * 0.1, window * rng.choice([0.8, 0.9, 1.0, 1.0, 1.4])))
+    due = f.get("resolve_due_at")
+    if due is not None and sim.t < due < min(end, sim.now):
+        sim.t = due
+        _overdue(sim, above=center if f["handling_unit"].kind in (UnitKind.DEPARTMENT, UnitKind.STREET_OFFICE)
+                 else street_office, team=team)
+    sim.t = max(sim.t, end)
+    if sim.t > sim.now:
+        raise Stop
     result = rng.choice(["已现场处理完毕，并拍照留存。", "已协调相关单位整改到位，群众认可。", "已按政策办理，告知群众办理结果。"])
     _resolve(sim, office=office, result=result)
+
+
+def _extension(sim: Sim, *, above: Unit) -> None:
+    """延期: asked before the deadline, decided by the level above — mostly approved, five more working days."""
+    f, holder = sim.f, sim.f["handling_unit"]
+    due = f.get("resolve_due_at")
+    sim.later(60, 900)
+    if due is None or sim.t >= due:
+        return
+    new_due = sim.cal.add(due, 5 * sim.cal.day_minutes)
+    asked = {"original_due_at": due.isoformat(), "new_due_at": new_due.isoformat()}
+    sim.event("extension_request", f["status"], f["status"], unit=holder, note="需要协调供电公司停电施工，申请延期。",
+              data={"notify_unit_id": above.pk, "extension": None, **asked})
+    sim.later(20, 300)
+    if sim.t < due and sim.rng.random() < 0.8:
+        f["resolve_due_at"] = new_due
+        f["resolve_warn_at"] = warn_at(started_at=f.get("resolve_started_at") or sim.t, due_at=new_due)
+        f["next_check_at"] = next_check(before=f, changes={}, status=f["status"], now=sim.t)
+        sim.event("extension_approve", f["status"], f["status"], unit=above, note="同意延期。",
+                  data={"notify_unit_id": holder.pk, **asked, "new_due": f"{timezone.localtime(new_due):%Y-%m-%d}"})
+    else:
+        sim.event("extension_refuse", f["status"], f["status"], unit=above, note="请在原时限内办结。",
+                  data={"notify_unit_id": holder.pk, "original_due_at": due.isoformat(), "new_due_at": None})
+
+
+def _overdue(sim: Sim, *, above: Unit, team: Unit) -> None:
+    """The resolution deadline passed unresolved: the sweep records it and sends it up (as sweep.py does), and
+    the callback team asks the resident there and then (到期评价) for most of them."""
+    f, rng = sim.f, sim.rng
+    holder = f["handling_unit"]
+    sim.note("overdue", unit=None, system=True, note=f"办结时限已过，{holder.name}尚未完成，已自动上报{above.name}督办。",
+             data={"clocks": ["resolve"], "due": {"resolve": f["resolve_due_at"].isoformat()}, "by": "系统巡检",
+                   "supervisor": above.name, "supervisor_id": above.pk})
+    f["supervised_by"] = above
+    f["next_check_at"] = next_check(before=f, changes={}, status=f["status"], now=sim.t + dt.timedelta(minutes=1))
+    if rng.random() < 0.6:
+        sim.later(30, 600)
+        satisfaction = rng.choice([Satisfaction.DISSATISFIED, Satisfaction.DISSATISFIED, Satisfaction.BASIC])
+        sim.note("evaluate", unit=team, note="到期未办结，群众反映还在等待处理。",
+                 data={"contacted": True, "unit_contacted": rng.random() < 0.7, "solved": False,
+                       "satisfaction": satisfaction, "by": "staff"})
+    else:
+        f["evaluation_due_at"] = sim.t  # still to be asked
 
 
 def _resolve(sim: Sim, *, office: Unit, result: str) -> None:

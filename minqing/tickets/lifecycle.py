@@ -197,7 +197,7 @@ class To(StrEnum):
     """Whom a notice goes to, read off the event that the step wrote."""
 
     HOLDER = "holder"  # staff of the unit holding the request after the step
-    COMMUNITY = "community"  # staff of the request's community office
+    CALLBACK = "callback"  # the callback team of the request's street, else the district's (回访员)
     SUPERVISOR = "supervisor"  # the unit an overdue request went up to (data.supervisor_id)
     NAMED = "named"  # the unit the record names (data.unit_id), and the person (data.user_id)
     ISSUER = "issuer"  # who issued the 督办单 or decided on it (data.issuer_unit_id, data.issuer_id)
@@ -205,7 +205,7 @@ class To(StrEnum):
     PARTS = "parts"  # the units given a part by the step (data.parts: co-handlers, summoned departments)
 
 
-TO_LABELS = {To.HOLDER: "办理单位", To.COMMUNITY: "社区居委会", To.SUPERVISOR: "督办单位", To.NAMED: "指定单位",
+TO_LABELS = {To.HOLDER: "办理单位", To.CALLBACK: "回访员", To.SUPERVISOR: "督办单位", To.NAMED: "指定单位",
              To.ISSUER: "督办人", To.REVIEWER: "审核单位或网格员", To.PARTS: "协办单位或被吹哨部门"}
 
 
@@ -322,7 +322,7 @@ STEPS: dict[str, Step] = {s.name: s for s in [
        notices=(Notice((To.NAMED,), "退单申请未同意，请继续办理（原时限不变）"),), counts=(Count("return_refused"),)),
     _s("resolve", "办结", {IP}, RS, Actor.HOLDER,
        clocks={RESV: Op.STOP, CON: Op.HAND_OVER, CB: Op.START, **PARTS_END},
-       notices=(Notice((To.COMMUNITY,), "事项已办结，请回访"),), sms=RESOLVED_SMS, public="已办结", public_detail=True,
+       notices=(Notice((To.CALLBACK,), "事项已办结，请回访"),), sms=RESOLVED_SMS, public="已办结", public_detail=True,
        counts=(Count("resolved"),)),
     # 办结审核 / 核查 (ReviewRule per category and level): the reply waits for the dispatching unit's review or
     # the grid worker's on-site check; a rejected reply goes back with its clock running.
@@ -331,7 +331,7 @@ STEPS: dict[str, Step] = {s.name: s for s in [
        notices=(Notice((To.REVIEWER,), "办理结果待审核"),), public="办理单位已答复，正在审核办理结果"),
     _s("review_pass", "审核通过", {Status.REVIEW}, RS, Actor.REVIEWER, button="review",
        button_label="审核办理结果", clocks={RESV: Op.STOP, CB: Op.START},
-       notices=(Notice((To.COMMUNITY,), "事项已办结（审核通过），请回访"), Notice((To.HOLDER,), "办理结果审核通过")),
+       notices=(Notice((To.CALLBACK,), "事项已办结（审核通过），请回访"), Notice((To.HOLDER,), "办理结果审核通过")),
        sms=RESOLVED_SMS, public="已办结（办理结果经审核）", counts=(Count("resolved"),)),
     _s("review_reject", "审核不通过", {Status.REVIEW}, IP, Actor.REVIEWER, button="review", button_label="审核办理结果",
        style="danger", clocks={RESV: Op.UNHOLD},
@@ -439,7 +439,7 @@ CHECKPOINTS = {
     "resolve_warn": Checkpoint(RESV, Notice((To.HOLDER,), "即将超期（办结）")),
     "contact_warn": Checkpoint(CON, Notice((To.HOLDER,), "请尽快联系反映人（先行联系即将超时）")),
     "dispatch_warn": Checkpoint(DSP, Notice((To.HOLDER,), "即将超期（派单）")),
-    "callback_due": Checkpoint(CB, Notice((To.COMMUNITY,), "回访已到期，请尽快回访"),
+    "callback_due": Checkpoint(CB, Notice((To.CALLBACK,), "回访已到期，请尽快回访"),
                                Sms("callback", "您反映的问题（{number}）已办结，请对办理结果进行评价：{link}")),
 }
 

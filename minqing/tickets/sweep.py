@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
+from minqing.accounts.queries import callback_team
 from minqing.notifications.actions import messages_requeue_stale
 
 from . import deadlines
 from .actions import part_mark_overdue, supervision_mark_overdue, ticket_mark_overdue, ticket_resume_planned
-from .announce import community_office, sms_reporters, tell
+from .announce import sms_reporters, tell
 from .lifecycle import CHECKPOINTS, Status, To
 from .models import Part, SupervisionOrder, Ticket
 from .signals import sweep_done
@@ -108,8 +109,9 @@ def _check(ticket: Ticket, now: dt.datetime, result: SweepResult) -> None:
 def _tick(ticket: Ticket, name: str) -> None:
     """What lifecycle.CHECKPOINTS declares for a warning or a callback falling due."""
     point = CHECKPOINTS[name]
-    units = [community_office(ticket) if to == To.COMMUNITY else ticket.handling_unit for to in point.notice.to]
-    tell(units, ticket, point.notice.title, kind=name)
+    team = callback_team(ticket.street_id) if To.CALLBACK in point.notice.to else []
+    units = [ticket.handling_unit for to in point.notice.to if to == To.HOLDER]
+    tell(units, ticket, point.notice.title, kind=name, extra=team)
     if point.sms is not None:
         sms_reporters(ticket, point.sms)
 

@@ -155,7 +155,7 @@ def test_reporter_gets_sms_on_accept_resolve_and_when_the_callback_is_due(cast) 
     result = run_sweep(at(2026, 12, 3, 9, 1))  # 3 working days later, still not called back
     assert result.callbacks == 1
     assert OutboundMessage.objects.filter(to="13812345678", template="callback").count() == 1
-    assert notices(cast.shequ, "callback_due")
+    assert notices(cast.huifang, "callback_due") and not notices(cast.shequ, "callback_due")  # the callback team
     assert run_sweep(at(2026, 12, 4, 9)).callbacks == 0
 
 
@@ -244,3 +244,18 @@ def test_a_refused_extension_changes_nothing(cast) -> None:
     t.refresh_from_db()
     assert t.resolve_due_at == before and t.events.filter(action="extension_refuse").exists()
     assert notices(cast.bumen, "extension_refuse")
+
+
+def test_a_resolved_request_is_announced_to_the_callback_team_of_its_street_or_else_the_districts(cast) -> None:
+    """办理与监督相分离: the call back is the callback team's job, not the community's that dispatched it.
+    西湖街道 (community a) has its own team (huifang); 西站街道 (community b) has none, so the district's calls."""
+    for community, staff, team, other in (("a", cast.shequ, cast.huifang, cast.huifang_qu),
+                                          ("b", cast.shequ_b, cast.huifang_qu, cast.huifang)):
+        t = actions.ticket_accept(ticket=cast.new_ticket(community=community), actor=staff)
+        t = actions.ticket_dispatch(ticket=t, actor=staff, unit=cast.unit("区城市管理行政执法局"))
+        t = actions.ticket_sign(ticket=t, actor=cast.bumen)
+        actions.ticket_resolve(ticket=t, actor=cast.bumen, result="已修复。")
+        settle()
+        told = f"事项已办结，请回访：{t.number}"
+        assert told in notices(team, "resolve") and told not in notices(other, "resolve")
+        assert told not in notices(staff, "resolve")
