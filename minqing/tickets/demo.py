@@ -613,6 +613,8 @@ def _overdue(sim: Sim, *, above: Unit, team: Unit) -> None:
                    "supervisor": above.name, "supervisor_id": above.pk})
     f["supervised_by"] = above
     f["next_check_at"] = next_check(before=f, changes={}, status=f["status"], now=sim.t + dt.timedelta(minutes=1))
+    if not f["reporter_phone"]:
+        return  # anonymous: nobody to call
     if rng.random() < 0.6:
         sim.later(30, 600)
         satisfaction = rng.choice([Satisfaction.DISSATISFIED, Satisfaction.DISSATISFIED, Satisfaction.BASIC])

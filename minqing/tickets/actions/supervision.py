@@ -102,8 +102,9 @@ def ticket_mark_overdue(*, ticket: Ticket, clocks: list[str], at: dt.datetime) -
     goes_up = bool({"response", "resolve"} & set(clocks)) and deadlines.escalates(category=ticket.category, unit=unit)
     supervisor = (unit.level_above(street=ticket.street) or unit) if goes_up else None
     due = {c: getattr(ticket, f"{c}_due_at").isoformat() for c in clocks}
-    if "resolve" in clocks and not ticket.events.filter(action="evaluate").exists():
-        # 到期评价: past its resolution deadline unresolved, the request is due for a callback now (once).
+    if "resolve" in clocks and ticket.reporter_phone and not ticket.events.filter(action="evaluate").exists():
+        # 到期评价: past its resolution deadline unresolved, the request is due for a callback now (once; not
+        # for anonymous reporters: nobody to call).
         Ticket.objects.filter(pk=ticket.pk).update(evaluation_due_at=at)
     if supervisor is not None:
         Ticket.objects.filter(pk=ticket.pk).update(supervised_by=supervisor)

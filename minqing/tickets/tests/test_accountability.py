@@ -268,10 +268,17 @@ def test_a_share_of_callbacks_is_rechecked_and_a_different_answer_is_flagged(cas
 # --- 8. evaluation at the deadline ------------------------------------------------------------------
 def test_an_unresolved_request_is_called_back_at_its_deadline_and_counts_against_its_unit(cast) -> None:
     t = dispatched(cast, "区住建局")
-    when(at(11, 30, 10), actions.ticket_sign, ticket=t, actor=cast.zhujian)
-    swept(at(12, 7, 10))  # its resolution deadline passed
+    with time_machine.travel(at(11, 30), tick=False):
+        nobody = actions.ticket_accept(ticket=cast.new_ticket(reporter_name="", reporter_phone="", anonymous=True),
+                                       actor=cast.shequ)
+        nobody = actions.ticket_dispatch(ticket=nobody, actor=cast.shequ, unit=cast.unit("区住建局"))
+    for x in (t, nobody):
+        when(at(11, 30, 10), actions.ticket_sign, ticket=x, actor=cast.zhujian)
+    swept(at(12, 7, 10))  # their resolution deadline passed
     t.refresh_from_db()
+    nobody.refresh_from_db()
     assert t.evaluation_due_at is not None
+    assert nobody.evaluation_due_at is None  # anonymous: nobody to call
     agent = Client()
     agent.force_login(cast.huifang)
     assert t.number in agent.get("/tickets/queue/callback/").content.decode()
