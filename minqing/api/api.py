@@ -25,7 +25,7 @@ from minqing.org.models import Area, AreaKind, Unit
 from minqing.tickets import actions, deadlines, queries
 from minqing.tickets.lifecycle import Status as TicketStatus
 from minqing.tickets.lifecycle import may
-from minqing.tickets.models import Application, Category, Ticket
+from minqing.tickets.models import Application, Category, Part, Ticket
 
 from .models import ApiToken, IdempotencyKey
 from .schemas import (
@@ -38,6 +38,7 @@ from .schemas import (
     Id,
     MeetingDetail,
     MeetingPage,
+    PartActionIn,
     RequestDetail,
     RequestIn,
     RequestPage,
@@ -143,13 +144,8 @@ def _detail(request: HttpRequest, t: Ticket) -> dict:
     scope = scope_for(request.user)
     reporter = actions.reporter_shown(scope=scope, ticket=t, via="接口")
     now = timezone.now()
-    clocks = []
-    for label, start, due in (("响应", t.response_started_at, t.response_due_at),
-                              ("办结", t.resolve_started_at, t.resolve_due_at)):
-        c = deadlines.clock(label=label, started_at=start, due_at=due, now=now) if t.is_open else None
-        if c:
-            clocks.append({"label": c.label, "due_at": c.due_at, "remaining_minutes": round(c.remaining_minutes, 1),
-                           "state": c.state})
+    clocks = [{"label": c.label, "due_at": c.due_at, "remaining_minutes": round(c.remaining_minutes, 1),
+               "state": c.state} for c in deadlines.shown(t, now)]
     timeline = [
         {"action": e.action, "label": e.label, "from_status": e.from_status, "to_status": e.to_status,
          "actor": e.actor_label, "unit": e.actor_unit.name if e.actor_unit else None,
@@ -167,6 +163,11 @@ def _detail(request: HttpRequest, t: Ticket) -> dict:
                           "requested_at": a.requested_at, "new_due_at": a.new_due_at, "until": a.until,
                           "decision_note": a.decision_note, "may_decide": a.status == "pending" and actions.may_decide(scope, a)}
                          for a in t.applications.select_related("unit", "approver_unit")],
+        "parts": [{"id": p.pk, "unit": p.unit.name, "role": p.role, "task": p.task, "sign_due_at": p.sign_due_at,
+                   "signed_at": p.signed_at, "contact_due_at": p.contact_due_at, "contacted_at": p.contacted_at,
+                   "done_due_at": p.done_due_at, "done_at": p.done_at, "reply": p.reply, "rating": p.rating,
+                   "allowed": actions.part_allowed(scope, p)}
+                  for p in t.parts.select_related("unit").order_by("id")],
     }
 
 
@@ -254,9 +255,11 @@ ACTIONS = {
     "resolve_on_spot": lambda t, u, a: actions.ticket_resolve_on_spot(ticket=t, actor=u, result=a.result,
                                                                      expected_version=a.expected_version),
     "dispatch": lambda t, u, a: actions.ticket_dispatch(ticket=t, actor=u, unit=_unit(a), complexity=a.complexity,
-                                                       note=a.note, expected_version=a.expected_version),
+                                                       note=a.note, expected_version=a.expected_version,
+                                                       assists=_assists(a)),
     "redispatch": lambda t, u, a: actions.ticket_redispatch(ticket=t, actor=u, unit=_unit(a), complexity=a.complexity,
-                                                           note=a.note, expected_version=a.expected_version),
+                                                           note=a.note, expected_version=a.expected_version,
+                                                           assists=_assists(a)),
     "sign": lambda t, u, a: actions.ticket_sign(ticket=t, actor=u, note=a.note, expected_version=a.expected_version),
     "return_apply": lambda t, u, a: actions.return_apply(ticket=t, actor=u, reason_code=a.reason, reason=a.note),
     "escalate": lambda t, u, a: actions.ticket_escalate(ticket=t, actor=u, note=a.note,
@@ -264,15 +267,43 @@ ACTIONS = {
     "suspend_apply": lambda t, u, a: actions.suspend_apply(ticket=t, actor=u, until=a.until, reason=a.note),
     "extension_request": lambda t, u, a: actions.extension_request(ticket=t, actor=u, new_due=a.new_due, reason=a.note),
     "resume": lambda t, u, a: actions.ticket_resume(ticket=t, actor=u, note=a.note, expected_version=a.expected_version),
-    "resolve": lambda t, u, a: actions.ticket_resolve(ticket=t, actor=u, result=a.result,
+    "contact": lambda t, u, a: actions.ticket_contact(ticket=t, actor=u, note=a.note),
+    "summon": lambda t, u, a: actions.ticket_summon(ticket=t, actor=u, units=_units(a.units), task=a.task),
+    "resolve": lambda t, u, a: actions.ticket_resolve(ticket=t, actor=u, result=a.result, override=a.override,
                                                      expected_version=a.expected_version),
+    "review": lambda t, u, a: actions.ticket_review(ticket=t, actor=u, passed=_given(a.passed, "passed", "审核是否通过"),
+                                                   note=a.note, expected_version=a.expected_version),
     "callback": lambda t, u, a: actions.ticket_callback(ticket=t, actor=u, contacted=a.contacted, solved=a.solved,
-                                                       satisfaction=a.satisfaction, note=a.note,
-                                                       expected_version=a.expected_version),
+                                                       satisfaction=a.satisfaction, unit_contacted=a.unit_contacted,
+                                                       note=a.note, expected_version=a.expected_version),
+    "evaluate": lambda t, u, a: actions.ticket_evaluate(ticket=t, actor=u, solved=a.solved, satisfaction=a.satisfaction,
+                                                       unit_contacted=a.unit_contacted, note=a.note),
+    "recheck": lambda t, u, a: actions.ticket_recheck(ticket=t, actor=u, solved=a.solved, satisfaction=a.satisfaction,
+                                                     unit_contacted=a.unit_contacted, note=a.note),
 }
 
 
-ACTION_STEPS = {"callback": "close"}  # the API's action name → the lifecycle step behind it
+# The API's action name → the lifecycle step behind it (for allowed_actions).
+ACTION_STEPS = {"callback": "close", "review": "review_pass"}
+
+
+def _given(value: bool | None, field: str, label: str) -> bool:
+    if value is None:
+        raise actions.ActionError(f"请填写{label}（{field}）。", field=field)
+    return value
+
+
+def _units(ids: list[int]) -> list[Unit]:
+    units = {u.pk: u for u in Unit.objects.filter(pk__in=ids, active=True)}
+    missing = [str(i) for i in ids if i not in units]
+    if missing:
+        raise actions.ActionError(f"找不到这些单位：{'、'.join(missing)}。", field="units")
+    return [units[i] for i in ids]
+
+
+def _assists(a: ActionIn) -> list[actions.Assist]:
+    units = _units([x.unit_id for x in a.assists])
+    return [actions.Assist(unit=unit, task=x.task, due=x.due) for unit, x in zip(units, a.assists, strict=True)]
 
 
 def _unit(a: ActionIn | DecisionIn) -> Unit:
@@ -283,8 +314,8 @@ def _unit(a: ActionIn | DecisionIn) -> Unit:
 
 
 @router.post("/requests/{number}/actions/{action}", response={200: RequestDetail, **ERRORS},
-             summary="办理动作：accept、reject、merge、resolve_on_spot、dispatch、redispatch、sign、return_apply、escalate、"
-                     "suspend_apply、extension_request、resume、resolve、callback")
+             summary="办理动作：accept、reject、merge、resolve_on_spot、dispatch、redispatch、sign、contact、return_apply、"
+                     "escalate、summon、suspend_apply、extension_request、resume、resolve、review、callback、evaluate、recheck")
 def act(request: HttpRequest, number: str, action: str, payload: ActionIn) -> dict:
     _need(request, "act")
     if action not in ACTIONS:
@@ -307,6 +338,23 @@ def decide(request: HttpRequest, application_id: Id, payload: DecisionIn) -> dic
     actions.application_decide(application=app, actor=request.user, approve=payload.approve, note=payload.note,
                                unit=unit)
     return _detail(request, Ticket.objects.get(pk=app.ticket_id))
+
+
+@router.post("/parts/{part_id}/actions/{what}", response={200: RequestDetail, **ERRORS},
+             summary="协办、吹哨报到：sign 签收、contact 联系群众、reply 答复/到场报到（该单位）；rate 评价报到（召集的街道）")
+def part_action(request: HttpRequest, part_id: Id, what: str, payload: PartActionIn) -> dict:
+    _need(request, "act")
+    if what not in {"sign", "contact", "reply", "rate"}:
+        raise Http404(f"没有“{what}”这个动作。可用：sign、contact、reply、rate。")
+    _, qs = _visible(request)
+    part = Part.objects.filter(pk=part_id, ticket__in=qs).select_related("ticket").first()
+    if part is None:
+        raise Http404("找不到该协办或报到任务，或它不在您的工作范围内。")
+    if what == "rate":
+        actions.part_rate(part=part, actor=request.user, rating=payload.rating or 0, note=payload.note)
+    else:
+        actions.part_step(part=part, actor=request.user, what=what, note=payload.note)
+    return _detail(request, Ticket.objects.get(pk=part.ticket_id))
 
 
 @router.get("/categories", response=list[CategoryOut], summary="分类目录（二级）")

@@ -104,6 +104,22 @@ class ApplicationOut(Schema):
     may_decide: bool
 
 
+class PartOut(Schema):
+    id: int
+    unit: str
+    role: str = Field(description="assist 协办、summoned 吹哨报到")
+    task: str
+    sign_due_at: dt.datetime
+    signed_at: dt.datetime | None
+    contact_due_at: dt.datetime | None
+    contacted_at: dt.datetime | None
+    done_due_at: dt.datetime
+    done_at: dt.datetime | None
+    reply: str
+    rating: int | None
+    allowed: list[str] = Field(description="本人可做的：sign、contact、reply（该单位），rate（召集的街道）")
+
+
 class RequestDetail(RequestOut):
     text: str
     address: str
@@ -116,6 +132,7 @@ class RequestDetail(RequestOut):
     allowed_actions: list[str]
     timeline: list[EventOut]
     applications: list[ApplicationOut] = Field(default_factory=list, description="退单、延期、缓办申请及其审批")
+    parts: list[PartOut] = Field(default_factory=list, description="协办和吹哨报到：每个单位自己的任务和时限")
 
 
 class RequestPage(Schema):
@@ -144,6 +161,12 @@ class CreatedOut(Schema):
     tracking_code: str = Field("", description="匿名反映的查询码（只返回这一次）")
 
 
+class AssistIn(Schema):
+    unit_id: Id
+    task: Text
+    due: dt.date | None = Field(None, description="协办答复时限（不晚于主办的办结时限）")
+
+
 class ActionIn(Schema):
     note: Text = ""
     result: Text = ""
@@ -156,7 +179,18 @@ class ActionIn(Schema):
     solved: bool | None = None
     satisfaction: Text = ""
     new_due: dt.date | None = Field(None, description="extension_request：申请延至的日期")
+    unit_contacted: bool | None = Field(None, description="callback、evaluate、recheck：群众说办理单位是否联系过（是否联系您）")
+    passed: bool | None = Field(None, description="review：审核（核查）是否通过")
+    override: Text = Field("", description="resolve：协办单位尚未答复就办结时，写明原因")
+    units: list[Id] = Field(default_factory=list, description="summon：召集报到的部门 id")
+    task: Text = Field("", description="summon：报到事由")
+    assists: list[AssistIn] = Field(default_factory=list, description="dispatch、redispatch：协办单位及各自任务")
     expected_version: Count | None = Field(None, description="客户端看到的版本号；不一致时返回 409")
+
+
+class PartActionIn(Schema):
+    note: Text = ""
+    rating: int | None = Field(None, description="rate：1–5 分")
 
 
 class DecisionIn(Schema):

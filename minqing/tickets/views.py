@@ -252,9 +252,7 @@ def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
                              for x in ticket.applications.select_related("unit", "approver_unit", "requested_by",
                                                                          "decided_by")],
             "units": Unit.objects.filter(active=True).order_by("kind", "name"),
-            "parts": [(p, actions.parts.may_act(scope, p), p.role == "summoned" and p.rating is None
-                       and (p.assigned_by_id in scope.unit_ids or scope.district) and p.done_at is not None)
-                      for p in ticket.parts.select_related("unit", "assigned_by")],
+            "parts": [(p, actions.part_allowed(scope, p)) for p in ticket.parts.select_related("unit", "assigned_by")],
         },
     )
 

@@ -164,3 +164,82 @@ def test_webhooks_get_signed_status_changes_through_the_worker_outbox(cast) -> N
 def test_an_unknown_area_level_is_a_clear_error(cast, token) -> None:
     r = Client().get("/api/v1/areas?kind=planet", **bearer(token))
     assert r.status_code == 422 and "区域层级只能是" in r.json()["message"]
+
+
+def _as(user) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def _act(c: Client, number: str, action: str, **data: Any):
+    return c.post(f"/api/v1/requests/{number}/actions/{action}", json.dumps(data), content_type="application/json")
+
+
+def test_the_accountability_steps_through_the_api(cast) -> None:
+    """退单审核, 协办, 先行联系, 办结审核, independent callback, 吹哨报到 and 到期评价, as a client system does them."""
+    from minqing.tickets.models import ReviewRule
+
+    community, dept, partner = _as(cast.shequ), _as(cast.bumen), _as(cast.wuye)
+    t = cast.new_ticket()
+    _act(community, t.number, "accept")
+    r = _act(community, t.number, "dispatch", unit_id=cast.unit("区城市管理行政执法局").pk,
+             assists=[{"unit_id": cast.unit("东方物业").pk, "task": "配合清理楼道杂物"}])
+    assert r.status_code == 200 and [(p["unit"], p["role"]) for p in r.json()["parts"]] == [("东方物业", "assist")]
+    bad = _act(community, t.number, "dispatch", unit_id=1, assists=[{"unit_id": 999999, "task": "x"}])
+    assert bad.status_code in (409, 422)
+    _act(dept, t.number, "sign")
+    r = _act(dept, t.number, "contact", note="已电话联系反映人。")
+    assert r.status_code == 200 and {c["label"] for c in r.json()["clocks"]} == {"办结时限"}  # 先行联系 done
+    r = _act(dept, t.number, "return_apply", reason="remit", note="楼道杂物归物业管理。")
+    application = r.json()["applications"][0]
+    assert (application["status"], application["reason_code"], application["may_decide"]) == ("pending", "remit", False)
+    refused = _as(cast.duban).post(f"/api/v1/applications/{application['id']}/decide",
+                                   json.dumps({"approve": False}), content_type="application/json")
+    assert refused.status_code == 422 and "审批意见" in refused.json()["message"]  # refusing needs a reason
+    refused = _as(cast.duban).post(f"/api/v1/applications/{application['id']}/decide",
+                                   json.dumps({"approve": False, "note": "占用消防通道属城管执法。"}),
+                                   content_type="application/json")
+    assert refused.status_code == 200 and refused.json()["applications"][0]["status"] == "refused"
+    part = refused.json()["parts"][0]
+    partner_view = partner.get(f"/api/v1/requests/{t.number}").json()
+    assert partner_view["parts"][0]["allowed"] == ["sign"]
+    for what, note in (("sign", ""), ("reply", "已清理完毕。")):
+        r = partner.post(f"/api/v1/parts/{part['id']}/actions/{what}", json.dumps({"note": note}),
+                         content_type="application/json")
+        assert r.status_code == 200, r.json()
+    assert r.json()["parts"][0]["done_at"] is not None
+    ReviewRule.objects.create(category=t.category, level="district", review="dispatcher")
+    r = _act(dept, t.number, "resolve", result="已清理并约谈物业。")
+    assert r.json()["status"] == "review"
+    r = _act(community, t.number, "review", passed=False, note="现场仍有杂物。")
+    assert r.status_code == 200 and r.json()["status"] == "in_progress"
+    _act(dept, t.number, "resolve", result="已全部清理。")
+    r = _act(community, t.number, "review", passed=True, note="已核实。")
+    assert r.json()["status"] == "resolved" and "callback" not in r.json()["allowed_actions"]  # not the dispatcher
+    agent = _as(cast.huifang)
+    assert "callback" in agent.get(f"/api/v1/requests/{t.number}").json()["allowed_actions"]
+    r = _act(agent, t.number, "callback", contacted=True, unit_contacted=True, solved=True, satisfaction="satisfied")
+    assert r.status_code == 200 and r.json()["status"] == "closed"
+
+    # 吹哨报到: the street summons a department, which reports in; the street rates it.
+    s = cast.new_ticket()
+    _act(community, s.number, "accept")
+    _act(community, s.number, "dispatch", unit_id=cast.unit("西湖街道办事处").pk)
+    street = _as(cast.jiedao)
+    _act(street, s.number, "sign")
+    r = _act(street, s.number, "summon", units=[cast.unit("区住建局").pk], task="违建涉及住建，请到场。")
+    assert r.status_code == 200 and r.json()["parts"][0]["role"] == "summoned"
+    part, housing = r.json()["parts"][0], _as(cast.zhujian)
+    for what in ("sign", "contact", "reply"):
+        r = housing.post(f"/api/v1/parts/{part['id']}/actions/{what}", json.dumps({"note": "已办。"}),
+                         content_type="application/json")
+        assert r.status_code == 200, (what, r.json())
+    bad = street.post(f"/api/v1/parts/{part['id']}/actions/rate", json.dumps({"rating": 9}),
+                      content_type="application/json")
+    assert bad.status_code == 422 and "1 到 5" in bad.json()["message"]
+    r = street.post(f"/api/v1/parts/{part['id']}/actions/rate", json.dumps({"rating": 4}),
+                    content_type="application/json")
+    assert r.json()["parts"][0]["rating"] == 4
+    assert housing.post(f"/api/v1/parts/{part['id']}/actions/rate", json.dumps({"rating": 5}),
+                        content_type="application/json").status_code == 403  # not the summoning street

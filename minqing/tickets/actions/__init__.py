@@ -37,7 +37,7 @@ from .handling import (
     ticket_sign,
 )
 from .intake import Intake, IntakeCache, ticket_create, ticket_create_many, urgency_hits
-from .parts import Assist, part_mark_overdue, part_rate, part_step, ticket_summon
+from .parts import Assist, part_allowed, part_mark_overdue, part_rate, part_step, ticket_summon
 from .privacy import reporter_shown, tickets_erase_personal_data
 from .routing import (
     dispatch_targets,
@@ -59,7 +59,7 @@ from .supervision import (
 )
 
 __all__ = [
-    "ActionError", "Assist", "Conflict", "part_mark_overdue", "part_rate", "part_step", "ticket_summon", "Forbidden", "Intake", "IntakeCache", "application_decide", "can_request_extension",
+    "ActionError", "Assist", "Conflict", "part_allowed", "part_mark_overdue", "part_rate", "part_step", "ticket_summon", "Forbidden", "Intake", "IntakeCache", "application_decide", "can_request_extension",
     "dispatch_targets", "extension_request", "may_decide", "return_apply", "suspend_apply", "ticket_resume_planned", "ticket_review", "reporter_shown", "supervision_issue", "supervision_mark_overdue",
     "supervision_reply", "ticket_accept", "ticket_add_progress", "ticket_callback", "ticket_contact", "ticket_evaluate", "ticket_recheck", "ticket_create",
     "ticket_create_many", "ticket_dispatch", "ticket_escalate", "ticket_mark_exemplary", "ticket_mark_overdue",

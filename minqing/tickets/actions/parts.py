@@ -115,6 +115,24 @@ def may_act(scope: Any, part: Part) -> bool:
     return part.unit_id in scope.unit_ids and part.ended_at is None and part.done_at is None
 
 
+def may_rate(scope: Any, part: Part) -> bool:
+    """The street that summoned a department rates its 报到 once it has reported (or a district supervisor)."""
+    return (part.role == PartRole.SUMMONED and part.rating is None and part.done_at is not None
+            and (part.assigned_by_id in scope.unit_ids or scope.district))
+
+
+def part_allowed(scope: Any, part: Part) -> list[str]:
+    """What this viewer may do on the part now: its unit signs, then contacts the reporter (吹哨报到 only) and
+    replies or reports on site; the summoning street rates the 报到."""
+    allowed = []
+    if may_act(scope, part):
+        if part.signed_at is None:
+            allowed.append("sign")
+        else:
+            allowed += ["contact"] * (part.role == PartRole.SUMMONED and part.contacted_at is None) + ["reply"]
+    return allowed + ["rate"] * may_rate(scope, part)
+
+
 def part_step(*, part: Part, actor: User, what: str, note: str = "") -> Part:
     """The part's unit signs, contacts the reporter (吹哨报到), or replies / reports on site."""
     action, column = STEP[what]
@@ -165,6 +183,8 @@ def part_rate(*, part: Part, actor: User, rating: int, note: str = "") -> Part:
             raise Forbidden("只有召集报到的街道可以评价该部门的报到。")
         if current.rating is not None:
             raise Conflict("已经评价过了。")
+        if current.done_at is None:
+            raise ActionError(f"{current.unit.name}还没有到场报到，报到后再评价。")
         Part.objects.filter(pk=current.pk).update(rating=rating, rating_note=note)
         record(ticket=ticket, action="part_rate", actor=actor, actor_unit=current.assigned_by, at=now(),
                note=note or f"评价 {rating} 分", data={"part": current.pk, "unit_id": current.unit_id,
