@@ -58,7 +58,7 @@ def test_request_path(cast, client) -> None:
         t = actions.ticket_dispatch(ticket=t, actor=cast.shequ, unit=cast.unit("区住建局"))
         t = actions.ticket_sign(ticket=t, actor=cast.zhujian)
         t = actions.ticket_resolve(ticket=t, actor=cast.zhujian, result="已更换灯泡，路灯恢复照明。")
-        t = actions.ticket_callback(ticket=t, actor=cast.shequ, contacted=True, solved=True,
+        t = actions.ticket_callback(ticket=t, actor=cast.huifang, contacted=True, solved=True,
                                     satisfaction=Satisfaction.SATISFIED)
         _settle()
 
