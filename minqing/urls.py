@@ -19,10 +19,6 @@ from minqing.tickets import views as t
 from minqing.triage import views as tr
 from minqing.workbench import workbench
 
-admin.site.site_header = "民情流水线 · 系统管理"
-admin.site.site_title = "民情流水线"
-admin.site.index_title = "系统管理"
-
 urlpatterns = [
     path("healthz", ops.healthz, name="healthz"),
     path("readyz", ops.readyz, name="readyz"),

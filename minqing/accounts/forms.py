@@ -2,18 +2,23 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.signals import user_login_failed
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+# One answer whichever part was wrong (user name, password, code, or too many codes tried): an
+# attacker must not learn that the password was right before the second factor is asked for.
+WRONG = "用户名、密码或验证码不正确，请重新输入（注意大小写；开启了二次验证的账号要填写验证器上当前的 6 位验证码）。"
 
 
 class LoginForm(AuthenticationForm):
-    """Password, then — for accounts that turned on the second factor — the authenticator's code."""
+    """Password and — for accounts with the second factor on — the authenticator's code, checked together."""
 
     otp_token = forms.CharField(label="验证码", required=False, max_length=8,
                                 widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": "用户名或密码不正确，请重新输入（注意大小写）。",
-        "inactive": "该账号已停用。",
+        "invalid_login": WRONG,
+        "inactive": WRONG,
     }
 
     def clean(self) -> dict:
@@ -26,12 +31,13 @@ class LoginForm(AuthenticationForm):
         if device is None:
             return cleaned
         token = (cleaned.get("otp_token") or "").strip()
-        if not token:
-            raise forms.ValidationError("该账号已开启二次验证：请输入手机验证器上的 6 位验证码。", code="token_required")
-        allowed, extra = device.verify_is_allowed()
-        if not allowed:
-            raise forms.ValidationError("验证码输错次数太多，请稍后再试。", code="throttled")
-        if not device.verify_token(token):
-            raise forms.ValidationError("验证码不正确或已过期，请重新输入。", code="invalid_token")
+        allowed, _ = device.verify_is_allowed()
+        if not (token and allowed and device.verify_token(token)):
+            # counted like a wrong password (django-axes listens to this signal), and the user is not logged in
+            user_login_failed.send(sender=__name__, credentials={"username": cleaned.get("username")},
+                                   request=self.request)
+            self.user_cache = None
+            raise self.get_invalid_login_error()
         self.device = device
         return cleaned
+

@@ -22,12 +22,16 @@ class LoginView(auth_views.LoginView):
         response = super().form_valid(form)
         if form.device is not None:
             otp_login(self.request, form.device)
+        elif self.request.user.is_staff:
+            messages.warning(self.request, "系统管理员必须开启二次验证：请用手机验证器扫描下面的二维码或输入密钥，"
+                                           "输入验证码确认后才能进入系统管理。")
+            return redirect("second_factor")
         return response
 
 
 def may_use_second_factor(request: HttpRequest) -> bool:
     scope = scope_for(request.user)
-    return scope.admin or scope.district or request.user.is_superuser
+    return scope.admin or scope.district or request.user.is_staff
 
 
 @login_required

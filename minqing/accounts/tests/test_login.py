@@ -25,7 +25,7 @@ def test_five_wrong_passwords_lock_the_account_for_this_address(cast, settings) 
     c = Client()
     for _ in range(4):
         page = c.post("/login/", {"username": "shequ", "password": "wrong"})
-        assert "用户名或密码不正确" in page.content.decode()
+        assert "用户名、密码或验证码不正确" in page.content.decode()
     locked = c.post("/login/", {"username": "shequ", "password": "wrong"})
     assert locked.status_code == 429 and "已暂时锁定" in locked.content.decode()
     still = c.post("/login/", {"username": "shequ", "password": "Correct@2026"})
