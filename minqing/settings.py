@@ -26,11 +26,19 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 DEBUG = env_bool("MINQING_DEBUG")
 SECRET_KEY = os.environ.get("MINQING_SECRET_KEY") or "insecure-dev-key-set-MINQING_SECRET_KEY-in-production"
+# A deployment (its own secret key, debug off) must protect /metrics with a token: behind a reverse proxy
+# on the same machine every visitor looks like 127.0.0.1, so "only this machine" protects nothing.
+METRICS_TOKEN = os.environ.get("MINQING_METRICS_TOKEN", "").strip()
+if os.environ.get("MINQING_SECRET_KEY") and not DEBUG and len(METRICS_TOKEN) < 16:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("生产环境必须设置 MINQING_METRICS_TOKEN（至少 16 个字符的随机串），/metrics 凭它抓取。"
+                               " Set MINQING_METRICS_TOKEN (16+ random characters) in production.")
 ALLOWED_HOSTS = [h for h in os.environ.get("MINQING_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("MINQING_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "minqing.accounts.apps.AdminSiteConfig",  # django.contrib.admin, behind the second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -135,6 +143,10 @@ AXES_COOLOFF_TIME = float(os.environ.get("MINQING_LOCKOUT_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_RESET_ON_SUCCESS = True
+# Behind a reverse proxy: its addresses (comma-separated, networks allowed). Only then is X-Forwarded-For
+# read, so the login lockout and the residents' limits count each client, not the proxy.
+TRUSTED_PROXIES = [p for p in os.environ.get("MINQING_TRUSTED_PROXIES", "").split(",") if p.strip()]
+AXES_CLIENT_IP_CALLABLE = "minqing.lib.net.client_ip"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -232,6 +244,15 @@ MINQING: dict[str, Any] = {
     "ATTACHMENT_MAX_COUNT": int(os.environ.get("MINQING_ATTACHMENT_MAX_COUNT", "9")),
     "ATTACHMENT_MAX_PIXELS": int(os.environ.get("MINQING_ATTACHMENT_MAX_PIXELS", str(40_000_000))),
     "TEXT_MAX_LENGTH": int(os.environ.get("MINQING_TEXT_MAX_LENGTH", "2000")),
+    # Spreadsheet imports (12345 work orders, unit lists) are refused, with the reason and before anything is
+    # written, over these: the file and the sum of its parts uncompressed, one part uncompressed (a sheet
+    # of 100,000 work orders written by openpyxl or POI is about 85 MB), data rows, columns, characters in a
+    # cell (Excel's own limit).
+    "IMPORT_MAX_BYTES": int(os.environ.get("MINQING_IMPORT_MAX_BYTES", str(200 * 1024 * 1024))),
+    "IMPORT_MAX_MEMBER_BYTES": int(os.environ.get("MINQING_IMPORT_MAX_MEMBER_BYTES", str(100 * 1024 * 1024))),
+    "IMPORT_MAX_ROWS": int(os.environ.get("MINQING_IMPORT_MAX_ROWS", "200000")),
+    "IMPORT_MAX_COLUMNS": int(os.environ.get("MINQING_IMPORT_MAX_COLUMNS", "60")),
+    "IMPORT_MAX_CELL_CHARS": int(os.environ.get("MINQING_IMPORT_MAX_CELL_CHARS", "32767")),
     # Reporters' personal data is erased this many days after a request is finished (manage.py retention).
     "RETENTION_DAYS": int(os.environ.get("MINQING_RETENTION_DAYS", "730")),
     # How long a task worker holds a message it is sending before the sweep may queue it again.

@@ -85,3 +85,19 @@ class RoleAssignment(models.Model):
             errors["unit"] = f"{self.get_role_display()}的所属单位必须是：{labels}。"
         if errors:
             raise ValidationError(errors)
+
+
+class Throttle(models.Model):
+    """One counter of a rate limit (fixed window), shared by every process through the database; counted
+    with a guarded UPDATE, so concurrent hits are never lost (see accounts/throttle.py)."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    window_start = models.DateTimeField()
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "频率限制计数"
+        verbose_name_plural = "频率限制计数"
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.hits}"

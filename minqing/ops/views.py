@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import hmac
-import os
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
+
+from minqing.lib.net import client_ip
 
 LOOPBACK = {"127.0.0.1", "::1"}
 
@@ -87,12 +89,12 @@ PIPELINE.register(PipelineCollector())
 def metrics(request: HttpRequest) -> HttpResponse:
     """Prometheus metrics. With MINQING_METRICS_TOKEN set, scrapers send it as a Bearer token;
     without it, only the machine itself may read them."""
-    token = os.environ.get("MINQING_METRICS_TOKEN", "")
+    token = settings.METRICS_TOKEN
     if token:
         sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(sent.encode(), token.encode()):
             return HttpResponse("需要监控令牌。", status=403, content_type="text/plain; charset=utf-8")
-    elif request.META.get("REMOTE_ADDR") not in LOOPBACK:
+    elif client_ip(request) not in LOOPBACK:
         return HttpResponse("只允许本机读取；设置 MINQING_METRICS_TOKEN 后可远程抓取。", status=403,
                             content_type="text/plain; charset=utf-8")
     body = generate_latest(REGISTRY) + generate_latest(PIPELINE)

@@ -7,12 +7,13 @@ import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from minqing.accounts import throttle
 from minqing.accounts.scope import scope_for
+from minqing.lib.net import client_ip
 
 from . import actions, queries
 from .forms import RatingForm, ResidentTicketForm, TrackForm
@@ -37,8 +38,8 @@ def new(request: HttpRequest) -> HttpResponse:
              if re.fullmatch(r"\d{1,9}", group_id) else None)
     if request.method == "POST":
         form = ResidentTicketForm(request.POST, request.FILES)
-        key = f"submit:ip:{request.META.get('REMOTE_ADDR', '')}"
-        if cache.get(key, 0) >= SUBMIT_LIMIT:
+        key = f"submit:ip:{client_ip(request)}"
+        if throttle.exceeded(key, limit=SUBMIT_LIMIT, window=SUBMIT_WINDOW):
             form.add_error(None, f"提交太频繁：同一网络一小时内最多提交 {SUBMIT_LIMIT} 件，请稍后再试。"
                                  "紧急情况请直接拨打 110 / 119 / 120。")
             return render(request, "resident/new.html", {"form": form, "group": group}, status=429)
@@ -56,8 +57,7 @@ def new(request: HttpRequest) -> HttpResponse:
             except actions.ActionError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
-                cache.add(key, 0, SUBMIT_WINDOW)
-                cache.incr(key)
+                throttle.hit(key, limit=SUBMIT_LIMIT, window=SUBMIT_WINDOW)
                 _remember(request, ticket)
                 request.session["just_submitted"] = {"number": ticket.number, "code": code,
                                                      "urgent": ticket.urgent_words}
@@ -84,7 +84,7 @@ TRACK_MAX_FAILURES = 10
 
 
 def _throttle_keys(request: HttpRequest, number: str) -> list[str]:
-    ip = request.META.get("REMOTE_ADDR", "")
+    ip = client_ip(request)
     return [f"track-fail:ip:{ip}", f"track-fail:no:{number.strip().upper()}"]
 
 
@@ -94,14 +94,13 @@ def track(request: HttpRequest) -> HttpResponse:
     form = TrackForm(request.POST or None, initial={"number": request.GET.get("n", "")[:32]})
     if request.method == "POST" and form.is_valid():
         keys = _throttle_keys(request, form.cleaned_data["number"])
-        if any(cache.get(k, 0) >= TRACK_MAX_FAILURES for k in keys):
+        if any(throttle.exceeded(k, limit=TRACK_MAX_FAILURES, window=TRACK_WINDOW) for k in keys):
             form.add_error(None, "查询失败次数过多，请 15 分钟后再试。")
             return render(request, "resident/track.html", {"form": form}, status=429)
         ticket = queries.public_lookup(form.cleaned_data["number"], form.cleaned_data["secret"])
         if ticket is None:
             for k in keys:
-                cache.add(k, 0, TRACK_WINDOW)
-                cache.incr(k)
+                throttle.hit(k, limit=TRACK_MAX_FAILURES, window=TRACK_WINDOW)
             form.add_error(None, "编号与手机号（或查询码）不匹配，请核对后重试。")
         else:
             _remember(request, ticket)

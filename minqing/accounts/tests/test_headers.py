@@ -27,7 +27,7 @@ def test_pages_carry_a_content_security_policy_and_safe_headers(cast) -> None:
 
 def test_deploy_check_is_clean_with_production_settings(tmp_path) -> None:
     env = {**os.environ, "MINQING_HTTPS": "1", "MINQING_SECRET_KEY": "k" * 20 + "-production-secret-0123456789-abcdefghij",
-           "MINQING_VAR_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/deploy.sqlite3"}
+           "MINQING_VAR_DIR": str(tmp_path), "MINQING_METRICS_TOKEN": "m" * 32, "DATABASE_URL": f"sqlite:///{tmp_path}/deploy.sqlite3"}
     env.pop("MINQING_DEBUG", None)
     done = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=120)

@@ -33,3 +33,33 @@ def test_five_wrong_passwords_lock_the_account_for_this_address(cast, settings) 
     other = Client(REMOTE_ADDR="10.0.0.9")
     ok = other.post("/login/", {"username": "shequ", "password": "Correct@2026"})
     assert ok.status_code == 302  # another address is not locked out
+
+
+def test_behind_a_proxy_an_attacker_cannot_lock_the_owner_out(cast, settings) -> None:
+    settings.TRUSTED_PROXIES = ["10.0.0.2"]
+    user = User.objects.get(username="shequ")
+    user.set_password("Correct@2026")
+    user.save()
+
+    def via_proxy(client_address: str, password: str) -> int:
+        return Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=client_address).post(
+            "/login/", {"username": "shequ", "password": password}).status_code
+
+    assert [via_proxy("203.0.113.5", "wrong") for _ in range(5)][-1] == 429  # the attacker is locked...
+    assert via_proxy("198.51.100.7", "Correct@2026") == 302  # ...the owner, elsewhere, is not
+
+
+def test_an_administrator_unlocks_an_account(cast) -> None:
+    from axes.models import AccessAttempt
+
+    user = User.objects.get(username="shequ")
+    user.set_password("Correct@2026")
+    user.save()
+    for _ in range(5):
+        Client().post("/login/", {"username": "shequ", "password": "wrong"})
+    assert Client().post("/login/", {"username": "shequ", "password": "Correct@2026"}).status_code == 429
+    assert AccessAttempt.objects.filter(username="shequ").exists()  # listed in 系统管理 → 访问尝试
+    from django.core.management import call_command
+
+    call_command("axes_reset_username", "shequ")
+    assert Client().post("/login/", {"username": "shequ", "password": "Correct@2026"}).status_code == 302

@@ -177,3 +177,37 @@ def test_one_network_address_cannot_flood_the_public_form(cast, monkeypatch) -> 
     other = Client(REMOTE_ADDR="10.9.8.7")  # another address is not affected
     other.post(reverse("resident_new"), resident_form(cast, text="楼道里堆满杂物，消防通道不通"))
     assert Ticket.objects.count() == 4
+
+
+def test_behind_a_trusted_proxy_each_resident_has_their_own_limit(cast, monkeypatch, settings) -> None:
+    from minqing.tickets import resident_views
+
+    monkeypatch.setattr(resident_views, "SUBMIT_LIMIT", 2)
+    settings.TRUSTED_PROXIES = ["10.0.0.0/24"]
+
+    def post(forwarded: str, n: int, peer: str = "10.0.0.2") -> int:
+        return Client(REMOTE_ADDR=peer, HTTP_X_FORWARDED_FOR=forwarded).post(
+            reverse("resident_new"), resident_form(cast, text=f"小区门口共享单车乱停第{n}回，盲道都堵了")).status_code
+
+    assert [post("203.0.113.5", i) for i in range(3)] == [302, 302, 429]
+    assert post("198.51.100.7", 4) == 302  # another resident behind the same proxy is not blocked
+    # a client cannot pick its address: only the right-most hop before our proxy counts
+    assert post("198.51.100.99, 203.0.113.5", 5) == 429
+    # and a header sent straight to the server (not through our proxy) is ignored
+    assert post("192.0.2.1", 6, peer="203.0.113.5") == 429
+
+
+def test_the_limit_is_shared_by_every_process(cast, monkeypatch) -> None:
+    """The count lives in the database, not in one process's memory: clearing a process's cache (as a
+    second worker process would have its own) does not reset it."""
+    from django.core.cache import cache
+
+    from minqing.tickets import resident_views
+
+    monkeypatch.setattr(resident_views, "SUBMIT_LIMIT", 2)
+    c = Client()
+    for i in range(2):
+        c.post(reverse("resident_new"), resident_form(cast, text=f"小区门口共享单车乱停第{i}回，盲道都堵了"))
+    cache.clear()
+    r = c.post(reverse("resident_new"), resident_form(cast, text="小区门口共享单车乱停第9回，盲道都堵了"))
+    assert r.status_code == 429
