@@ -36,7 +36,7 @@ def _staff(request: HttpRequest):
 @require_POST
 def suggest(request: HttpRequest) -> HttpResponse:
     """While a request is typed: category proposals, urgency words, probable duplicates."""
-    _staff(request)
+    scope = _staff(request)
     text = (request.POST.get("text") or "")[:5000]
     proposals = actions.suggest(text)
     record = actions.suggestion_record(text, proposals)
@@ -50,6 +50,8 @@ def suggest(request: HttpRequest) -> HttpResponse:
         text=text, street_id=area.parent_id if area else None, community_id=area.pk if area else None,
         compound_id=parse_id(request.POST.get("compound")),
     ) if len(text.strip()) >= 8 else []
+    visible = set(queries.visible_tickets(scope).filter(pk__in=[d[0].pk for d in duplicates]).values_list("pk", flat=True))
+    duplicates = [d for d in duplicates if d[0].pk in visible]  # never requests outside the viewer's scope
     return render(request, "triage/_suggest.html", {
         "proposals": proposals, "fill": fill, "record": record, "urgent": urgency_hits(text),
         "safety_hours": settings.MINQING["SAFETY_HOURS"],
