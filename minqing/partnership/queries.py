@@ -74,10 +74,13 @@ def resources_for(scope: Scope) -> QuerySet[Resource]:
 
 
 def projects_for(scope: Scope) -> QuerySet[Project]:
+    """A unit sees its own projects (not other units' projects for the needs it may volunteer for); the
+    need's community and street see theirs; the district all."""
     qs = Project.objects.select_related("need", "need__community", "unit", "resource")
     if scope.district:
         return qs
-    return qs.filter(Q(need__in=needs_for(scope).values("pk")) | Q(unit_id__in=scope.unit_ids))
+    coordinating = Q(need__community_id__in=_communities(scope)) | Q(need__community__parent_id__in=scope.street_ids)
+    return qs.filter(coordinating | Q(unit_id__in=scope.unit_ids)) if scope.is_staff else qs.none()
 
 
 def agreements_for(scope: Scope) -> QuerySet[Agreement]:
