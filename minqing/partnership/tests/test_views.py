@@ -82,6 +82,26 @@ def test_the_public_wish_wall_masks_residents_and_lets_members_claim(cast) -> No
     assert w.state == "claimed" and w.member.name == "赵党员"
 
 
+def test_the_wish_wall_cannot_be_used_to_find_members_or_to_empty_it(cast) -> None:
+    wishes = [actions.wish_publish(actor=cast.shequ, area=cast.community_a, resident_name="刘桂兰", text=f"心愿{i}")
+              for i in range(5)]
+    actions.member_register(actor=cast.shequ, community=cast.community_a, name="赵党员", phone="13700001111")
+    wall = f"/r/wishes/{cast.community_a.code}/"
+    guesser = Client(REMOTE_ADDR="203.0.113.5")
+    for n in range(5):
+        guesser.post(wall, {"wish": wishes[0].pk, "phone": f"1380000000{n}"})
+    # after five numbers tried in vain, even a member's number gets no answer from this address
+    r = guesser.post(wall, {"wish": wishes[0].pk, "phone": "13700001111"}, follow=True).content.decode()
+    assert "失败次数过多" in r and "认领成功" not in r
+    member = Client(REMOTE_ADDR="198.51.100.7")
+    for w in wishes[:3]:
+        assert "认领成功" in member.post(wall, {"wish": w.pk, "phone": "13700001111"}, follow=True).content.decode()
+    r = member.post(wall, {"wish": wishes[3].pk, "phone": "13700001111"}, follow=True).content.decode()
+    assert "还没有实现" in r
+    wishes[3].refresh_from_db()
+    assert wishes[3].state == "published"
+
+
 def test_unit_import_page_lists_bad_rows_and_imports_nothing(cast) -> None:
     before = Unit.objects.count()
     bad = xlsx([["新单位甲", "驻区单位", "瓜州路社区"] + [""] * 7, ["新单位乙", "学校", "瓜州路社区"] + [""] * 7])
