@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -556,6 +557,10 @@ def _wish_move(wish: Wish, step: str, **changes: object) -> Wish:
     return Wish.objects.get(pk=wish.pk)
 
 
+# One member holds at most this many claimed, not yet fulfilled wishes (one person cannot empty the wall).
+WISH_OPEN_CLAIMS = int(os.environ.get("MINQING_WISH_OPEN_CLAIMS", "3"))
+
+
 def wish_claim(*, wish: Wish, phone: str) -> Wish:
     """A registered party member claims a published wish with the phone number they registered with."""
     try:
@@ -567,6 +572,9 @@ def wish_claim(*, wish: Wish, phone: str) -> Wish:
         raise ActionError(f"这个手机号没有在{wish.community.name}报到，请先到社区报到（双报到）。", field="phone")
     if wish.state != WishState.PUBLISHED:
         raise ActionError("这个心愿已被认领。")
+    open_claims = Wish.objects.filter(member=member, state=WishState.CLAIMED).count()
+    if open_claims >= WISH_OPEN_CLAIMS:
+        raise ActionError(f"您已认领 {open_claims} 个心愿还没有实现，请先帮居民实现它们，再认领新的。", field="phone")
     return _wish_move(wish, "claim", member=member, claimed_at=timezone.now())
 
 

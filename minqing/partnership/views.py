@@ -19,9 +19,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
+from minqing.accounts import throttle
 from minqing.accounts.scope import Scope, scope_for
 from minqing.lib.errors import ActionError
 from minqing.lib.masking import mask_name
+from minqing.lib.net import client_ip
 from minqing.lib.validation import parse_id, parse_period
 from minqing.lib.xlsx import xlsx_response
 from minqing.meetings import actions as meeting_actions
@@ -523,14 +525,21 @@ def stats(request: HttpRequest) -> HttpResponse:
 
 
 # --- public wish wall ------------------------------------------------------------------------------
+WISH_CLAIM_FAILURES = 5  # per address in 15 minutes
 def wish_wall(request: HttpRequest, code: str) -> HttpResponse:
     community = get_object_or_404(Area, code=code, kind=AreaKind.COMMUNITY)
     if request.method == "POST":
         wish = get_object_or_404(Wish, pk=parse_id(request.POST.get("wish")) or 0, community=community)
+        # numbers tried in vain are counted per address, so the wall cannot be used to find out who the members are
+        key = f"wish-claim-fail:ip:{client_ip(request)}"
+        if throttle.exceeded(key, limit=WISH_CLAIM_FAILURES, window=15 * 60):
+            messages.error(request, "认领失败次数过多，请 15 分钟后再试，或直接联系社区。")
+            return redirect("wish_wall", code=code)
         try:
             actions.wish_claim(wish=wish, phone=request.POST.get("phone", ""))
             messages.success(request, "认领成功！请尽快联系社区，帮居民实现这个心愿。")
         except ActionError as exc:
+            throttle.hit(key, limit=WISH_CLAIM_FAILURES, window=15 * 60)
             messages.error(request, exc.message)
         return redirect("wish_wall", code=code)
     wishes = [(w, mask_name(w.resident_name)) for w in
