@@ -14,9 +14,16 @@ class AttemptInline(admin.TabularInline):
 
 @admin.register(OutboundMessage)
 class OutboundMessageAdmin(admin.ModelAdmin):
-    list_display = ["id", "channel", "to", "template", "status", "attempts", "created_at", "sent_at"]
+    """Recipients are masked here: whoever keeps the system running does not need residents' numbers."""
+
+    list_display = ["id", "channel", "recipient", "template", "status", "attempts", "created_at", "sent_at"]
     list_filter = ["channel", "status", "template"]
-    readonly_fields = [f.name for f in OutboundMessage._meta.fields]
+    exclude = ["to", "params"]
+    readonly_fields = ["recipient", *[f.name for f in OutboundMessage._meta.fields if f.name not in {"to", "params"}]]
+
+    @admin.display(description="接收方")
+    def recipient(self, message: OutboundMessage) -> str:
+        return message.recipient_masked
     inlines = [AttemptInline]
 
     def has_add_permission(self, request) -> bool:

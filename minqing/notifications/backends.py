@@ -10,6 +10,8 @@ from typing import Any
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from minqing.lib.masking import mask_phone
+
 logger = logging.getLogger("minqing.sms")
 
 
@@ -26,7 +28,7 @@ class ConsoleSMSBackend:
         self.options = options
 
     def send(self, *, to: str, template: str, params: dict, body: str, reference: str = "") -> str:
-        logger.info("SMS %s to %s [%s]: %s", reference, to, template, body)
+        logger.info("SMS %s to %s [%s]: %s", reference, mask_phone(to), template, body)  # logs keep no full number
         return "logged"
 
 

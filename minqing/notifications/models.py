@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from minqing.lib.masking import mask_phone
+
 
 class Notification(models.Model):
     recipient = models.ForeignKey(
@@ -77,7 +79,12 @@ class OutboundMessage(models.Model):
         ordering = ["-id"]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} → {self.to}：{self.template}"
+        return f"{self.get_channel_display()} → {self.recipient_masked}：{self.template}"
+
+    @property
+    def recipient_masked(self) -> str:
+        local, at, domain = self.to.partition("@")
+        return f"{mask_phone(local)}{at}{domain}" if at else mask_phone(self.to)
 
 
 class DeliveryAttempt(models.Model):
