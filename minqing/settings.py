@@ -147,6 +147,8 @@ AXES_RESET_ON_SUCCESS = True
 # read, so the login lockout and the residents' limits count each client, not the proxy.
 TRUSTED_PROXIES = [p for p in os.environ.get("MINQING_TRUSTED_PROXIES", "").split(",") if p.strip()]
 AXES_CLIENT_IP_CALLABLE = "minqing.lib.net.client_ip"
+# Webhooks never go to this machine or internal networks (loopback, private, link-local…) unless listed here.
+WEBHOOK_PRIVATE_ALLOWED = [p for p in os.environ.get("MINQING_WEBHOOK_PRIVATE_ALLOWED", "").split(",") if p.strip()]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -7,8 +7,10 @@ import hmac
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
+from minqing.lib import net
 from minqing.tickets.models import Ticket
 
 PERMISSIONS = {
@@ -98,6 +100,12 @@ class Webhook(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} → {self.url}"
+
+    def clean(self) -> None:
+        try:
+            net.check_url(self.url)
+        except net.PrivateTarget as exc:
+            raise ValidationError({"url": str(exc)}) from exc
 
 
 DEFAULT_COLUMNS = {

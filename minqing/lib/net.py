@@ -1,4 +1,7 @@
-"""The client's address, behind reverse proxies that we trust and no others.
+"""Addresses: the client's, behind reverse proxies that we trust and no others; and the targets of
+outgoing requests, which must not be this machine or an internal network.
+
+The client's address:
 
 X-Forwarded-For is believed only when the connection itself comes from a trusted proxy
 (`MINQING_TRUSTED_PROXIES`, addresses or networks); then the address is the right-most entry that
@@ -41,3 +44,38 @@ def client_ip(request: HttpRequest) -> str:
             except ValueError:
                 return peer  # a malformed entry: fall back to the proxy itself rather than trust it
     return peer
+
+
+# --- outgoing requests to addresses an administrator typed (webhooks) -------------------------------
+class PrivateTarget(ValueError):
+    """The address is this machine or an internal network, which outgoing requests may not reach."""
+
+
+def _allowed_private(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return any(ip in n for n in _trusted(tuple(settings.WEBHOOK_PRIVATE_ALLOWED)))
+
+
+def check_public(address: str) -> None:
+    """Raise PrivateTarget for loopback, private, link-local, multicast, reserved or unspecified addresses,
+    unless MINQING_WEBHOOK_PRIVATE_ALLOWED lists them."""
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    if not ip.is_global and not _allowed_private(ip):
+        raise PrivateTarget(f"目标地址 {ip} 是本机或内部网络地址，不允许推送（需要时在 MINQING_WEBHOOK_PRIVATE_ALLOWED 里放行）。")
+
+
+def check_url(url: str) -> None:
+    """For a form: every address the host name resolves to must be public (or allowed)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise PrivateTarget("地址要以 http:// 或 https:// 开头。")
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    except OSError as exc:
+        raise PrivateTarget(f"无法解析主机名 {parts.hostname}。") from exc
+    for info in infos:
+        check_public(str(info[4][0]))

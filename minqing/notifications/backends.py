@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
+import socket
 import urllib.request
 from typing import Any
 
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from minqing.lib import net
 from minqing.lib.masking import mask_phone
 
 logger = logging.getLogger("minqing.sms")
@@ -83,7 +86,43 @@ def post_signed(*, url: str, body: str, secret: str, timeout: float = 10) -> str
         headers={"Content-Type": "application/json; charset=utf-8", "X-Minqing-Signature": f"sha256={signature}"},
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with _GUARDED.open(request, timeout=timeout) as response:
             return f"{response.status} {response.read(300).decode(errors='replace')}"
     except Exception as exc:
         raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
+
+
+# Webhook addresses are typed by administrators: the connection is checked after it is made (so a host name
+# that resolves to an internal address, or starts to, is refused), redirects go through the same check, and
+# no proxy from the environment is used.
+class _GuardedHTTP(http.client.HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _refuse_private(self.sock)
+
+
+class _GuardedHTTPS(http.client.HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _refuse_private(self.sock)
+
+
+def _refuse_private(sock: socket.socket) -> None:
+    try:
+        net.check_public(sock.getpeername()[0])
+    except net.PrivateTarget:
+        sock.close()
+        raise
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_GuardedHTTP, req)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_GuardedHTTPS, req, context=self._context)  # type: ignore[attr-defined]
+
+
+_GUARDED = urllib.request.build_opener(urllib.request.ProxyHandler({}), _HTTPHandler, _HTTPSHandler)
