@@ -112,7 +112,7 @@ def build(cast: Cast) -> World:
 # URL name → (method, path arguments). POST marks URLs that only accept POST (they change something).
 ARGS = {
     "healthz": ("GET", {}), "readyz": ("GET", {}), "metrics": ("GET", {}),  # metrics: loopback or token
-    "workbench": ("GET", {}), "login": ("GET", {}), "logout": ("POST", {}), "second_factor": ("GET", {}),
+    "workbench": ("GET", {}), "login": ("GET", {}), "logout": ("POST", {}), "second_factor": ("GET", {}), "password_change": ("GET", {}),
     "ticket_list": ("GET", {}), "ticket_new": ("GET", {}), "queue": ("GET", {"name": "received"}),
     "queue_bulk": ("POST", {"name": "received"}), "ticket_detail": ("GET", {"number": "{number}"}),
     "ticket_act": ("GET", {"number": "{number}", "action": "progress"}), "attachment": ("GET", {"pk": "{attachment}"}),
@@ -194,6 +194,7 @@ EXPECTED = {
     "workbench": "302 200 200 200 200 200 200 200 200 302",
     "login": "200 200 200 200 200 200 200 200 200 200",
     "second_factor": "404 404 404 404 404 404 404 200 200 302",
+    "password_change": "200 200 200 200 200 200 200 200 200 302",
     "logout": "302 302 302 302 302 302 302 302 302 302",
     "ticket_list": "404 200 200 200 200 200 200 200 200 302",
     "ticket_new": "404 200 200 200 200 200 200 200 200 302",

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", workbench, name="workbench"),
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("account/second-factor/", accounts.second_factor, name="second_factor"),
+    path("account/password/", accounts.PasswordChangeView.as_view(), name="password_change"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("tickets/", t.ticket_list, name="ticket_list"),
     path("tickets/new/", t.ticket_new, name="ticket_new"),

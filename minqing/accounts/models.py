@@ -12,6 +12,9 @@ from minqing.org.models import Area, AreaKind, Unit, UnitKind
 class User(AbstractUser):
     full_name = models.CharField("姓名", max_length=50, blank=True)
     phone = models.CharField("手机号", max_length=20, blank=True)
+    must_change_password = models.BooleanField(
+        "下次登录须修改密码", default=False,
+        help_text="管理员新建账号或重设密码后自动勾选：本人登录后先改密码才能做别的。")
 
     class Meta:
         verbose_name = "用户"

@@ -5,12 +5,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django_otp import login as otp_login
 
 from . import actions
 from .forms import LoginForm
+from .models import User
 from .scope import scope_for
 
 
@@ -61,3 +64,19 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         "confirmed": confirmed, "pending": pending,
         "secret": actions.secret_text(pending) if pending else "", "uri": pending.config_url if pending else "",
     })
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Everyone changes their own password here; accounts created by an administrator must, first."""
+
+    template_name = "accounts/password.html"
+
+    def get_success_url(self) -> str:
+        nxt = self.request.GET.get("next", "")
+        return nxt if nxt.startswith("/") and not nxt.startswith("//") else reverse("workbench")
+
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
+        response = super().form_valid(form)
+        User.objects.filter(pk=self.request.user.pk).update(must_change_password=False)
+        messages.success(self.request, "密码已修改，下次登录请使用新密码。")
+        return response
