@@ -120,3 +120,9 @@ urlpatterns = [
     path("open311/v2/servicerequestupdates.<str:fmt>", o311.updates, name="open311_updates"),
     path("admin/", admin.site.urls),
 ]
+
+# Error pages in Chinese, in the site's layout; JSON under /api/ and /open311/ (minqing/ops/errors.py).
+handler400 = "minqing.ops.errors.bad_request"
+handler403 = "minqing.ops.errors.forbidden"
+handler404 = "minqing.ops.errors.not_found"
+handler500 = "minqing.ops.errors.server_error"
