@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from minqing.accounts.scope import Scope
+from minqing.lib.widgets import date_input
 from minqing.org.models import Area, Unit
 from minqing.tickets.models import Category
 
@@ -94,7 +95,7 @@ class ResolutionForm(forms.Form):
     agenda_item = forms.ModelChoiceField(label="对应议程", queryset=AgendaItem.objects.none(), required=False)
     owner = forms.ModelChoiceField(label="责任单位", queryset=Unit.objects.filter(active=True),
                                    error_messages={"required": "请选择责任单位。", "invalid_choice": "请选择有效的单位。"})
-    due_date = forms.DateField(label="完成时限", widget=forms.DateInput(attrs={"type": "date"}),
+    due_date = forms.DateField(label="完成时限", widget=date_input(),
                                error_messages={"required": "请填写完成时限。", "invalid": "完成时限格式不对，例如 2026-12-31。"})
     new_request_category = forms.ModelChoiceField(
         label="同时生成民情事项（选择分类）", required=False,

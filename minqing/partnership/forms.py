@@ -4,12 +4,13 @@ from typing import Any
 
 from django import forms
 
+from minqing.lib.widgets import date_input
 from minqing.org.models import Area, AreaKind, Unit
 from minqing.tickets.models import Brand
 
 from .models import NeedSource, Priority, ResourceKind
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = date_input()
 
 
 def _req(label: str) -> dict:

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 
 from minqing.lib import uploads
 from minqing.lib.validation import normalize_phone, parse_id
+from minqing.lib.widgets import date_input
 from minqing.org.models import Area, AreaKind, Unit
 
 from .lifecycle import Status
@@ -274,7 +275,7 @@ class ReturnForm(forms.Form):
 
 
 class SuspendForm(forms.Form):
-    until = forms.DateField(label="计划恢复办理日期", widget=forms.DateInput(attrs={"type": "date"}),
+    until = forms.DateField(label="计划恢复办理日期", widget=date_input(),
                             error_messages={"required": "请填写计划恢复办理的日期。", "invalid": "日期格式不对，请按 2026-12-31 填写。"})
     reason = _note("缓办理由（如需列入预算、等待工程季）", required=True)
 
@@ -340,8 +341,8 @@ class SearchForm(forms.Form):
     type = forms.ChoiceField(label="类型", choices=[("", "全部类型"), *TicketType.choices], required=False)
     urgency = forms.ChoiceField(label="紧急程度", choices=[("", "全部"), *Urgency.choices], required=False)
     unit = forms.ModelChoiceField(queryset=Unit.objects.all(), label="办理单位", required=False, empty_label="全部单位")
-    date_from = forms.DateField(label="登记日期从", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="至", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label="登记日期从", required=False, widget=date_input())
+    date_to = forms.DateField(label="至", required=False, widget=date_input())
     overdue = forms.BooleanField(label="仅看超期", required=False)
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -362,7 +363,7 @@ class SuperviseForm(forms.Form):
                               help_text="普通 3 个工作日、黄牌 2 个、红牌 1 个工作日内回复（可另填时限）")
     unit = forms.ModelChoiceField(queryset=Unit.objects.filter(active=True), label="责任单位",
                                   error_messages={"required": "请选择责任单位。", "invalid_choice": "请选择列表中的单位。"})
-    reply_due = forms.DateField(label="回复时限（可不填）", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    reply_due = forms.DateField(label="回复时限（可不填）", required=False, widget=date_input(),
                                 error_messages={"invalid": "日期格式不对，请按 2026-12-31 填写。"})
     text = _note("督办要求", required=True, max_length=2000, rows=4)
 
@@ -382,7 +383,7 @@ class RemindForm(forms.Form):
 
 
 class ExtensionForm(forms.Form):
-    new_due = forms.DateField(label="申请延至", widget=forms.DateInput(attrs={"type": "date"}),
+    new_due = forms.DateField(label="申请延至", widget=date_input(),
                               error_messages={"required": "请填写申请延至的日期。",
                                               "invalid": "日期格式不对，请按 2026-12-31 填写。"})
     reason = _note("延期理由", required=True, max_length=1000)
