@@ -25,7 +25,8 @@ def _base() -> QuerySet[Ticket]:
 
 
 def visible_tickets(scope: Scope) -> QuerySet[Ticket]:
-    """Requests the viewer may see: their areas, their units' requests (past ones too), their own."""
+    """Requests the viewer may see: their areas, their units' requests (past ones too), those their units
+    follow up as a meeting's resolution, their own."""
     qs = _base()
     if scope.user is None:
         return qs.none()
@@ -46,6 +47,8 @@ def visible_tickets(scope: Scope) -> QuerySet[Ticket]:
         handled = TicketEvent.objects.filter(ticket=OuterRef("pk"), to_unit_id__in=scope.unit_ids)
         part = Part.objects.filter(ticket=OuterRef("pk"), unit_id__in=scope.unit_ids)  # 协办, 吹哨报到
         rule |= Q(handling_unit_id__in=scope.unit_ids) | Q(Exists(handled)) | Q(Exists(part))
+        # a unit responsible for a meeting's resolution sees the request it follows up (masked: handles() is False)
+        rule |= Q(pk__in=Ticket.objects.filter(resolutions__owner_id__in=scope.unit_ids).values("pk"))
     return qs.filter(rule)
 
 
