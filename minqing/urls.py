@@ -110,6 +110,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("exchange/", ex.exchange, name="exchange"),
     path("exchange/jobs/<int:pk>/", ex.job, name="exchange_job"),
+    path("exchange/jobs/<int:pk>/retry/", ex.retry, name="exchange_job_retry"),
     path("exchange/replies.xlsx", ex.export, name="exchange_export"),
     path("open311/v2/discovery.<str:fmt>", o311.discovery, name="open311_discovery"),
     path("open311/v2/services.<str:fmt>", o311.services, name="open311_services"),

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-from collections.abc import Iterator
+import logging
 from itertools import islice
 
 from django.db import transaction
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
 
 from minqing.lib.db import reporting
+from minqing.lib.errors import Conflict
+from minqing.lib.xlsx import Sheet, TableError, read_table, workbook_bytes
 from minqing.org.models import Area, AreaKind
 from minqing.tickets import actions
 from minqing.tickets.lifecycle import PUBLIC_STATUS
@@ -23,31 +22,7 @@ from .models import ImportJob
 REQUIRED = ["external_number", "text", "area"]
 TYPES = {label: value for value, label in TicketType.choices}
 BATCH = 500
-
-
-class BadFile(ValueError):
-    pass
-
-
-def read_rows(name: str, content: bytes) -> tuple[list[str], Iterator[list[str]], int]:
-    """Header, rows and row count of an .xlsx or .csv file."""
-    if name.lower().endswith(".csv"):
-        text = content.decode("utf-8-sig", errors="strict")
-        rows = list(csv.reader(io.StringIO(text)))
-        if not rows:
-            raise BadFile("文件是空的。")
-        return [h.strip() for h in rows[0]], iter(rows[1:]), len(rows) - 1
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:
-        raise BadFile("无法读取文件：只支持 .xlsx 和 UTF-8 编码的 .csv。") from exc
-    sheet = book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None)
-    if header is None:
-        raise BadFile("文件是空的。")
-    return [str(h or "").strip() for h in header], ([("" if v is None else v) for v in r] for r in rows), max(
-        0, (sheet.max_row or 1) - 1)
+log = logging.getLogger(__name__)
 
 
 def _places() -> list[Area]:
@@ -77,32 +52,55 @@ def _when(value: object) -> dt.datetime | None:
 
 
 def import_job(job: ImportJob) -> ImportJob:
-    """Run one upload. A file that cannot be read or lacks a required column imports nothing."""
-    job.status, job.started_at = "running", timezone.now()
-    job.save(update_fields=["status", "started_at"])
-    columns = job.mapping.columns
+    """Run one upload; it always ends 已完成 or 失败 with the reason. A file that cannot be read, is over a
+    limit (settings.MINQING["IMPORT_*"]) or lacks a required column imports nothing: the whole table is read
+    and checked before the first batch is written."""
+    started = timezone.now()
+    if not ImportJob.objects.filter(pk=job.pk, status="queued").update(status="running", started_at=started):
+        job.refresh_from_db()
+        return job  # someone else runs it, or it was already run
+    job.status, job.started_at = "running", started
     try:
-        with job.file.open("rb") as handle:
-            header, rows, total = read_rows(job.file.name, handle.read())
-        missing = [columns.get(f, f) for f in REQUIRED if columns.get(f, f) not in header]
-        if missing:
-            raise BadFile(f"缺少必需的列：{'、'.join(missing)}（表头是：{'、'.join(header)}）")
-    except (BadFile, UnicodeDecodeError) as exc:
-        job.status, job.error, job.finished_at = "failed", str(exc), timezone.now()
-        job.save(update_fields=["status", "error", "finished_at"])
-        return job
+        _run(job)
+    except TableError as exc:
+        _fail(job, str(exc))
+    except Exception as exc:
+        log.exception("import job %s failed", job.pk)
+        _fail(job, f"导入时出错（{type(exc).__name__}），已导入的行已保存。可以点“重试”：已导入的工单按编号去重，不会重复登记。")
+    return job
+
+
+def _fail(job: ImportJob, reason: str) -> None:
+    """Mark the job failed in a transaction of its own: its counts and report stay those of the batches
+    already committed (none, when the file itself was refused)."""
+    with transaction.atomic():
+        ImportJob.objects.filter(pk=job.pk).update(status="failed", error=reason, report=job.report,
+                                                   finished_at=timezone.now())
+    job.refresh_from_db()
+
+
+def _run(job: ImportJob) -> None:
+    columns = job.mapping.columns
+    with job.file.open("rb") as handle:
+        table = read_table(handle.read(), csv_ok=True, name=job.file.name)
+    header = table.header
+    missing = [columns.get(f, f) for f in REQUIRED if columns.get(f, f) not in header]
+    if missing:
+        raise TableError(f"缺少必需的列：{'、'.join(missing)}（表头是：{'、'.join(header)}）")
     position = {field: header.index(col) for field, col in columns.items() if col in header}
-    job.total = total
-    report = []
+    job.total = len(table.rows)
+    job.save(update_fields=["total"])
+    report = job.report = []
     categories = {c.name: c for c in Category.objects.filter(parent__isnull=False, active=True).select_related("parent")}
     places = _places()
     cache = actions.IntakeCache()
     seen: dict[str, int] = {}  # work-order number → line, within this file
-    lines = ((line, row) for line, row in enumerate(rows, start=2) if any(str(v).strip() for v in row))
+    lines = iter(table.rows)
     while chunk := list(islice(lines, BATCH)):
         outcomes: dict[int, dict] = {}
         creates: list[tuple[int, actions.Intake]] = []
-        with transaction.atomic():  # a batch commits together
+        batch: list[dict] = []
+        with transaction.atomic():  # a batch commits together, with the job's counts
             numbers = [_cell(row, position, "external_number") for _, row in chunk]
             existing = {t.external_number: t for t in Ticket.objects.filter(external_number__in=[n for n in numbers if n])}
             for (line, row), number in zip(chunk, numbers, strict=True):
@@ -117,15 +115,33 @@ def import_job(job: ImportJob) -> ImportJob:
                 outcomes[line] = ({"result": "rejected", "reason": result.message}
                                   if isinstance(result, actions.ActionError)
                                   else {"result": "created", "reason": f"已登记为 {result.number}"})
+            counts = {"created": 0, "updated": 0, "rejected": 0}
             for (line, _), number in zip(chunk, numbers, strict=True):
                 outcome = outcomes[line]
-                report.append({"line": line, "number": number, **outcome})
-                setattr(job, outcome["result"], getattr(job, outcome["result"]) + 1)
-                job.done += 1
-            job.save(update_fields=["done", "created", "updated", "rejected", "total"])
-    job.report, job.status, job.finished_at = report, "done", timezone.now()
-    job.total = max(job.total, job.done)
-    job.save()
+                batch.append({"line": line, "number": number, **outcome})
+                counts[outcome["result"]] += 1
+            ImportJob.objects.filter(pk=job.pk).update(done=job.done + len(chunk), **{
+                k: getattr(job, k) + v for k, v in counts.items()})
+        report.extend(batch)  # only once the batch is in: a failed batch leaves no trace in the counts
+        job.done += len(chunk)
+        for k, v in counts.items():
+            setattr(job, k, getattr(job, k) + v)
+    job.status, job.finished_at = "done", timezone.now()
+    job.save(update_fields=["report", "status", "finished_at"])
+
+
+def job_retry(*, job: ImportJob) -> ImportJob:
+    """Run a failed import again from the start. Rows imported before it failed are found by their
+    work-order numbers and reported as 已存在, so nothing is registered twice."""
+    from .tasks import run_import
+
+    with transaction.atomic():
+        if not ImportJob.objects.filter(pk=job.pk, status="failed").update(
+                status="queued", error="", total=0, done=0, created=0, updated=0, rejected=0, report=[],
+                started_at=None, finished_at=None):
+            raise Conflict("这次导入不是“失败”状态，不能重试。请刷新页面。")
+        run_import.enqueue(job.pk)  # same database queue: the reset and its task commit together
+    job.refresh_from_db()
     return job
 
 
@@ -167,16 +183,8 @@ def _plan(job: ImportJob, line: int, row: list, number: str, position: dict, cat
 
 def export_replies(start: dt.datetime, end: dt.datetime) -> bytes:
     """Replies to upload back to the platform: one row per imported work order changed in the window."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "办理回复"
-    sheet.append(["工单编号", "本系统编号", "办结状态", "办理结果", "回复时间", "办理单位"])
     rows = (Ticket.objects.using(reporting()).exclude(external_number=None).filter(updated_at__gte=start, updated_at__lt=end)
             .select_related("handling_unit").order_by("updated_at"))
-    for t in rows:
-        replied = t.resolved_at or t.closed_at
-        sheet.append([t.external_number, t.number, PUBLIC_STATUS[t.status], t.result,
-                      timezone.localtime(replied).strftime("%Y-%m-%d %H:%M") if replied else "", t.handling_unit.name])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes([Sheet("办理回复", ["工单编号", "本系统编号", "办结状态", "办理结果", "回复时间", "办理单位"], (
+        [t.external_number, t.number, PUBLIC_STATUS[t.status], t.result, t.resolved_at or t.closed_at,
+         t.handling_unit.name] for t in rows.iterator(chunk_size=2000)))])

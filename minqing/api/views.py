@@ -11,11 +11,14 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from minqing.accounts.scope import scope_for
+from minqing.lib.errors import ActionError
+from minqing.lib.xlsx import xlsx_response
 from minqing.tickets.models import Category
 
-from .exchange import export_replies
+from .exchange import export_replies, job_retry
 from .models import ImportJob, ImportMapping
 from .tasks import run_import
 
@@ -68,6 +71,21 @@ def job(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """A failed import runs again from the start (rows it had imported are found by their numbers)."""
+    _district_only(request)
+    item = get_object_or_404(ImportJob, pk=pk)
+    try:
+        job_retry(job=item)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已重新排队，后台正在导入。")
+    return redirect("exchange_job", pk=pk)
+
+
+@login_required
 def export(request: HttpRequest) -> HttpResponse:
     _district_only(request)
     end = timezone.now()
@@ -75,7 +93,5 @@ def export(request: HttpRequest) -> HttpResponse:
         days = max(1, min(int(request.GET.get("days", "7")), 366))
     except ValueError:
         days = 7
-    body = export_replies(end - dt.timedelta(days=days), end)
-    response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="12345-replies-{timezone.localdate():%Y%m%d}.xlsx"'
-    return response
+    return xlsx_response(export_replies(end - dt.timedelta(days=days), end),
+                         f"12345-replies-{timezone.localdate():%Y%m%d}.xlsx")

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Q
 
+from minqing.lib.xlsx import number, percent
+
 from .models import FactKind
 
 
@@ -95,3 +97,17 @@ def fmt(metric: Metric, value: float | None) -> str:
     if metric.fmt == "score":
         return f"{value:.2f}"
     return f"{int(value)}"
+
+
+def cell(metric: Metric, value: float | None) -> object:
+    """The metric as a spreadsheet cell: rates as percentages, hours and scores as numbers with the page's
+    decimals, counts as whole numbers; no data as the page's dash."""
+    if value is None:
+        return "—"
+    if metric.fmt == "rate":
+        return percent(value)
+    if metric.fmt == "hours":
+        return number(value, 1)
+    if metric.fmt == "score":
+        return number(value, 2)
+    return int(value)

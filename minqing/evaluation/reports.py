@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
-from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
-from openpyxl.styles import Font
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
 from reportlab.graphics.shapes import Drawing, String
@@ -22,8 +20,10 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from minqing.lib.xlsx import Sheet, number, workbook_bytes
+
 from .figures import Figures, Period, figures, totals, trend
-from .metrics import METRICS, fmt
+from .metrics import METRICS, cell, fmt
 
 FONT = "STSong-Light"
 RED = colors.HexColor("#C8161D")
@@ -64,62 +64,38 @@ def build(*, filters: dict[str, Any], period: Period, scope_name: str, sub: str,
 
 
 def xlsx(report: Report) -> bytes:
-    book = Workbook()
-    head = Font(bold=True)
-    sheet = book.active
-    sheet.title = "概要"
-    sheet.append([report.title])
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([f"统计周期：{report.period.label}（{report.period.start} 至 {report.period.end}）；对比：{report.previous.label}"])
-    sheet.append([])
-    sheet.append(["指标", "本期", "上期"])
-    for cell in sheet[4]:
-        cell.font = head
-    for row in report.rows():
-        sheet.append(row)
-    sheet.column_dimensions["A"].width = 24
-    sheet.column_dimensions["B"].width = 14
-    sheet.column_dimensions["C"].width = 14
+    """The report as a workbook (figures as numbers and percentages, with Excel's own charts)."""
 
-    subs = book.create_sheet(f"按{report.sub_label}")
-    subs.append([report.sub_label, *[m.label for m in report.metrics]])
-    for cell in subs[1]:
-        cell.font = head
-    for name, f in report.subs:
-        subs.append([name, *[fmt(m, f.metric(m.name)) for m in report.metrics]])
-    scores = book.create_sheet("综合得分图")
-    scores.append([report.sub_label, "综合得分"])
-    for name, f in report.subs:
-        scores.append([name, round(f.composite, 2) if f.composite is not None else None])
-    if report.subs:
+    def scores_chart(sheet: Any, header: int, last: int) -> None:
         chart = BarChart()
         chart.type = "bar"
         chart.title = f"{report.sub_label}综合得分"
-        chart.add_data(Reference(scores, min_col=2, min_row=1, max_row=len(report.subs) + 1), titles_from_data=True)
-        chart.set_categories(Reference(scores, min_col=1, min_row=2, max_row=len(report.subs) + 1))
+        chart.add_data(Reference(sheet, min_col=2, min_row=header, max_row=last), titles_from_data=True)
+        chart.set_categories(Reference(sheet, min_col=1, min_row=header + 1, max_row=last))
         chart.height, chart.width = 10, 18
-        scores.add_chart(chart, "D2")
+        sheet.add_chart(chart, "D2")
 
-    trend = book.create_sheet("走势")
-    trend.append(["时间", "收到", "办结"])
-    for row in report.trend:
-        trend.append(list(row))
-    if report.trend:
+    def trend_chart(sheet: Any, header: int, last: int) -> None:
         line = LineChart()
         line.title = "诉求量走势"
-        line.add_data(Reference(trend, min_col=2, max_col=3, min_row=1, max_row=len(report.trend) + 1),
-                      titles_from_data=True)
-        line.set_categories(Reference(trend, min_col=1, min_row=2, max_row=len(report.trend) + 1))
+        line.add_data(Reference(sheet, min_col=2, max_col=3, min_row=header, max_row=last), titles_from_data=True)
+        line.set_categories(Reference(sheet, min_col=1, min_row=header + 1, max_row=last))
         line.height, line.width = 10, 20
-        trend.add_chart(line, "E2")
+        sheet.add_chart(line, "E2")
 
-    cats = book.create_sheet("高频分类")
-    cats.append(["事项分类", "诉求件数"])
-    for row in report.categories:
-        cats.append(list(row))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    metrics = report.metrics
+    return workbook_bytes([
+        Sheet("概要", ["指标", "本期", "上期"],
+              [[m.label, cell(m, report.now.metric(m.name)), cell(m, report.before.metric(m.name))] for m in metrics],
+              above=[report.title, f"统计周期：{report.period.label}（{report.period.start} 至 {report.period.end}）；"
+                                   f"对比：{report.previous.label}", ""]),
+        Sheet(f"按{report.sub_label}", [report.sub_label, *[m.label for m in metrics]],
+              [[name, *[cell(m, f.metric(m.name)) for m in metrics]] for name, f in report.subs]),
+        Sheet("综合得分图", [report.sub_label, "综合得分"], [[name, number(f.composite, 2)] for name, f in report.subs],
+              charts=scores_chart if report.subs else None),
+        Sheet("走势", ["时间", "收到", "办结"], report.trend, charts=trend_chart if report.trend else None),
+        Sheet("高频分类", ["事项分类", "诉求件数"], report.categories),
+    ])
 
 
 def _font() -> None:

@@ -20,14 +20,14 @@ from django.views.decorators.http import require_GET
 from minqing.accounts.scope import Scope, scope_for
 from minqing.lib.db import reporting
 from minqing.lib.validation import parse_id
-from minqing.lib.xlsx import sheet_bytes, table_xlsx, xlsx_response
+from minqing.lib.xlsx import percent, table_xlsx, workbook_bytes, xlsx_response
 from minqing.org.models import Area, AreaKind, Unit, UnitKind
 from minqing.tickets.models import Brand, Category, Channel
 from minqing.tickets.queries import visible_tickets
 
 from . import reports
 from .figures import PERIOD_KINDS, Figures, Period, figures, overdue_now, parse_period, scope_q, totals, trend
-from .metrics import LOWER_BETTER, METRIC, METRICS, ONLY, RANKABLE, Metric, fmt
+from .metrics import LOWER_BETTER, METRIC, METRICS, ONLY, RANKABLE, Metric, cell, fmt
 from .models import Fact, FactKind
 
 
@@ -238,12 +238,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 row[i] = (n, url, round(n / heat["max"], 2))
     if request.GET.get("format") == "xlsx":
         sheets = [(f"按{GROUP_LABELS[sub]}", [GROUP_LABELS[sub], *[m.label for m in METRICS]],
-                   [[n, *[fmt(m, f.metric(m.name)) for m in METRICS]] for n, _, f in sub_rows]),
+                   [[n, *[cell(m, f.metric(m.name)) for m in METRICS]] for n, _, f in sub_rows]),
                   ("走势", ["时间", "收到", "办结"], [(label, f.received, f.resolved) for label, f in series]),
                   ("高频分类", ["事项分类", "诉求件数"], zip(top["labels"], top["values"], strict=True))]
         if heat:
             sheets.append(("社区×分类", ["社区", *heat["cols"]], [[n, *[c[0] for c in row]] for n, row in heat["rows"]]))
-        return xlsx_response(sheet_bytes(sheets), f"考核评价-{q.period.label}.xlsx")
+        return xlsx_response(workbook_bytes(sheets), f"考核评价-{q.period.label}.xlsx")
     # The composite has no requests of its own: it links to the table of its parts.
     cards = [(m, fmt(m, total.metric(m.name)), q.link(m) or f"{reverse('evaluation_metrics')}?{q.params()}") for m in METRICS
              if m.name in {"received", "response_rate", "ontime_rate", "solve_rate", "satisfaction_rate", "composite",
@@ -274,8 +274,8 @@ def metrics_table(request: HttpRequest) -> HttpResponse:
     rows = sorted(((names[by].get(k, "—"), k, f) for k, f in groups.items() if k is not None), key=lambda r: r[0])
     if request.GET.get("format") == "xlsx":
         header = [GROUP_LABELS[by], *[m.label for m in METRICS]]
-        data = [["合计", *[fmt(m, total.metric(m.name)) for m in METRICS]]]
-        data += [[n, *[fmt(m, f.metric(m.name)) for m in METRICS]] for n, _, f in rows]
+        data = [["合计", *[cell(m, total.metric(m.name)) for m in METRICS]]]
+        data += [[n, *[cell(m, f.metric(m.name)) for m in METRICS]] for n, _, f in rows]
         return table_xlsx(f"考核指标-{q.period.label}.xlsx", "考核指标", header, data)
     return render(request, "evaluation/metrics.html", {
         **_form_context(q), "by": by, "by_label": GROUP_LABELS[by], "total": _cells(q, total),
@@ -313,7 +313,7 @@ def rankings(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         header = ["名次", RANK_LEVELS[level], metric.label, "上期", "上期名次", "名次变化", "收到诉求"]
         return table_xlsx(f"排名-{metric.label}-{q.period.label}.xlsx", "排名", header,
-                          [[r["rank"], r["name"], r["value_text"], r["prev_text"], r["prev_rank"] or "—",
+                          [[r["rank"] or "—", r["name"], cell(metric, r["value"]), cell(metric, r["prev"]), r["prev_rank"] or "—",
                             r["change"] if r["change"] is not None else "—", r["received"]] for r in rows])
     return render(request, "evaluation/rankings.html", {
         **_form_context(q), "rows": rows, "level": level, "level_label": RANK_LEVELS[level],
@@ -351,7 +351,7 @@ def ranking(q: Query, level: str, metric: Metric) -> list[dict[str, Any]]:
         value, rank = now[k]
         prev, prev_rank = before[k]
         rows.append({"id": k, "name": name, "value": round(value, 4) if value is not None else None,
-                     "value_text": fmt(metric, value), "rank": rank, "prev_text": fmt(metric, prev),
+                     "value_text": fmt(metric, value), "rank": rank, "prev": prev, "prev_text": fmt(metric, prev),
                      "prev_rank": prev_rank, "change": (prev_rank - rank) if rank and prev_rank else None,
                      "received": current[k].received if k in current else 0,
                      "url": (f"{reverse('evaluation')}?{q.params(**{'unit' if by == 'unit' else by: k})}")})
@@ -458,7 +458,9 @@ def area_map(request: HttpRequest) -> HttpResponse:
     rows = sorted(values, key=lambda v: -(v["value"] or 0))
     if request.GET.get("format") == "xlsx":
         return table_xlsx(f"{MAP_LEVELS[level]}-{MAP_METRICS[metric]}-{q.period.label}.xlsx", MAP_METRICS[metric],
-                          [MAP_LEVELS[level], MAP_METRICS[metric]], [[r["name"], r["text"]] for r in rows])
+                          [MAP_LEVELS[level], MAP_METRICS[metric], "说明"],
+                          [[r["name"], "—" if r["value"] is None else percent(r["value"] / 100) if metric == "satisfaction"
+                            else r["value"], r["text"]] for r in rows])
     return render(request, "evaluation/map.html", {
         **_form_context(q), "chart": chart, "level": level, "levels": MAP_LEVELS.items(), "metric": metric,
         "map_metrics": MAP_METRICS.items(), "rows": rows, "missing": missing, "level_label": MAP_LEVELS[level],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import os
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -11,7 +10,6 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
-from openpyxl import load_workbook
 
 from minqing.accounts.models import User
 from minqing.accounts.queries import unit_staff
@@ -19,6 +17,7 @@ from minqing.accounts.scope import Scope, scope_for
 from minqing.lib import uploads
 from minqing.lib.errors import ActionError, Conflict, Forbidden
 from minqing.lib.validation import clean_text, normalize_phone
+from minqing.lib.xlsx import TableError, read_table
 from minqing.notifications.actions import notify
 from minqing.org.models import Area, AreaKind, PartyOrganisation, PartyOrgKind, Seat, Unit, UnitKind
 from minqing.tickets.lifecycle import Status
@@ -382,11 +381,10 @@ def units_import(*, actor: User, content: bytes) -> ImportReport:
     scope = scope_for(actor)
     report = ImportReport()
     try:
-        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = [str(h or "").strip() for h in next(rows, ())]
-    except Exception as exc:
-        raise ActionError("无法读取文件：请上传 .xlsx 格式的表格。", field="file") from exc
+        table = read_table(content)  # size, rows, columns and cell length capped (settings.MINQING["IMPORT_*"])
+    except TableError as exc:
+        raise ActionError(str(exc), field="file") from exc
+    header = table.header
     missing = [c for c in UNIT_COLUMNS[:3] if c not in header]
     if missing:
         raise ActionError(f"缺少必需的列：{'、'.join(missing)}（模板的表头是：{'、'.join(UNIT_COLUMNS)}）", field="file")
@@ -395,13 +393,11 @@ def units_import(*, actor: User, content: bytes) -> ImportReport:
     existing = set(Unit.objects.values_list("name", flat=True))
     planned: list[tuple[Unit, PartyOrganisation | None]] = []
     names: dict[str, int] = {}
-    for line, row in enumerate(rows, start=2):
-        def cell(col: str, row: tuple = row) -> str:
+    for line, row in table.rows:
+        def cell(col: str, row: list = row) -> str:
             i = pos.get(col)
             return "" if i is None or i >= len(row) or row[i] is None else str(row[i]).strip()
 
-        if not any(str(v or "").strip() for v in row):
-            continue
         problems = []
         name = cell("单位名称")
         if not name:

