@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -143,6 +144,7 @@ def image_file(name: str = "photo.jpg", *, fmt: str = "JPEG", size: tuple[int, i
 
 # --- browser tests (headless Chromium: Debian's /usr/bin/chromium; Playwright's own download does not work here)
 CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"  # screenshots the browser tests leave
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 

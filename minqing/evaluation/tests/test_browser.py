@@ -8,10 +8,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from minqing.conftest import build_cast
+from minqing.conftest import ARTIFACTS, build_cast, login
 from minqing.evaluation import demo as evaluation_demo
 from minqing.tickets import demo
-from minqing.tickets.tests.test_browser import ARTIFACTS, browser, login  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,7 +25,7 @@ INK = """(sel) => {
 }"""
 
 
-def test_dashboards_and_map_draw_with_demo_data(live_server, browser) -> None:  # noqa: F811
+def test_dashboards_and_map_draw_with_demo_data(live_server, browser) -> None:
     build_cast()
     now = timezone.now()
     demo.generate_tickets(count=400, seed=3, now=now, days=60)
@@ -59,7 +58,7 @@ def test_dashboards_and_map_draw_with_demo_data(live_server, browser) -> None:  
     assert not problems, problems
 
 
-def test_dates_before_any_data_show_an_empty_year(live_server, browser) -> None:  # noqa: F811
+def test_dates_before_any_data_show_an_empty_year(live_server, browser) -> None:
     build_cast()
     page = login(browser, live_server, "duban")
     page.goto(f"{live_server.url}/evaluation/?period=year&date={dt.date(2001, 1, 1)}")

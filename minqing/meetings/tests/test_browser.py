@@ -9,14 +9,13 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
-from minqing.conftest import build_cast
+from minqing.conftest import ARTIFACTS, build_cast, login
 from minqing.meetings.models import Meeting
-from minqing.tickets.tests.test_browser import ARTIFACTS, browser, login  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_request_is_decided_at_a_compound_consultation(live_server, browser) -> None:  # noqa: F811
+def test_a_request_is_decided_at_a_compound_consultation(live_server, browser) -> None:
     cast = build_cast()
     ticket = cast.new_ticket(text="小区电动车都在楼道里充电，电线从窗户拉下来，太吓人了，能不能装充电桩？")
     ARTIFACTS.mkdir(exist_ok=True)

@@ -8,15 +8,14 @@ import datetime as dt
 import pytest
 from django.db import connections
 
-from minqing.conftest import build_cast
+from minqing.conftest import ARTIFACTS, build_cast, login
 from minqing.partnership import actions
 from minqing.partnership.models import Need, Project
-from minqing.tickets.tests.test_browser import ARTIFACTS, browser, login  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_need_becomes_an_evaluated_project(live_server, browser) -> None:  # noqa: F811
+def test_a_need_becomes_an_evaluated_project(live_server, browser) -> None:
     cast = build_cast()
     actions.resource_create(actor=cast.wuye, unit=cast.unit("东方物业"), kind="services", title="公共设施义务维修",
                             brand="housing", capacity=24, unit_label="次", areas=[cast.community_a],

@@ -7,19 +7,15 @@ does not work on these machines.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from django.db import connections
 
-from minqing.conftest import build_cast, login
+from minqing.conftest import ARTIFACTS, build_cast, login
 from minqing.tickets.lifecycle import Status
 from minqing.tickets.models import Ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
-
 
 def act(page, label: str, fill: dict[str, str] | None = None) -> None:
     page.get_by_role("link", name=label, exact=True).click()
