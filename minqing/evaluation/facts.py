@@ -141,6 +141,9 @@ class _Replay:
         elif op == Op.EXTEND:
             if running is not None and data.get("new_due_at"):
                 running.due = dt.datetime.fromisoformat(data["new_due_at"])
+        elif op == Op.RELIMIT:  # a corrected category: the new due time; a clock already counted late stays so
+            if running is not None and data.get(f"{clock}_due_at"):
+                running.due = dt.datetime.fromisoformat(data[f"{clock}_due_at"])
         elif op == Op.LATE and clock in data.get("clocks", []) and running is not None and not running.counted:
             self.fact(CLOCK_FACT[clock], unit=self.holder, ok=False)
             running.counted = True

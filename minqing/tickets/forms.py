@@ -22,6 +22,7 @@ from .models import (
     RejectReason,
     ReturnReason,
     Satisfaction,
+    Ticket,
     TicketType,
     Urgency,
 )
@@ -258,6 +259,21 @@ class DispatchForm(forms.Form):
 
 class ReasonForm(forms.Form):
     note = _note("理由", required=True)
+
+
+class CorrectForm(forms.Form):
+    """更正: the category, type and urgency as they should have been; why."""
+
+    category = CategoryField()
+    type = forms.ChoiceField(label="诉求类型", choices=TicketType.choices)
+    urgency = forms.ChoiceField(label="紧急程度", choices=Urgency.choices)
+    note = _note("更正理由", required=True)
+
+    def __init__(self, ticket: Ticket, *args: Any, **kwargs: Any) -> None:
+        if not kwargs.get("initial"):
+            kwargs["initial"] = {"category": ticket.category_id, "type": ticket.type, "urgency": ticket.urgency}
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices()
 
 
 class ReviewForm(forms.Form):

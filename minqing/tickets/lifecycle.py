@@ -115,12 +115,15 @@ class Op(StrEnum):
     RESUME = "resume"  # starts again with the time that was left at PAUSE
     EXTEND = "extend"  # its due time moves (an approved extension)
     LATE = "late"  # counted late now, and keeps running (the sweep found it overdue)
+    # its due time is worked out again from its start with new limits (a corrected category); late stays late
+    RELIMIT = "relimit"
 
 
 OP_LABELS = {Op.START: "开始（原有的按交接判定）", Op.STOP: "结束并计入", Op.DROP: "结束不计", Op.MET: "计为按时",
              Op.PAUSE: "暂停", Op.RESUME: "恢复", Op.EXTEND: "延长", Op.LATE: "计为超时",
              Op.HAND_OVER: "交接判定（已过时限计超时，否则不计）", Op.CARRY: "重新开始（原有的待上级签收时判定）",
-             Op.HOLD: "待审核（通过则按答复时间判定）", Op.UNHOLD: "审核退回，原时限继续"}
+             Op.HOLD: "待审核（通过则按答复时间判定）", Op.UNHOLD: "审核退回，原时限继续",
+             Op.RELIMIT: "按新时限重算（开始时间不变）"}
 
 
 # --- who may ---------------------------------------------------------------------------------
@@ -139,6 +142,7 @@ class Actor(StrEnum):
     NAMED = "named"  # the unit a record names: the approver of an extension, the unit a 督办单 is for
     REVIEWER = "reviewer"  # who reviews a resolution: the dispatching unit (办结审核) or the grid's worker (核查)
     SUMMONER = "summoner"  # the street office (or district centre) holding the request: 吹哨 summons departments
+    CORRECTOR = "corrector"  # the holder, the request's community, its street officer, a district supervisor
     VIEWER = "viewer"  # anyone who may see the request (the caller checks): notes from meetings
     SYSTEM = "system"  # the sweep, the 12345 platform, the retention job
 
@@ -149,6 +153,7 @@ ACTOR_LABELS = {
     Actor.STREET: "所在街道或区", Actor.NAMED: "记录指定的单位", Actor.VIEWER: "能看到该事项的人", Actor.SYSTEM: "系统",
     Actor.REVIEWER: "审核单位（交办单位）或本网格网格员（现场核查）",
     Actor.SUMMONER: "办理中的街道办（区中心）",
+    Actor.CORRECTOR: "办理单位、所在社区、街道或区",
 }
 
 
@@ -179,6 +184,8 @@ def actor_matches(actor: Actor, scope: Scope, ticket: Held) -> bool:
         return (agent or oversight) and not (scope.unit_ids & handled)
     if actor == Actor.NUDGE:
         return (ticket.community_id in scope.community_ids or oversight) and not holder
+    if actor == Actor.CORRECTOR:
+        return holder or oversight or ticket.community_id in scope.community_ids
     if actor == Actor.DISTRICT:
         return scope.district
     if actor == Actor.STREET:
@@ -380,6 +387,11 @@ STEPS: dict[str, Step] = {s.name: s for s in [
        notices=(Notice((To.NAMED,), "协办/报到已超时（{clocks}），请立即办理"),
                 Notice((To.SUPERVISOR,), "被召集部门报到超时（{part_unit}）", "part_overdue_supervise"))),
     # notes: the status stays
+    # A wrong category, type or urgency is corrected (old and new recorded); running clocks keep their start and
+    # take the new limits.
+    _s("correct", "更正分类", OPEN, None, Actor.CORRECTOR, button="correct", button_label="更正分类/类型",
+       style="default", clocks={RESP: Op.RELIMIT, RESV: Op.RELIMIT},
+       notices=(Notice((To.HOLDER,), "事项已更正：{correction}"),)),
     _s("progress", "办理进展", {A, IP, S}, None, Actor.HOLDER, button="progress", button_label="填写进展",
        style="default"),
     _s("extension_request", "延期申请", {A, IP}, None, Actor.HOLDER, button="extend", button_label="申请延期",

@@ -321,6 +321,12 @@ ACTION_VIEWS: dict[str, ActionView] = {
                                "退单申请已提交，等待上级审核；审核前仍由本单位办理，时限照常计算。",
                                "退单由上级（社区事项由街道，部门事项由区民情服务中心）审核：同意后改派，不同意则继续办理、时限不变。"
                                "每件事项最多申请退单的次数有限。"),
+    "correct": ActionView(lambda t, *a, **k: f.CorrectForm(t, *a, **k),
+                          lambda t, u, cd, v: actions.ticket_correct(ticket=t, actor=u, category=cd["category"], type=cd["type"],
+                                                                     urgency=cd["urgency"], note=cd["note"], expected_version=v),
+                          "已更正；正在计时的时限已按新的分类重算。",
+                          "改错的分类、诉求类型或紧急程度。原来和更正后的值都记入办理记录；正在计时的受理/签收和办结时限"
+                          "从原来的开始时间起按新的时限重算，已经超时的仍计超时。"),
     "escalate": ActionView(lambda t, *a, **k: f.ReasonForm(*a, **k),
                            lambda t, u, cd, v: actions.ticket_escalate(ticket=t, actor=u, note=cd["note"], expected_version=v),
                            "已上报上一级（吹哨）。", "本级解决不了的事项上报上一级：社区 → 街道 → 区。"),
@@ -441,10 +447,21 @@ def _may_see_attachment(request: HttpRequest, attachment: TicketAttachment) -> b
     return attachment.ticket_id in {queries.followed(t).pk for t in followed}
 
 
+PHOTO_PENDING = ('<svg xmlns="http://www.w3.org/2000/svg" width="160" height="120" viewBox="0 0 160 120">'
+                 '<rect width="160" height="120" fill="#f5f5f5"/><text x="80" y="66" font-size="16" fill="#888" '
+                 'text-anchor="middle">{}</text></svg>')
+
+
 def attachment(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(TicketAttachment.objects.select_related("event"), pk=pk)
     if not _may_see_attachment(request, item):
         return HttpResponseForbidden("无权查看该附件。")
+    if item.state != TicketAttachment.READY:  # the upload itself waits in the quarantine, never sent out
+        label = "照片处理中…" if item.state == TicketAttachment.PROCESSING else "照片无法处理"
+        response = HttpResponse(PHOTO_PENDING.format(label), content_type="image/svg+xml; charset=utf-8")
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "no-store"
+        return response
     try:
         handle = item.file.open("rb")
     except FileNotFoundError as exc:

@@ -6,7 +6,7 @@ A status change is a guarded update on (id, version, status) plus an immutable T
 (core.apply); what each step does is declared in lifecycle.STEPS.
 
     intake.py       ticket_create (one typed Intake, every channel), ticket_create_many (imports)
-    routing.py      accept, reject, merge, resolve on the spot, dispatch, redispatch, return, escalate
+    routing.py      accept, reject, merge, resolve on the spot, dispatch, redispatch, return, escalate, correct
     handling.py     sign, progress, suspend, resume, resolve; notes from meetings; the case book mark
     callback.py     the callback: closed, or rework
     applications.py 退单, 延期, 缓办: applied for by the unit, decided by the level above
@@ -42,6 +42,7 @@ from .privacy import reporter_shown, tickets_erase_personal_data
 from .routing import (
     dispatch_targets,
     ticket_accept,
+    ticket_correct,
     ticket_dispatch,
     ticket_escalate,
     ticket_merge,
@@ -62,7 +63,7 @@ __all__ = [
     "ActionError", "Assist", "Conflict", "part_allowed", "part_mark_overdue", "part_rate", "part_step", "ticket_summon", "Forbidden", "Intake", "IntakeCache", "application_decide", "can_request_extension",
     "dispatch_targets", "extension_request", "may_decide", "return_apply", "suspend_apply", "ticket_resume_planned", "ticket_review", "reporter_shown", "supervision_issue", "supervision_mark_overdue",
     "supervision_reply", "ticket_accept", "ticket_add_progress", "ticket_callback", "ticket_contact", "ticket_evaluate", "ticket_recheck", "ticket_create",
-    "ticket_create_many", "ticket_dispatch", "ticket_escalate", "ticket_mark_exemplary", "ticket_mark_overdue",
+    "ticket_correct", "ticket_create_many", "ticket_dispatch", "ticket_escalate", "ticket_mark_exemplary", "ticket_mark_overdue",
     "ticket_merge", "ticket_note", "ticket_redispatch", "ticket_reject", "ticket_remind", "ticket_resolve",
     "ticket_resolve_on_spot", "ticket_resume", "ticket_set_external_due", "ticket_sign",
     "tickets_erase_personal_data", "urgency_hits",

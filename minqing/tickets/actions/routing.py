@@ -1,20 +1,23 @@
 """Routing: the community (or oversight) accepts, rejects, merges, solves on the spot, dispatches;
-a request moves between units (redispatch, escalate; a return is applied for: applications.py)."""
+a request moves between units (redispatch, escalate; a return is applied for: applications.py); a wrong
+category, type or urgency is corrected."""
 
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import F
 
 from minqing.accounts.models import User
 from minqing.accounts.scope import scope_for
-from minqing.lib.errors import ActionError, Forbidden
+from minqing.lib.errors import ActionError, Conflict, Forbidden
 from minqing.lib.validation import clean_text
 from minqing.org.models import Unit, UnitKind
 
-from ..lifecycle import STEPS, Status
-from ..models import Complexity, Disposition, RejectReason, Ticket
+from .. import deadlines
+from ..lifecycle import STEPS, Clock, Status
+from ..models import Category, Complexity, Disposition, RejectReason, Ticket, TicketType, Urgency
 from ..queries import visible_tickets
-from .core import apply, atomic_with_files, check, now, record
+from .core import CLOCK_COLUMNS, apply, atomic_with_files, check, now, record
 from .parts import Assist, create_parts, plan_assists
 
 
@@ -137,3 +140,47 @@ def ticket_escalate(*, ticket: Ticket, actor: User, note: str, expected_version:
         changes = {"handling_unit": above, "sender_unit": current.handling_unit, "disposition": Disposition.ESCALATED}
         return apply(current=current, name=step.name, actor=actor, actor_unit=unit, at=now(),
                      changes=changes, note=note)
+
+
+def ticket_correct(*, ticket: Ticket, actor: User, category: Category, type: str, urgency: str,  # noqa: A002
+                   note: str, expected_version: int | None = None) -> Ticket:
+    """更正: a wrong category, type or urgency is put right. The old and new values are recorded; the response
+    and resolution clocks that are running keep their start and take the limits of the corrected request
+    (a clock already counted late stays late)."""
+    note = clean_text(note, field="note", label="更正理由", max_length=500)
+    if category is None or category.parent_id is None or not category.active:
+        raise ActionError("请选择二级分类。", field="category")
+    if type not in TicketType.values:
+        raise ActionError("请选择诉求类型。", field="type")
+    if urgency not in Urgency.values:
+        raise ActionError("请选择紧急程度。", field="urgency")
+    with transaction.atomic():
+        current, unit = check(ticket=ticket, name="correct", scope=scope_for(actor), expected_version=expected_version)
+        old = {"category": current.category, "type": current.type, "urgency": current.urgency}
+        new = {"category": category, "type": type, "urgency": urgency}
+        changed = [k for k in new if new[k] != old[k]]
+        if not changed:
+            raise ActionError("分类、类型和紧急程度都没有改动。")
+        labels = {"category": "分类", "type": "类型", "urgency": "紧急程度"}
+        shown = {"category": lambda c: c.name, "type": lambda v: TicketType(v).label, "urgency": lambda v: Urgency(v).label}
+        correction = "；".join(f"{labels[k]} {shown[k](old[k])} → {shown[k](new[k])}" for k in changed)
+        at = now()
+        policy = deadlines.policy_for(category=category, urgency=urgency, type=type,
+                                      safety=bool(current.natural_time and current.urgent_words))
+        changes: dict = {"category": category, "type": type, "urgency": urgency}
+        limits = {Clock.RESPONSE: policy.response_minutes, Clock.RESOLVE: policy.resolve_for(current.complexity)}
+        for clock, minutes in limits.items():
+            started = getattr(current, f"{clock}_started_at")
+            if started is not None and getattr(current, f"{clock}_due_at") is not None:
+                changes |= deadlines.columns(clock, started, minutes, deadlines.natural_for(clock, current.natural_time))
+        before = {f: getattr(current, f) for f in CLOCK_COLUMNS}
+        changes["next_check_at"] = deadlines.next_check(before=before, changes=changes, status=current.status, now=at)
+        if not Ticket.objects.filter(pk=current.pk, version=current.version, next_check_at=current.next_check_at).update(
+                version=F("version") + 1, updated_at=at, **changes):
+            raise Conflict(f"事项 {current.number} 刚被他人处理过，您的更正未生效，请刷新页面。")
+        record(ticket=current, action="correct", actor=actor, actor_unit=unit, at=at, note=note, data={
+            "correction": correction,
+            "from": {"category_id": current.category_id, "type": current.type, "urgency": current.urgency},
+            "to": {"category_id": category.pk, "type": type, "urgency": urgency},
+            **deadlines.due_data(changes)})
+        return Ticket.objects.select_related("handling_unit", "category").get(pk=current.pk)

@@ -35,8 +35,9 @@ def test_notes_change_no_status_and_only_touch_running_clocks() -> None:
     for step in STEPS.values():
         if step.target is None:
             assert step.sources, step.name
-            # A note may stop a clock (先行联系, a part's step), mark one late, extend one, or start parts' clocks.
-            assert all(op in {Op.LATE, Op.EXTEND, Op.STOP} or clock in PART_CLOCKS
+            # A note may stop a clock (先行联系, a part's step), mark one late, extend one, give it the limits of a
+            # corrected category, or start parts' clocks.
+            assert all(op in {Op.LATE, Op.EXTEND, Op.STOP, Op.RELIMIT} or clock in PART_CLOCKS
                        for clock, op in step.clocks.items()), step.name
 
 
