@@ -246,7 +246,11 @@ MINQING: dict[str, Any] = {
     "WARN_RATIO": float(os.environ.get("MINQING_WARN_RATIO", "0.8")),
     "ATTACHMENT_MAX_BYTES": int(os.environ.get("MINQING_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))),
     "ATTACHMENT_MAX_COUNT": int(os.environ.get("MINQING_ATTACHMENT_MAX_COUNT", "9")),
-    "ATTACHMENT_MAX_PIXELS": int(os.environ.get("MINQING_ATTACHMENT_MAX_PIXELS", str(40_000_000))),
+    # Pixels a photo may have (read from its header, before decoding): 25 MP is a 6000×4000 camera photo.
+    "ATTACHMENT_MAX_PIXELS": int(os.environ.get("MINQING_ATTACHMENT_MAX_PIXELS", str(25_000_000))),
+    # A photo up to this many pixels is re-encoded in the request (a few milliseconds); a larger one by the
+    # background worker, shown as 处理中 until it is done.
+    "ATTACHMENT_INLINE_PIXELS": int(os.environ.get("MINQING_ATTACHMENT_INLINE_PIXELS", str(2_000_000))),
     "TEXT_MAX_LENGTH": int(os.environ.get("MINQING_TEXT_MAX_LENGTH", "2000")),
     # Spreadsheet imports (12345 work orders, unit lists) are refused, with the reason and before anything is
     # written, over these: the file and the sum of its parts uncompressed, one part uncompressed (a sheet

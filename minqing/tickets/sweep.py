@@ -20,6 +20,7 @@ from minqing.notifications.actions import messages_requeue_stale
 
 from . import deadlines
 from .actions import part_mark_overdue, supervision_mark_overdue, ticket_mark_overdue, ticket_resume_planned
+from .actions.photos import photos_requeue_stale
 from .announce import sms_reporters, tell
 from .lifecycle import CHECKPOINTS, Status, To
 from .models import Part, SupervisionOrder, Ticket
@@ -40,7 +41,7 @@ class SweepResult:
     late_contacts: int = 0  # 先行联系 or 派单 overdue (counted, the holder told; not escalated)
     orders_overdue: int = 0
     skipped: int = 0  # claimed by another sweep or changed by an action meanwhile
-    requeued: int = 0  # messages whose delivery task was lost with a killed worker
+    requeued: int = 0  # messages (and photos being re-encoded) whose task was lost with a killed worker
     folded: int = 0  # evaluation facts summed into the rollups
     details: list[str] = field(default_factory=list)
 
@@ -60,7 +61,7 @@ def sweep_once(*, now: dt.datetime | None = None, batch: int = BATCH) -> SweepRe
         pass
     while _part_batch(now, batch, result):
         pass
-    result.requeued = messages_requeue_stale(now=now)
+    result.requeued = messages_requeue_stale(now=now) + photos_requeue_stale(now=now)
     for _, folded in sweep_done.send(sender=SweepResult, now=now):
         result.folded += int(folded or 0)
     return result

@@ -26,7 +26,8 @@ from minqing.org.models import Unit, UnitKind
 
 from .. import consumers, deadlines
 from ..lifecycle import OPEN_STATUSES, STEPS, Actor, Clock, actor_matches
-from ..models import Ticket, TicketAttachment, TicketEvent
+from ..models import Ticket, TicketEvent
+from .photos import photos_attach
 
 RESIDENT_LABEL = "反映人本人"
 SYSTEM = "系统巡检"
@@ -112,15 +113,8 @@ def record(
         data=data or {},
         created_at=at,
     )
-    for image in photos or []:
-        name = uploads.store(image)
-        if stored is not None:
-            stored.append(name)
-        TicketAttachment.objects.create(
-            ticket=ticket, event=event, file=name, original_name=image.original_name,
-            content_type=image.content_type, size=len(image.content), width=image.width, height=image.height,
-            created_at=at,
-        )
+    if photos:
+        photos_attach(ticket=ticket, event=event, photos=photos, at=at, stored=stored)
     consumers.enqueue([event])
     return event
 

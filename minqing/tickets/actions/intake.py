@@ -31,6 +31,7 @@ from .. import consumers, deadlines
 from ..lifecycle import STEPS, Status
 from ..models import Category, Channel, Ticket, TicketCounter, TicketEvent, TicketType, Urgency, UrgencyWord
 from .core import actor_label, atomic_with_files
+from .photos import photos_attach
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -231,12 +232,8 @@ def ticket_create(*, actor: User | None, intake: Intake) -> tuple[Ticket, str]:
         ticket.save(force_insert=True)
         event.ticket = ticket
         event.save(force_insert=True)
-        for image in intake.photos:
-            name = uploads.store(image)
-            stored.append(name)
-            ticket.attachments.create(event=event, file=name, original_name=image.original_name,
-                                      content_type=image.content_type, size=len(image.content), width=image.width,
-                                      height=image.height, created_at=now)
+        if intake.photos:
+            photos_attach(ticket=ticket, event=event, photos=intake.photos, at=now, stored=stored)
         consumers.enqueue([event])
     return ticket, code
 

@@ -393,6 +393,12 @@ class TicketEvent(AppendOnly, models.Model):
 
 
 class TicketAttachment(models.Model):
+    """A photo on an event. A large one is stored as uploaded (in the quarantine, never served) and is
+    处理中 until the worker has re-encoded it (tickets/actions/photos.py)."""
+
+    PROCESSING, READY, FAILED = "processing", "ready", "failed"
+    STATES = [(PROCESSING, "处理中"), (READY, "可查看"), (FAILED, "无法处理")]
+
     ticket = models.ForeignKey(Ticket, verbose_name="事项", on_delete=models.PROTECT, related_name="attachments")
     event = models.ForeignKey(
         TicketEvent, verbose_name="所属记录", on_delete=models.PROTECT, related_name="attachments"
@@ -404,11 +410,16 @@ class TicketAttachment(models.Model):
     width = models.PositiveIntegerField("宽")
     height = models.PositiveIntegerField("高")
     created_at = models.DateTimeField("上传时间")
+    state = models.CharField("处理状态", max_length=10, choices=STATES, default=READY)
+    attempts = models.PositiveSmallIntegerField("处理次数", default=0)
+    queued_at = models.DateTimeField("交给后台处理的时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "附件"
         verbose_name_plural = "附件"
         ordering = ["id"]
+        indexes = [models.Index(fields=["queued_at"], condition=models.Q(state="processing"),
+                                name="attachment_processing")]
 
     def __str__(self) -> str:
         return self.original_name or self.file.name
