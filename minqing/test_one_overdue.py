@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
 import time_machine
 from django.test import Client
 from django.utils import timezone
 
+from minqing.conftest import build_cast, login
 from minqing.conftest import suspended as suspend
 from minqing.tickets import actions
 
@@ -54,3 +56,19 @@ def test_every_page_counts_the_same_overdue_requests(cast) -> None:
     assert _number(page, r'<span class="kpi-label">当前超期</span><span class="kpi-value">(\d+)</span>') == 1
     link = re.search(r'<a class="kpi card kpi-alert" href="([^"]+)"', page).group(1).replace("&amp;", "&")
     assert set(re.findall(r"MQ-\d{8}-\d{5}", c.get(link).content.decode())) == {in_b.number}
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_in_the_browser_the_overdue_card_opens_exactly_its_requests(live_server, browser) -> None:
+    cast = build_cast()
+    with time_machine.travel(timezone.now() - dt.timedelta(days=20), tick=False):
+        late = [cast.new_ticket(), actions.ticket_accept(ticket=cast.new_ticket(), actor=cast.shequ)]
+    cast.new_ticket()  # on time
+    page = login(browser, live_server, "shequ")
+    card = page.locator('a[href="/tickets/queue/overdue/"] .count').first
+    assert card.inner_text().strip() == str(len(late))
+    card.click()
+    page.wait_for_url("**/tickets/queue/overdue/")
+    listed = set(re.findall(r"MQ-\d{8}-\d{5}", page.content()))
+    assert listed == {t.number for t in late} and f"共 {len(late)} 条" in page.content()

@@ -133,16 +133,20 @@ def responsible(scope: Scope) -> Q:
 
 
 def overdue_rule(now: dt.datetime) -> Q:
-    """THE definition of overdue: a response or resolve clock running in its status, past its due time."""
+    """THE definition of overdue: a response, dispatch or resolve clock running in its status, past its due
+    time (a request left undispatched past MINQING_DISPATCH_HOURS is overdue too, as the sweep marks it)."""
     rule = Q(pk__in=[])
-    for clock in (Clock.RESPONSE, Clock.RESOLVE):
+    for clock in DEADLINE_CLOCKS:
         rule |= Q(status__in=CLOCK_RUNS[clock], **{f"{clock}_due_at__lte": now})
     return rule
 
 
+DEADLINE_CLOCKS = (Clock.RESPONSE, Clock.DISPATCH, Clock.RESOLVE)
+
+
 def due_soon_rule(now: dt.datetime) -> Q:
     rule = Q(pk__in=[])
-    for clock in (Clock.RESPONSE, Clock.RESOLVE):
+    for clock in DEADLINE_CLOCKS:
         rule |= Q(status__in=CLOCK_RUNS[clock], **{f"{clock}_warn_at__lte": now, f"{clock}_due_at__gt": now})
     return rule
 
