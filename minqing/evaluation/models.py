@@ -11,6 +11,7 @@ difference.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from minqing.lib.records import AppendOnly
@@ -209,6 +210,10 @@ class StarScheme(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}年{self.name}"
+
+    def clean(self) -> None:
+        if self.notice_from and self.notice_until and self.notice_until < self.notice_from:
+            raise ValidationError({"notice_until": "公示结束时间不能早于公示开始时间。"})
 
 
 class IndicatorSource(models.TextChoices):

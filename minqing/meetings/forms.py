@@ -6,7 +6,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from minqing.accounts.scope import Scope
-from minqing.lib.widgets import date_input
+from minqing.lib.widgets import date_input, phone_input
 from minqing.org.models import Area, Unit
 from minqing.tickets.models import Category
 
@@ -56,7 +56,7 @@ class AgendaForm(forms.Form):
 class ParticipantForm(forms.Form):
     kind = forms.ChoiceField(label="身份", choices=ParticipantKind.choices, error_messages={"required": "请选择身份。"})
     name = forms.CharField(label="姓名", max_length=120, required=False)
-    phone = forms.CharField(label="手机号（用于短信通知，可不填）", max_length=20, required=False)
+    phone = forms.CharField(label="手机号（用于短信通知，可不填）", max_length=20, required=False, widget=phone_input())
     unit = forms.ModelChoiceField(label="单位", queryset=Unit.objects.filter(active=True), required=False,
                                   error_messages={"invalid_choice": "请选择有效的单位。"})
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 
-from minqing.lib.widgets import date_input
+from minqing.lib.widgets import date_input, phone_input
 from minqing.org.models import Area, AreaKind, Unit
 from minqing.tickets.models import Brand
 
@@ -88,7 +88,7 @@ class AgreementForm(forms.Form):
 class WishForm(forms.Form):
     area = AreaChoice(label="社区/网格/小区", queryset=Area.objects.none(), error_messages=_req("位置"))
     resident_name = forms.CharField(label="居民姓名", max_length=50, error_messages=_req("居民姓名"))
-    resident_phone = forms.CharField(label="居民电话（可不填）", max_length=20, required=False)
+    resident_phone = forms.CharField(label="居民电话（可不填）", max_length=20, required=False, widget=phone_input())
     text = forms.CharField(label="心愿", max_length=200, error_messages=_req("心愿"))
 
     def __init__(self, *args: Any, areas: object, **kwargs: Any) -> None:
@@ -99,7 +99,7 @@ class WishForm(forms.Form):
 class MemberForm(forms.Form):
     community = forms.ModelChoiceField(label="报到社区", queryset=Area.objects.none(), error_messages=_req("报到社区"))
     name = forms.CharField(label="姓名", max_length=50, error_messages=_req("姓名"))
-    phone = forms.CharField(label="手机号", max_length=20, error_messages=_req("手机号"))
+    phone = forms.CharField(label="手机号", max_length=20, error_messages=_req("手机号"), widget=phone_input())
     employer = forms.ModelChoiceField(label="所在单位", queryset=Unit.objects.filter(active=True), required=False)
 
     def __init__(self, *args: Any, communities: object, **kwargs: Any) -> None:

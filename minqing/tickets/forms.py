@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from minqing.lib import uploads
 from minqing.lib.validation import normalize_phone, parse_id
-from minqing.lib.widgets import date_input
+from minqing.lib.widgets import date_input, phone_input
 from minqing.org.models import Area, AreaKind, Unit
 
 from .lifecycle import Status
@@ -121,7 +121,7 @@ class TicketForm(LocationMixin, forms.Form):
     urgency = forms.ChoiceField(label="紧急程度", choices=Urgency.choices, initial=Urgency.NORMAL)
     anonymous = forms.BooleanField(label="匿名反映", required=False)
     reporter_name = forms.CharField(label="反映人姓名", max_length=50, required=False)
-    reporter_phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    reporter_phone = forms.CharField(label="联系电话", max_length=20, required=False, widget=phone_input())
     photos = PhotosField()
 
     def __init__(self, *args: Any, communities: object = None, **kwargs: Any) -> None:

@@ -58,7 +58,7 @@ def test_an_administrator_unlocks_an_account(cast) -> None:
     for _ in range(5):
         Client().post("/login/", {"username": "shequ", "password": "wrong"})
     assert Client().post("/login/", {"username": "shequ", "password": "Correct@2026"}).status_code == 429
-    assert AccessAttempt.objects.filter(username="shequ").exists()  # listed in 系统管理 → 访问尝试
+    assert AccessAttempt.objects.filter(username="shequ").exists()  # listed in 系统管理 → 登录保护 → 登录失败记录
     from django.core.management import call_command
 
     call_command("axes_reset_username", "shequ")

@@ -1,0 +1,52 @@
+"""The small things a new worker trips over (issue 好用, minors)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.test import Client
+
+from minqing.evaluation.models import StarScheme
+
+
+def test_phone_fields_bring_up_the_phone_keypad(cast) -> None:
+    c = Client()
+    c.force_login(cast.shequ)
+    page = c.get("/tickets/new/").content.decode()
+    assert 'type="tel"' in page and 'inputmode="tel"' in page and 'name="reporter_phone"' in page
+
+
+def test_every_page_has_a_favicon(cast) -> None:
+    assert 'rel="icon"' in Client().get("/r/").content.decode()
+    c = Client()
+    c.force_login(cast.shequ)
+    assert 'rel="icon"' in c.get("/").content.decode()
+    assert Client().get("/static/favicon.svg").status_code == 200
+
+
+def test_the_rating_comment_comes_before_the_buttons_that_send_it(cast) -> None:
+    from minqing.tickets import actions
+
+    t = actions.ticket_resolve_on_spot(ticket=cast.new_ticket(), actor=cast.shequ, result="已修好")
+    c = Client()
+    session = c.session
+    session["followed_tickets"] = [t.pk]
+    session.save()
+    page = c.get(f"/r/t/{t.number}/").content.decode()
+    assert page.index('name="note"') < page.index('name="satisfaction"')
+
+
+def test_a_notice_period_cannot_end_before_it_starts(db) -> None:
+    start = dt.datetime(2026, 12, 10, 9, tzinfo=dt.UTC)
+    scheme = StarScheme(year=2026, notice_from=start, notice_until=start - dt.timedelta(days=1))
+    with pytest.raises(ValidationError, match="公示结束时间不能早于"):
+        scheme.full_clean()
+
+
+def test_the_admin_names_the_libraries_sections_in_chinese() -> None:
+    assert apps.get_app_config("axes").verbose_name == "登录保护"
+    assert apps.get_app_config("otp_totp").verbose_name == "二次验证"
+    assert apps.get_app_config("django_tasks_database").verbose_name == "后台任务"
