@@ -17,7 +17,7 @@ from ninja.security import HttpBearer, django_auth
 from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 from pydantic import Field
 
-from minqing.accounts.scope import scope_for
+from minqing.accounts.scope import Scope, scope_for
 from minqing.meetings import queries as meeting_queries
 from minqing.meetings.models import Kind as MeetingKind
 from minqing.meetings.models import Meeting, MeetingStatus
@@ -140,8 +140,35 @@ def _out(t: Ticket) -> dict:
     }
 
 
+def _is_resident(scope: Scope) -> bool:
+    """Residents (and anyone else without a staff role) read their own requests as the tracking page
+    shows them; staff, and the service accounts behind API tokens, read the whole record."""
+    return not (scope.is_staff or scope.admin)
+
+
+def _resident_allowed(scope: Scope, t: Ticket) -> list[str]:
+    """What a resident may do through the API: rate their own resolved request, as on the tracking page."""
+    own = scope.user is not None and t.reporter_user_id == scope.user.pk
+    return ["callback"] if own and t.status == TicketStatus.RESOLVED else []
+
+
+def _resident_detail(scope: Scope, t: Ticket) -> dict:
+    """The public timeline the lifecycle declares for residents (STEPS[...].public and the notes it marks
+    public_detail): no staff names, no internal notes, no clocks, applications or co-handlers' tasks."""
+    reporter = queries.reporter_for(scope, t)  # their own name and phone
+    timeline = [{"action": s["action"], "label": s["text"], "from_status": s["from_status"], "to_status": s["to_status"],
+                 "actor": "", "unit": None, "to_unit": None, "note": s["detail"], "at": s["at"]}
+                for s in queries.public_steps(t)]
+    return {**_out(t), "text": t.text, "address": t.address, "reporter_name": reporter.name,
+            "reporter_phone": reporter.phone, "reporter_masked": reporter.masked, "result": t.result,
+            "satisfaction": t.satisfaction, "clocks": [], "allowed_actions": _resident_allowed(scope, t),
+            "timeline": timeline, "applications": [], "parts": []}
+
+
 def _detail(request: HttpRequest, t: Ticket) -> dict:
     scope = scope_for(request.user)
+    if _is_resident(scope):
+        return _resident_detail(scope, t)
     reporter = actions.reporter_shown(scope=scope, ticket=t, via="接口")
     now = timezone.now()
     clocks = [{"label": c.label, "due_at": c.due_at, "remaining_minutes": round(c.remaining_minutes, 1),
@@ -321,7 +348,15 @@ def act(request: HttpRequest, number: str, action: str, payload: ActionIn) -> di
     if action not in ACTIONS:
         raise Http404(f"没有“{action}”这个动作。可用：{'、'.join(ACTIONS)}。")
     ticket = _get(request, number)
-    ACTIONS[action](ticket, request.user, payload)
+    scope = scope_for(request.user)
+    if not _is_resident(scope):
+        ACTIONS[action](ticket, request.user, payload)
+    elif action in _resident_allowed(scope, ticket):  # rated by the reporter, as on the tracking page
+        actions.ticket_callback(ticket=ticket, actor=None, contacted=True, solved=payload.solved,
+                                satisfaction=payload.satisfaction, note=payload.note,
+                                expected_version=payload.expected_version)
+    else:
+        raise actions.Forbidden("居民只能在本人反映的事项办结后评价（callback）。")
     ticket.refresh_from_db()
     return _detail(request, ticket)
 
@@ -331,6 +366,8 @@ def act(request: HttpRequest, number: str, action: str, payload: ActionIn) -> di
 def decide(request: HttpRequest, application_id: Id, payload: DecisionIn) -> dict:
     _need(request, "act")
     scope, qs = _visible(request)
+    if _is_resident(scope):
+        raise actions.Forbidden("居民不能审批退单、延期、缓办申请。")
     app = Application.objects.filter(pk=application_id, ticket__in=qs).select_related("ticket").first()
     if app is None:
         raise Http404("找不到该申请，或它不在您的工作范围内。")
@@ -346,7 +383,9 @@ def part_action(request: HttpRequest, part_id: Id, what: str, payload: PartActio
     _need(request, "act")
     if what not in {"sign", "contact", "reply", "rate"}:
         raise Http404(f"没有“{what}”这个动作。可用：sign、contact、reply、rate。")
-    _, qs = _visible(request)
+    scope, qs = _visible(request)
+    if _is_resident(scope):
+        raise actions.Forbidden("居民不能办理协办或报到任务。")
     part = Part.objects.filter(pk=part_id, ticket__in=qs).select_related("ticket").first()
     if part is None:
         raise Http404("找不到该协办或报到任务，或它不在您的工作范围内。")

@@ -9,6 +9,7 @@ Also served: the `servicerequestupdates` extension (GET), so other systems can f
 from __future__ import annotations
 
 import datetime as dt
+import re
 from xml.etree import ElementTree as ET
 
 from django.db.models import F
@@ -17,7 +18,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
-from minqing.lib.validation import parse_id
+from minqing.lib.masking import mask_public_text
+from minqing.lib.validation import in_range, parse_id, unstorable
 from minqing.org.models import Area, AreaKind
 from minqing.tickets import actions
 from minqing.tickets.lifecycle import OPEN_STATUSES, PUBLIC_STATUS
@@ -44,8 +46,12 @@ def _xml(value: object, tag: str) -> ET.Element:
             else:
                 element.append(_xml(item, key))
     elif value is not None:
-        element.text = str(value).lower() if isinstance(value, bool) else str(value)
+        element.text = _XML_UNSAFE.sub("", str(value).lower() if isinstance(value, bool) else str(value))
     return element
+
+
+# Characters XML 1.0 cannot carry at all (a client's parser would reject the whole document).
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _respond(kind: str, payload: object, fmt: str, status: int = 200) -> HttpResponse:
@@ -107,21 +113,25 @@ def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpRespons
 
 
 # Plain rows, not model instances: a list of 1,000 requests is one query and a loop over tuples.
-FIELDS = ["number", "status", "result", "text", "category__name", "category__code", "handling_unit__name",
+FIELDS = ["number", "status", "result", "text", "reporter_name", "category__name", "category__code", "handling_unit__name",
           "created_at", "updated_at", "resolve_due_at", "street__name", "community__name", "grid__name",
           "compound__name", "community_id", "grid_id", "compound_id"]
 OPEN_OR_RESOLVED = {*OPEN_STATUSES, "resolved"}
 
 
 def _request_out(row: dict) -> dict:
+    """Open311 is public: what residents and staff wrote is masked (phones, ID numbers, names, the
+    reporter's own name wherever it occurs); staff read the full text through /api/v1/."""
     status = row["status"]
     finished = row["result"] and status in {"resolved", "closed", "rejected"}
+    names = [row["reporter_name"]]
     place = " · ".join(n for n in (row["street__name"], row["community__name"], row["grid__name"],
                                    row["compound__name"]) if n)
     return {
         "service_request_id": row["number"], "status": "open" if status in OPEN_OR_RESOLVED else "closed",
-        "status_notes": PUBLIC_STATUS[status] + (f"：{row['result']}" if finished else ""),
-        "service_name": row["category__name"], "service_code": row["category__code"], "description": row["text"],
+        "status_notes": PUBLIC_STATUS[status] + (f"：{mask_public_text(row['result'], names=names)}" if finished else ""),
+        "service_name": row["category__name"], "service_code": row["category__code"],
+        "description": mask_public_text(row["text"], names=names),
         "agency_responsible": row["handling_unit__name"], "service_notice": "",
         "requested_datetime": _iso(row["created_at"]), "updated_datetime": _iso(row["updated_at"]),
         "expected_datetime": _iso(row["resolve_due_at"]), "address": place,
@@ -130,21 +140,38 @@ def _request_out(row: dict) -> dict:
     }
 
 
+def _moment(request: HttpRequest, name: str) -> dt.datetime | None:
+    """A W3C date-time parameter, in Beijing time when it gives no offset."""
+    text = request.GET.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        moment = parse_datetime(text)
+    except ValueError:  # well-formed but impossible: month 13, hour 25, offset +25:00
+        moment = None
+    if moment is None:
+        raise ValueError(f"{name} 不是有效的时间，须为 W3C 格式，例如 2026-11-30T08:00:00+08:00")
+    if not in_range(moment):
+        raise ValueError(f"{name} 超出范围（2000 年至 2100 年）")
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
 def _dates(request: HttpRequest) -> tuple[dt.datetime, dt.datetime] | str:
-    end = parse_datetime(request.GET.get("end_date", "")) if request.GET.get("end_date") else timezone.now()
-    start = (parse_datetime(request.GET.get("start_date", "")) if request.GET.get("start_date")
-             else end - dt.timedelta(days=DEFAULT_DAYS) if end else None)
-    if start is None or end is None:
-        return "start_date 和 end_date 须为 W3C 格式，例如 2026-11-30T08:00:00+08:00"
-    if timezone.is_naive(start) or timezone.is_naive(end):
-        start, end = (timezone.make_aware(d) if timezone.is_naive(d) else d for d in (start, end))
+    try:
+        start, end = _moment(request, "start_date"), _moment(request, "end_date")
+    except ValueError as exc:
+        return str(exc)
+    end = end or timezone.now()
+    start = start or end - dt.timedelta(days=DEFAULT_DAYS)
+    if end < start:
+        return "end_date 不能早于 start_date"
     if end - start > dt.timedelta(days=DEFAULT_DAYS):
         return f"时间跨度不能超过 {DEFAULT_DAYS} 天"
     return start, end
 
 
 def _public_tickets():
-    # Open311 lists are public: personal data never leaves (names, phones are not in FIELDS).
+    # Open311 lists are public: no name or phone field leaves, and free text is masked (_request_out).
     return Ticket.objects.all()
 
 
@@ -191,6 +218,9 @@ def _area(request: HttpRequest) -> Area | None:
 
 
 def _create(request: HttpRequest, fmt: str) -> HttpResponse:
+    for key, values in request.POST.lists():  # every field, so none reaches the database unchecked
+        if bad := next((found for v in values if (found := unstorable(v))), ""):
+            return _error(fmt, 400, f"{key[:40]} 包含无效的{bad}")
     token = ApiToken.find(request.POST.get("api_key", ""))
     if token is None or "intake" not in token.permissions:
         return _error(fmt, 403, "api_key 无效或没有登记权限")

@@ -24,7 +24,7 @@ from minqing.tickets import queries as ticket_queries
 
 from . import actions, queries
 from . import forms as f
-from .models import Kind, Meeting, MeetingStatus, MinutesAttachment, Resolution, rules
+from .models import Kind, Meeting, MeetingStatus, MinutesAttachment, ParticipantKind, Resolution, rules
 
 
 def _staff(request: HttpRequest) -> Scope:
@@ -301,5 +301,11 @@ def notice_board(request: HttpRequest, code: str) -> HttpResponse:
     community = get_object_or_404(Area, code=code, kind=AreaKind.COMMUNITY)
     meetings = list(queries.on_notice(community).prefetch_related(
         "agenda__ticket__category", "agenda__ticket__compound", "agenda__ticket__community", "motions",
-        "resolutions__owner"))
-    return render(request, "meetings/notice.html", {"community": community, "meetings": meetings})
+        "resolutions__owner", "resolutions__ticket", "participants"))
+    # Names the board's text may carry: residents who attended, reporters of the requests discussed. The
+    # template masks them, and any phone, ID number or name it finds (lib.masking.mask_public_text).
+    names = {p.name for m in meetings for p in m.participants.all() if p.kind == ParticipantKind.RESIDENT}
+    names |= {t.reporter_name for m in meetings for t in [*(i.ticket for i in m.agenda.all()),
+                                                           *(r.ticket for r in m.resolutions.all())] if t is not None}
+    return render(request, "meetings/notice.html", {"community": community, "meetings": meetings,
+                                                    "names": sorted(n for n in names if n)})

@@ -276,7 +276,8 @@ def public_steps(ticket: Ticket) -> list[dict]:
             continue
         text = step.public.format_map(defaultdict(str, {**(e.data or {}), "unit": e.to_unit.name if e.to_unit else "上级"}))
         detail = e.note if step.public_detail else ""
-        steps.append({"at": e.created_at, "text": text, "detail": detail})
+        steps.append({"at": e.created_at, "text": text, "detail": detail, "action": e.action,
+                      "from_status": e.from_status, "to_status": e.to_status})
     return steps
 
 

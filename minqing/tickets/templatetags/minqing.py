@@ -72,3 +72,21 @@ def masked_name(value: str | None) -> str:
     from minqing.lib.masking import mask_name
 
     return mask_name(value) if value else ""
+
+
+@register.filter
+def public_text(value: str | None, names: object = ()) -> str:
+    """Free text for the public to read: phones, ID numbers and names masked; `names` (a name or a list)
+    are known to belong to residents and masked wherever they occur."""
+    from minqing.lib.masking import mask_public_text
+
+    known = [names] if isinstance(names, str) else list(names) if isinstance(names, (list, tuple, set)) else []
+    return mask_public_text(value or "", names=known)
+
+
+@register.filter
+def public_text_about(value: str | None, subject: str | None) -> str:
+    """Free text about someone named on purpose (an award's nominee): their name stays, others are masked."""
+    from minqing.lib.masking import mask_public_text
+
+    return mask_public_text(value or "", keep=[subject] if subject else [])
