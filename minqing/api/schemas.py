@@ -6,19 +6,22 @@ from typing import Annotated
 from ninja import Schema
 from pydantic import AfterValidator, Field
 
+from minqing.lib.validation import unstorable
+
 # Ids and counters fit a 32-bit column; larger numbers are refused as invalid input, not a crash.
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Count = Annotated[int, Field(ge=0, le=2**31 - 1)]
 
 
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("不能包含空字符（\\x00）")
+def _storable(value: str) -> str:
+    if bad := unstorable(value):
+        raise ValueError(f"不能包含{bad}")
     return value
 
 
-# Text a database can store: PostgreSQL refuses NUL characters.
-Text = Annotated[str, AfterValidator(_no_nul)]
+# Text a database can store: PostgreSQL refuses NUL characters, and a lone surrogate ("\ud800" in JSON)
+# cannot be encoded for any database at all.
+Text = Annotated[str, AfterValidator(_storable)]
 
 
 class ErrorOut(Schema):

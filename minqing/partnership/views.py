@@ -3,7 +3,6 @@ unit import and the figures; the public wish wall."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from urllib.parse import quote
@@ -22,7 +21,7 @@ from minqing.accounts.scope import Scope, scope_for
 from minqing.lib.errors import ActionError
 from minqing.lib.masking import mask_name
 from minqing.lib.net import client_ip
-from minqing.lib.validation import parse_id, parse_period
+from minqing.lib.validation import parse_id, parse_period, parse_quarter
 from minqing.lib.xlsx import number, table_xlsx
 from minqing.meetings import actions as meeting_actions
 from minqing.meetings.models import AgendaSource, Meeting, MeetingStatus
@@ -464,16 +463,14 @@ def member_list(request: HttpRequest) -> HttpResponse:
 def member_export(request: HttpRequest) -> HttpResponse:
     """Each member's service record for a quarter, for their employer (双报到 reports)."""
     scope = _staff(request)
-    quarter = request.GET.get("quarter", "")
-    try:
-        year, q = int(quarter[:4]), int(quarter[5:])
-        if quarter[4] != "Q" or q not in {1, 2, 3, 4}:
-            raise ValueError
-    except (ValueError, IndexError):
-        messages.error(request, "季度格式不对，例如 2026Q4。")
-        return redirect("member_list")
-    start = dt.date(year, 3 * q - 2, 1)
-    end = dt.date(year + (q == 4), (3 * q) % 12 + 1, 1)
+    quarter = request.GET.get("quarter", "").strip().upper()
+    period = parse_quarter(quarter)
+    if period is None:
+        messages.error(request, "季度格式不对：写成 2026Q4 这样，年份在 2000 年至 2100 年之间。")
+        page = member_list(request)  # the list again, with the message, and a status that says why
+        page.status_code = 400
+        return page
+    start, end = period
     wishes = (Wish.objects.filter(member__community__in=_my_communities(scope), fulfilled_at__date__gte=start,
                                   fulfilled_at__date__lt=end).select_related("member", "member__employer", "community")
               .order_by("member__name", "fulfilled_at"))

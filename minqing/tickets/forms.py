@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from minqing.lib import uploads
-from minqing.lib.validation import normalize_phone, parse_id
+from minqing.lib.validation import OUT_OF_RANGE, in_range, normalize_phone, parse_id
 from minqing.lib.widgets import date_input, phone_input
 from minqing.org.models import Area, AreaKind, Unit
 
@@ -369,6 +369,9 @@ class SearchForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        for name in ("date_from", "date_to"):
+            if cleaned.get(name) and not in_range(cleaned[name]):
+                self.add_error(name, OUT_OF_RANGE)
         if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_from"] > cleaned["date_to"]:
             self.add_error("date_to", "结束日期不能早于开始日期。")
         return cleaned

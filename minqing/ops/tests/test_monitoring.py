@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from xml.etree import ElementTree as ET
+
 from django.test import Client
 
 from minqing.tickets.models import Ticket
@@ -64,7 +66,10 @@ def test_readiness_reports_a_database_that_does_not_answer(db, monkeypatch) -> N
 
 def test_a_nul_character_in_the_address_is_refused_before_any_view(cast) -> None:
     r = Client().get("/open311/v2/requests.json", {"service_request_id": "MQ\x00"})
-    assert r.status_code == 400 and "空字符" in r.json()["message"]
-    assert Client().get("/api/v1/areas", {"kind": "g\x00"}).status_code == 400
+    assert r.status_code == 400 and "空字符" in r.json()[0]["description"] and r.json()[0]["code"] == 400
+    xml = Client().get("/open311/v2/requests.xml", {"service_request_id": "MQ\x00"})
+    assert xml.status_code == 400 and "空字符" in ET.fromstring(xml.content).findtext("error/description")
+    api = Client().get("/api/v1/areas", {"kind": "g\x00"})
+    assert api.status_code == 400 and "空字符" in api.json()["message"]
     assert Client().get("/r/track/", {"n": "a\x00b"}).status_code == 400
     assert Client().get("/open311/v2/requests.json", {"service_request_id": "MQ"}).status_code == 200
