@@ -1,8 +1,14 @@
 // Small behaviours without inline handlers, so a Content-Security-Policy can forbid inline script.
+document.documentElement.classList.add("js");
 document.addEventListener("click", (event) => {
   const all = event.target.closest("[data-check-all]");
   if (all) {
     document.querySelectorAll(all.dataset.checkAll).forEach((box) => { box.checked = all.checked; });
+  }
+  const menu = event.target.closest("[data-menu-toggle]");
+  if (menu) {
+    const open = document.documentElement.classList.toggle("menu-open");
+    menu.setAttribute("aria-expanded", open ? "true" : "false");
   }
   const fill = event.target.closest("[data-fill-category]");
   if (fill) {

@@ -50,3 +50,21 @@ def test_the_admin_names_the_libraries_sections_in_chinese() -> None:
     assert apps.get_app_config("axes").verbose_name == "登录保护"
     assert apps.get_app_config("otp_totp").verbose_name == "二次验证"
     assert apps.get_app_config("django_tasks_database").verbose_name == "后台任务"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_on_a_phone_the_menu_folds_behind_one_button(live_server, browser) -> None:
+    from minqing.conftest import ARTIFACTS, build_cast, login
+
+    build_cast()
+    ARTIFACTS.mkdir(exist_ok=True)
+    phone = login(browser, live_server, "shequ", width=390)
+    assert not phone.locator("#main-menu").is_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the screen
+    phone.screenshot(path=str(ARTIFACTS / "workbench-390.png"))
+    phone.click("text=菜单")
+    assert phone.locator("#main-menu").is_visible() and phone.get_by_role("link", name="登记诉求").is_visible()
+    desk = login(browser, live_server, "shequ", width=1366)
+    assert desk.locator("#main-menu").is_visible() and not desk.locator(".menu-button").is_visible()
+    desk.screenshot(path=str(ARTIFACTS / "workbench-1366.png"))
