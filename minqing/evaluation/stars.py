@@ -23,6 +23,7 @@ from minqing.accounts.models import User
 from minqing.accounts.scope import scope_for
 from minqing.lib.errors import ActionError, Conflict, Forbidden
 from minqing.lib.uploads import UploadError, prepare_document
+from minqing.lib.validation import clean_text
 from minqing.org.models import Area, AreaKind
 
 from .figures import Figures, figures, period_of
@@ -226,13 +227,11 @@ def publish(*, scheme: StarScheme, actor: User) -> StarScheme:
 def reopen(*, scheme: StarScheme, actor: User, reason: str) -> StarScheme:
     """An objection during the notice period upheld: back to assessing, with the reason on record."""
     _assessor(actor)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ActionError("请写明撤回公示、重新评定的理由。", field="reason")
+    reason = clean_text(reason, field="reason", label="撤回公示、重新评定的理由", max_length=1000)
     with transaction.atomic():
         scheme = _move(scheme, "reopen", notice_from=None, notice_until=None)
         StarResult.objects.filter(scheme=scheme).delete()
-        _log(scheme, "reopen", actor, reason[:1000])
+        _log(scheme, "reopen", actor, reason)
     return scheme
 
 

@@ -121,7 +121,11 @@ def test_reopen_during_notice_needs_a_reason_and_goes_back_to_assessing(cast) ->
     score_all(scheme, cast.duban, 85)
     stars.publish(scheme=scheme, actor=cast.duban)
     page = client_for(cast.duban).post("/evaluation/stars/2026/do/reopen/", {"reason": ""}, follow=True)
-    assert "请写明撤回公示、重新评定的理由" in page.content.decode()
+    assert "请填写撤回公示、重新评定的理由" in page.content.decode()
+    page = client_for(cast.duban).post("/evaluation/stars/2026/do/reopen/", {"reason": "异" * 1001}, follow=True)
+    assert "不能超过 1000 字（现在 1001 字）" in page.content.decode()  # refused, never cut short
+    scheme.refresh_from_db()
+    assert scheme.status == SchemeStatus.NOTICE
     client_for(cast.duban).post("/evaluation/stars/2026/do/reopen/", {"reason": "瓜州路社区对党建得分提出异议，经核实成立"})
     scheme.refresh_from_db()
     assert scheme.status == SchemeStatus.ASSESSING and not StarResult.objects.filter(scheme=scheme).exists()
