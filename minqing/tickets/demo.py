@@ -132,9 +132,17 @@ def _name(rng: random.Random) -> str:
     return rng.choice(demo_data.SURNAMES) + rng.choice(demo_data.GIVEN)
 
 
+# Share of requests in which another resident reports a matter already reported in the same compound
+# (same category, same building, the same words plus their own): what makes a hotspot (高频事项).
+REPEAT_SHARE = 0.4
+AGAIN = ["", "又来反映一次。", "邻居们都有意见。", "拖了好久了，请尽快处理。", "之前有人反映过，还是没解决。"]
+
+
 def generate_tickets(*, count: int, seed: int, now: dt.datetime, days: int = 150,
                      progress: Callable[[int], None] | None = None) -> int:
     rng = random.Random(seed)
+    again = random.Random(seed * 7919 + 1)  # repeats draw from their own stream
+    matters: dict[int, tuple[Category, str, int]] = {}  # compound → its latest matter: category, words, building
     communities = list(Area.objects.filter(kind=AreaKind.COMMUNITY).select_related("parent"))
     weights = [3.0 if c.name in {"瓜州路社区", "小西坪社区", "建西东路社区"} else 1.0 for c in communities]
     grids_by_c: dict[int, list[Area]] = defaultdict(list)
@@ -195,7 +203,12 @@ def generate_tickets(*, count: int, seed: int, now: dt.datetime, days: int = 150
             urgency = Urgency.URGENT if rng.random() < 0.08 else Urgency.NORMAL
             channel = rng.choices(DEMO_CHANNELS, [25, 8, 30, 12, 15, 10])[0]  # 议事协商 comes from the meetings demo
             text = rng.choice(demo_data.TEXTS.get(category.code, ["{c}的问题反映好几次了，一直没人管，请尽快处理。"]))
-            text = text.format(c=compound.name, b=rng.randint(1, 24))
+            building = rng.randint(1, 24)
+            repeat = dup_of is None and compound.pk in matters and again.random() < REPEAT_SHARE
+            if repeat:
+                category, text, building = matters[compound.pk]
+            matters[compound.pk] = (category, text, building)
+            text = text.format(c=compound.name, b=building) + (again.choice(AGAIN) if repeat else "")
             anonymous = rng.random() < 0.08
             day = timezone.localdate(created)
             counters[day] += 1

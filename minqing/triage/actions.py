@@ -16,12 +16,14 @@ from django.utils import timezone
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold
 
+from minqing.org.models import Area, AreaKind
 from minqing.tickets.lifecycle import OPEN_STATUSES, Status
 from minqing.tickets.models import Category, Ticket
 
-from .cluster import cluster
+from . import matter as mt
+from .cluster import Location, groups
 from .engine import TextClassifier
-from .index import Entry, SimilarityIndex
+from .index import Entry, Hit, SimilarityIndex
 from .models import KeywordRule, Suggestion, TriageModel
 from .text import normalize
 
@@ -126,13 +128,26 @@ def suggestion_link(ticket: Ticket) -> Suggestion | None:
     return s
 
 
-# --- duplicates -------------------------------------------------------------------------------
+# --- duplicates ---------------------------------------------------------------------------------
 _index: tuple[float, dt.datetime, SimilarityIndex] | None = None
+_gazetteer: tuple[float, mt.Gazetteer] | None = None
 REBUILD_SECONDS = 300
 
 
 def window_days() -> int:
     return int(settings.MINQING.get("DUPLICATE_WINDOW_DAYS", 60))
+
+
+def gazetteer() -> mt.Gazetteer:
+    """The district's own place names (streets, communities, compounds), read every few minutes."""
+    global _gazetteer
+    with _lock:
+        if _gazetteer is None or time.monotonic() - _gazetteer[0] > REBUILD_SECONDS:
+            kinds = {AreaKind.STREET: mt.STREET, AreaKind.COMMUNITY: mt.COMMUNITY, AreaKind.COMPOUND: mt.COMPOUND}
+            names = [(name, kinds[kind]) for name, kind in
+                     Area.objects.filter(kind__in=list(kinds)).values_list("name", "kind")]
+            _gazetteer = (time.monotonic(), mt.Gazetteer.of(names))
+        return _gazetteer[1]
 
 
 def _candidates():
@@ -143,7 +158,7 @@ def _candidates():
 def _entries(qs) -> list[Entry]:
     # Titles add little; the resident's own words carry the matter.
     return [Entry(*row) for row in qs.values_list("id", "text", "street_id", "community_id", "compound_id",
-                                                  "created_at")]
+                                                  "created_at", "community__name", "compound__name")]
 
 
 def open_index() -> tuple[SimilarityIndex, SimilarityIndex | None]:
@@ -153,24 +168,34 @@ def open_index() -> tuple[SimilarityIndex, SimilarityIndex | None]:
     registered after the last build are searched in a second, small index built on the spot.
     """
     global _index
+    places = gazetteer()
     with _lock:
         if _index is None or time.monotonic() - _index[0] > REBUILD_SECONDS:
             built_at = timezone.now()
-            _index = (time.monotonic(), built_at, SimilarityIndex(_entries(_candidates().filter(created_at__lte=built_at))))
+            entries = _entries(_candidates().filter(created_at__lte=built_at))
+            _index = (time.monotonic(), built_at, SimilarityIndex(entries, places))
         _, built_at, index = _index
     recent = _entries(_candidates().filter(created_at__gt=built_at))
-    return index, SimilarityIndex(recent) if recent else None
+    return index, SimilarityIndex(recent, places) if recent else None
 
 
 def index_reset() -> None:
-    global _index
+    global _index, _gazetteer
     _index = None
+    _gazetteer = None
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    ticket: Ticket
+    score: float
+    reason: str  # 同一地点：金城花园 3栋；同一问题：路灯、不亮
 
 
 def duplicates_for(*, text: str, street_id: int | None, community_id: int | None = None,
-                   compound_id: int | None = None, exclude: int | None = None, limit: int = 5) -> list[tuple[Ticket, float]]:
+                   compound_id: int | None = None, exclude: int | None = None, limit: int = 5) -> list[Duplicate]:
     since = timezone.now() - dt.timedelta(days=window_days())
-    hits = []
+    hits: list[Hit] = []
     for index in open_index():
         if index is not None:
             hits += index.search(text, street_id=street_id, community_id=community_id, compound_id=compound_id,
@@ -180,18 +205,36 @@ def duplicates_for(*, text: str, street_id: int | None, community_id: int | None
     open_now = set(_candidates().filter(pk__in=[h.id for h in hits]).values_list("pk", flat=True))
     hits = [h for h in hits if h.id in open_now]  # closed since the index was built
     tickets = Ticket.objects.select_related("community", "category").in_bulk([h.id for h in hits])
-    return [(tickets[h.id], h.score) for h in hits if h.id in tickets]
+    return [Duplicate(tickets[h.id], h.score, str(h.reason or "")) for h in hits if h.id in tickets]
 
 
 # --- hotspots ---------------------------------------------------------------------------------
 @dataclass
 class Hotspot:
-    title: str
+    place: str
+    problem: str
+    words: list[str]
     count: int
     recent: int
     earlier: int
+    first: dt.datetime
+    last: dt.datetime
     communities: list[str]
     examples: list[Ticket]
+
+    @property
+    def title(self) -> str:
+        """What the matter is, in a few words: the place and the problem (a meeting topic, a need)."""
+        problem = self.problem or "、".join(self.words[:2])
+        if self.place and problem:
+            return f"{self.place}：{problem}"
+        return self.place or problem or (self.examples[0].title if self.examples else "")
+
+    @property
+    def topic(self) -> str:
+        """A meeting topic: the matter, then the latest request's own title."""
+        example = self.examples[0].title if self.examples else ""
+        return f"{self.title}——{example}" if example and example != self.title else self.title
 
     @property
     def trend(self) -> str:
@@ -201,21 +244,22 @@ class Hotspot:
 
 
 def hotspots(tickets: list[Ticket], *, days: int, minimum: int = 3) -> list[Hotspot]:
-    """Recurring matters among `tickets`: groups of the same matter with at least `minimum` requests."""
-    groups: dict[int, list[Ticket]] = {}
-    for ticket, group in zip(tickets, cluster([f"{t.title} {t.text}" for t in tickets]), strict=True):
-        if group is not None:
-            groups.setdefault(group, []).append(ticket)
+    """Recurring matters among `tickets`: groups of one place and one problem with at least `minimum`
+    requests."""
+    locations = [Location(t.community_id, t.compound_id, t.community.name if t.community_id else "",
+                          t.compound.name if t.compound_id else "") for t in tickets]
+    found = groups([f"{t.title} {t.text}" for t in tickets], locations=locations, gazetteer=gazetteer())
     half = timezone.now() - dt.timedelta(days=days / 2)
     result = []
-    for members in groups.values():
-        if len(members) < minimum:
+    for group in found:
+        if len(group.members) < minimum:
             continue
-        members.sort(key=lambda t: t.created_at, reverse=True)
+        members = sorted((tickets[i] for i in group.members), key=lambda t: t.created_at, reverse=True)
         result.append(Hotspot(
-            title=members[0].title, count=len(members),
+            place=group.place, problem=group.problem, words=group.words, count=len(members),
             recent=sum(1 for t in members if t.created_at >= half), earlier=sum(1 for t in members if t.created_at < half),
+            first=members[-1].created_at, last=members[0].created_at,
             communities=sorted({t.community.name for t in members}), examples=members[:3],
         ))
-    result.sort(key=lambda h: -h.count)
+    result.sort(key=lambda h: (-h.count, -h.last.timestamp()))
     return result

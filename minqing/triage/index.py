@@ -1,17 +1,24 @@
-"""An in-memory similarity index over open requests, for duplicate search at intake.
+"""An in-memory index of open requests, for duplicate search at intake.
 
-Vectors are character 2–3-gram TF-IDF; the index keeps the transposed matrix (feature → requests),
-so a query touches only the posting lists of its own n-grams, not every stored request.
+A request is filed under its places (the keys of the names its text gives, its registered compound
+and its community), and the character 2–3-gram TF-IDF vector of what it says about them is kept. A
+query looks up the requests filed under its own places and scores only those, so a search costs
+what its places hold, not what the whole district holds; only a query that names no place at all
+and has no registered location is compared with every request (for near copies).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .cluster import DEFAULT, Thresholds, same_matter, vectorizer
-from .text import normalize, places
+import numpy as np
+
+from .cluster import DEFAULT, Location, Reading, Thresholds, read, reason, same_matter, vectorizer
+from .matter import EMPTY, Gazetteer, Reason
+from .text import normalize
 
 
 @dataclass(frozen=True)
@@ -22,57 +29,77 @@ class Entry:
     community_id: int
     compound_id: int | None
     created_at: dt.datetime
+    community_name: str = ""
+    compound_name: str = ""
 
 
 @dataclass(frozen=True)
 class Hit:
     id: int
     score: float
+    reason: Reason | None = None
+
+
+def _location(community_id: int | None, compound_id: int | None, community_name: str = "",
+              compound_name: str = "") -> Location | None:
+    if not community_id and not compound_id:
+        return None
+    return Location(community_id or None, compound_id or None, community_name, compound_name)
 
 
 class SimilarityIndex:
-    def __init__(self, entries: Sequence[Entry]) -> None:
+    def __init__(self, entries: Sequence[Entry], gazetteer: Gazetteer = EMPTY,
+                 readings: Sequence[Reading] | None = None) -> None:
         self.entries = list(entries)
-        self.places = [places(e.text) for e in self.entries]
+        self.gazetteer = gazetteer
+        self.readings = list(readings) if readings is not None else [
+            read(e.text, _location(e.community_id, e.compound_id, e.community_name, e.compound_name), gazetteer)
+            for e in self.entries]
         self.vectorizer = vectorizer(len(self.entries))
-        if len(self.entries) >= 1:
-            matrix = self.vectorizer.fit_transform([normalize(e.text) for e in self.entries])
-            self.postings = matrix.T.tocsr()
+        self.street = np.array([e.street_id for e in self.entries], dtype=np.int64)
+        self.created = np.array([e.created_at.timestamp() for e in self.entries], dtype=np.float64)
+        self.ids = np.array([e.id for e in self.entries], dtype=np.int64)
+        postings: dict[str, list[int]] = defaultdict(list)
+        for i, r in enumerate(self.readings):
+            for key in r.filed_under():
+                postings[key].append(i)
+        self.places = {k: np.array(v, dtype=np.int64) for k, v in postings.items()}
+        if self.entries:
+            self.matrix = self.vectorizer.fit_transform([normalize(r.matter.rest) for r in self.readings]).tocsr()
+            self.postings = self.matrix.T.tocsr()
         else:
-            self.postings = None
+            self.matrix = self.postings = None
 
     def search(self, text: str, *, street_id: int | None = None, community_id: int | None = None,
                compound_id: int | None = None, exclude: int | None = None, since: dt.datetime | None = None,
                limit: int = 5, t: Thresholds = DEFAULT) -> list[Hit]:
-        """Requests probably about the same matter: same street (neighbouring communities), same place."""
-        if self.postings is None or not normalize(text):
+        """Requests probably about the same matter: same place and same problem, or a near copy.
+        With `street_id`, only that street's requests (a community and its neighbours)."""
+        if self.matrix is None or not normalize(text):
             return []
-        query = self.vectorizer.transform([normalize(text)])
-        scores = (query @ self.postings).tocoo()
-        mine = places(text)
+        query = read(text, _location(community_id, compound_id), self.gazetteer)
+        vector = self.vectorizer.transform([normalize(query.matter.rest)]).tocsr()
+        keys = query.lookup()
+        if keys:
+            found = [self.places[k] for k in keys if k in self.places]
+            candidates = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+            scores = np.asarray((self.matrix[candidates] @ vector.T).todense()).ravel() if len(candidates) else \
+                np.zeros(0)
+        else:  # no place to look under: near copies only, from the whole index
+            product = (vector @ self.postings).tocoo()
+            candidates, scores = product.col.astype(np.int64), product.data
+        keep = scores >= t.floor
+        if street_id is not None:
+            keep &= self.street[candidates] == street_id
+        if since is not None:
+            keep &= self.created[candidates] >= since.timestamp()
+        if exclude is not None:
+            keep &= self.ids[candidates] != exclude
         hits = []
-        for i, score in zip(scores.col, scores.data, strict=True):
-            if score < min(t.same_place, t.no_place):
-                continue
-            e = self.entries[i]
-            if e.id == exclude or (street_id is not None and e.street_id != street_id):
-                continue
-            if since is not None and e.created_at < since:
-                continue
-            theirs = set(self.places[i])
-            # The structured location counts as a place too: two compounds are two places.
-            if compound_id and e.compound_id:
-                if compound_id != e.compound_id:
-                    continue
-                theirs.add(f"#compound{e.compound_id}")
-                ours = mine | {f"#compound{compound_id}"}
-            else:
-                ours = mine
-            if community_id and e.community_id == community_id and not (ours & theirs):
-                ours = ours | {f"#community{community_id}"}
-                theirs = theirs | {f"#community{community_id}"}
-            if same_matter(float(score), ours, theirs, t):
-                hits.append(Hit(e.id, float(score)))
+        for i, score in zip(candidates[keep].tolist(), scores[keep].tolist(), strict=True):
+            other = self.readings[i]
+            if same_matter(score, query, other, t):
+                hits.append(Hit(self.entries[i].id, float(score), reason(query, other, score, t)))
         hits.sort(key=lambda h: -h.score)
         return hits[:limit]
 

@@ -50,8 +50,9 @@ def suggest(request: HttpRequest) -> HttpResponse:
         text=text, street_id=area.parent_id if area else None, community_id=area.pk if area else None,
         compound_id=parse_id(request.POST.get("compound")),
     ) if len(text.strip()) >= 8 else []
-    visible = set(queries.visible_tickets(scope).filter(pk__in=[d[0].pk for d in duplicates]).values_list("pk", flat=True))
-    duplicates = [d for d in duplicates if d[0].pk in visible]  # never requests outside the viewer's scope
+    visible = set(queries.visible_tickets(scope).filter(pk__in=[d.ticket.pk for d in duplicates])
+                  .values_list("pk", flat=True))
+    duplicates = [d for d in duplicates if d.ticket.pk in visible]  # never requests outside the viewer's scope
     return render(request, "triage/_suggest.html", {
         "proposals": proposals, "fill": fill, "record": record, "urgent": urgency_hits(text),
         "safety_hours": settings.MINQING["SAFETY_HOURS"],
@@ -68,23 +69,30 @@ def duplicates(request: HttpRequest, number: str) -> HttpResponse:
         raise Http404
     found = actions.duplicates_for(text=ticket.text, street_id=ticket.street_id, community_id=ticket.community_id,
                                    compound_id=ticket.compound_id, exclude=ticket.pk)
-    visible = set(queries.visible_tickets(scope).filter(pk__in=[t.pk for t, _ in found]).values_list("pk", flat=True))
+    visible = set(queries.visible_tickets(scope).filter(pk__in=[d.ticket.pk for d in found])
+                  .values_list("pk", flat=True))
     can_merge = may(scope, ticket, "merge")
     return render(request, "triage/_duplicates.html", {
-        "ticket": ticket, "found": [(t, s) for t, s in found if t.pk in visible], "can_merge": can_merge,
+        "ticket": ticket, "found": [d for d in found if d.ticket.pk in visible], "can_merge": can_merge,
     })
+
+
+HOTSPOT_LIMIT = 5000
 
 
 @login_required
 def hotspots(request: HttpRequest) -> HttpResponse:
+    """Recurring matters in the viewer's scope: one place, one problem, three or more requests in the
+    period (not counting rejected requests, nor duplicates already merged into another)."""
     scope = _staff(request)
     days = parse_id(request.GET.get("days")) or 90
     days = max(7, min(days, 365))
     since = timezone.now() - dt.timedelta(days=days)
-    tickets = list(queries.visible_tickets(scope).filter(created_at__gte=since)
-                   .exclude(status__in=["rejected", "merged"]).order_by("-created_at")[:5000])
+    period = queries.visible_tickets(scope).filter(created_at__gte=since).exclude(status__in=["rejected", "merged"])
+    tickets = list(period.select_related("community", "compound").order_by("-created_at")[:HOTSPOT_LIMIT])
     return render(request, "triage/hotspots.html", {
         "spots": actions.hotspots(tickets, days=days), "days": days, "total": len(tickets),
+        "capped": len(tickets) == HOTSPOT_LIMIT, "limit": HOTSPOT_LIMIT,
     })
 
 

@@ -168,7 +168,7 @@ def test_duplicates_listed_with_one_click_merge(cast) -> None:
     elsewhere = cast.new_ticket(community="b", text="3号楼前面的路灯坏了快一个月了，晚上黑乎乎的。")
     found = actions.duplicates_for(text=second.text, street_id=second.street_id, community_id=second.community_id,
                                    compound_id=second.compound_id, exclude=second.pk)
-    assert [t for t, _ in found] == [first]  # community B is another street: not a neighbour
+    assert [d.ticket for d in found] == [first]  # community B is another street: not a neighbour
     c = Client()
     c.force_login(cast.shequ)
     fragment = c.get(reverse("triage_duplicates", args=[second.number])).content.decode()
