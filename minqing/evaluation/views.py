@@ -473,6 +473,9 @@ def report(request: HttpRequest) -> HttpResponse:
     """月报 and 年报 for the viewer's scope (or a street, community, grid or unit in it), as PDF or Excel."""
     from urllib.parse import quote
 
+    if "period" not in request.GET:  # a monthly report of this month unless another period is asked for
+        request.GET = request.GET.copy()
+        request.GET["period"] = "month"
     q = read_query(request)
     fmt_ = request.GET.get("format")
     if fmt_ not in {"pdf", "xlsx"}:

@@ -68,3 +68,14 @@ def test_on_a_phone_the_menu_folds_behind_one_button(live_server, browser) -> No
     desk = login(browser, live_server, "shequ", width=1366)
     assert desk.locator("#main-menu").is_visible() and not desk.locator(".menu-button").is_visible()
     desk.screenshot(path=str(ARTIFACTS / "workbench-1366.png"))
+
+
+def test_the_report_page_starts_on_this_month(cast) -> None:
+    from django.utils import timezone
+
+    c = Client()
+    c.force_login(cast.duban)
+    page = c.get("/evaluation/report/").content.decode()
+    today = timezone.localdate()
+    assert '<option value="month" selected>' in page
+    assert f'value="{today.replace(day=1).isoformat()}"' in page
