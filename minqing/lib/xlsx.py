@@ -4,16 +4,17 @@ reads through `read_table`.
 Writing. Numbers stay numbers (a negative number is a number, not text); `percent()` and `number()` give a
 value its number format; dates and times become real Excel dates in local time (Asia/Shanghai: Excel has
 no time zones); each column is as wide as its widest cell (a Chinese character counts two); the header is
-bold and frozen. Text is never a formula: every text cell is written as an explicit string cell, and one
-that starts with = + - @, a tab or a carriage return is also marked "typed as text" (quotePrefix, what Excel
-records when someone types '=...), so Excel evaluates it neither on opening nor when the cell is edited.
-The text itself is left as it was (OWASP's other choice, a leading apostrophe, would change the data the
-12345 platform gets back).
+bold and frozen. Text is never a formula: text is always a string cell (openpyxl would make "=..." a formula
+and "#N/A" an error), and one that starts with = + - @, a tab or a carriage return is also marked "typed as
+text" (quotePrefix, what Excel records when someone types '=...), so Excel evaluates it neither on opening
+nor when the cell is edited. The text itself is left as it was (OWASP's other choice, a leading apostrophe,
+would change the data the 12345 platform gets back).
 
-Reading. A .xlsx is a zip: its members' declared sizes are checked before openpyxl opens it (zipfile never
-inflates a member past its declared size, so the declaration is a real bound), then rows, columns and cell
-length while reading. The limits are settings.MINQING["IMPORT_*"]; a file over one fails with the reason in
-Chinese before anything is written.
+Reading. A .xlsx is a zip: its members' declared sizes are checked before any is opened (zipfile never
+inflates a member past its declared size, so the declaration is a real bound); then each part is streamed
+with rows, columns, cell length and everything else a part may repeat bounded while reading. The limits
+are settings.MINQING["IMPORT_*"]; a file over one fails with the reason in Chinese (TableError), and the
+callers read the whole table before they write anything.
 """
 
 from __future__ import annotations
