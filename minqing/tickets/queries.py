@@ -195,6 +195,16 @@ SORTS = {
 }
 
 
+def text_rule(text: str) -> Q:
+    """What a worker types to find a request: part of its number, the reporter's full name (exactly: names are
+    not browsed by fragments), or a phone number (exactly, through its keyed hash)."""
+    text = text.strip()
+    rule = Q(number__icontains=text) | Q(reporter_name=text)
+    with contextlib.suppress(ValueError):
+        rule |= Q(reporter_phone_hash=lookup_hash(normalize_phone(text)))
+    return rule
+
+
 def search(scope: Scope, filters: dict, *, now: dt.datetime | None = None) -> QuerySet[Ticket]:
     """Filters come cleaned from SearchForm: model instances, strings, dates, booleans."""
     now = now or timezone.now()
@@ -225,10 +235,7 @@ def search(scope: Scope, filters: dict, *, now: dt.datetime | None = None) -> Qu
         qs = qs.filter(status__in=OPEN_STATUSES)
     text = (filters.get("q") or "").strip()
     if text:
-        rule = Q(number__icontains=text) | Q(title__icontains=text) | Q(text__icontains=text) | Q(address__icontains=text)
-        with contextlib.suppress(ValueError):  # a phone number is found exactly, through its keyed hash
-            rule |= Q(reporter_phone_hash=lookup_hash(normalize_phone(text)))
-        qs = qs.filter(rule)
+        qs = qs.filter(text_rule(text) | Q(title__icontains=text) | Q(text__icontains=text) | Q(address__icontains=text))
     return qs.order_by(SORTS.get(filters.get("sort") or "", "-created_at"), "-id")
 
 

@@ -49,7 +49,10 @@ def rows(tickets: Any, now: Any) -> list[Row]:
 
 
 def page_of(request: HttpRequest, qs: Any) -> Any:
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    """One page, with the page numbers to show around it (1 2 … 7 8 [9] 10 11 … 40 41)."""
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.numbers = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=2))
+    return page
 
 
 @login_required
@@ -64,13 +67,18 @@ def queue_view(request: HttpRequest, name: str) -> HttpResponse:
         value = parse_id(request.GET.get(key))
         if value is not None:
             qs, narrowed = qs.filter(**{column: value}), narrowed or _narrow_name(key, value)
+    find = request.GET.get("q", "").strip()[:50]
+    if find:
+        qs = qs.filter(queries.text_rule(find))
     page = page_of(request, qs)
     bulk, counts = BULK.get(name), queries.queue_counts(scope, now=now)
+    params = request.GET.copy()
+    params.pop("page", None)
     return render(
         request,
         "tickets/list.html",
         {"title": queries.QUEUES[name] + (f"（{narrowed}）" if narrowed else ""), "queue": name, "page": page,
-         "rows": rows(page, now),
+         "rows": rows(page, now), "find": find, "query": params.urlencode(),
          "tabs": [(n, label, counts[n]) for n, label in queries.QUEUES.items()],
          "bulk": bulk,
          "bulk_units": Unit.objects.filter(active=True, kind__in=BULK_UNIT_KINDS).order_by("kind", "name")

@@ -79,3 +79,20 @@ def test_the_report_page_starts_on_this_month(cast) -> None:
     today = timezone.localdate()
     assert '<option value="month" selected>' in page
     assert f'value="{today.replace(day=1).isoformat()}"' in page
+
+
+def test_a_queue_is_searched_by_number_name_or_phone_and_paged_by_number(cast, monkeypatch) -> None:
+    from minqing.tickets import views
+
+    mine = cast.new_ticket(reporter_name="王建国", reporter_phone="13911112222")
+    others = [cast.new_ticket(reporter_name="李四", reporter_phone="13800000000") for _ in range(2)]
+    c = Client()
+    c.force_login(cast.shequ)
+    for needle in ["王建国", "13911112222", mine.number[-5:]]:
+        page = c.get("/tickets/queue/received/", {"q": needle}).content.decode()
+        assert mine.number in page and all(t.number not in page for t in others), needle
+        assert "13911112222" not in page.replace('value="13911112222"', "")  # found by it, not shown in the list
+    assert "共 0 条" in c.get("/tickets/queue/received/", {"q": "王"}).content.decode()  # no browsing by fragments
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    page = c.get("/tickets/queue/received/", {"page": 2}).content.decode()
+    assert '<b aria-current="page">2</b>' in page and 'name="page" min="1" max="3"' in page and "page=3" in page
