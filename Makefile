@@ -23,6 +23,8 @@ $(DEV_STAMP): requirements-dev.lock
 
 ## make run: environment, database, demo district; then web server, task worker and deadline sweep
 ## together on http://127.0.0.1:8000 (Ctrl-C stops all three)
+# Links in the demo's SMS point at the address it serves on (set MINQING_PUBLIC_URL to override).
+run: export MINQING_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo --if-empty
