@@ -103,6 +103,14 @@ def _int(value: object) -> int:
     return parse_id(value) or 0
 
 
+def compounds_under(*, grid_id: int, community_id: int) -> Any:
+    """The compounds of a grid, or of a whole community when no grid is chosen (each named with its grid)."""
+    if grid_id:
+        return Area.objects.filter(kind=AreaKind.COMPOUND, parent_id=grid_id).order_by("code")
+    return (Area.objects.filter(kind=AreaKind.COMPOUND, parent__parent_id=community_id).select_related("parent")
+            .order_by("parent__code", "code"))
+
+
 class TicketForm(LocationMixin, forms.Form):
     channel = forms.ChoiceField(label="来源渠道", choices=Channel.choices, initial=Channel.VISIT)
     type = forms.ChoiceField(label="诉求类型", choices=TicketType.choices, initial=TicketType.HELP)
@@ -135,7 +143,8 @@ class TicketForm(LocationMixin, forms.Form):
         # The selects offer only the grids and compounds under what is chosen; validation accepts any
         # so that a mismatch gets its own message from clean_location.
         self.grid_options = Area.objects.filter(kind=AreaKind.GRID, parent_id=_int(community_id)).order_by("code")
-        self.compound_options = Area.objects.filter(kind=AreaKind.COMPOUND, parent_id=_int(grid_id)).order_by("code")
+        # a compound can be picked straight after the community: without a grid, all of the community's compounds
+        self.compound_options = compounds_under(grid_id=_int(grid_id), community_id=_int(community_id))
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -193,15 +193,17 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def area_options(request: HttpRequest) -> HttpResponse:
-    """<option>s of the grids of a community or the compounds of a grid (HTMX, also public)."""
+    """<option>s of the grids of a community, or the compounds of a grid or of a whole community (HTMX, also
+    public)."""
     kind = request.GET.get("kind")
-    parent = request.GET.get("community") if kind == AreaKind.GRID else request.GET.get("grid")
-    parent_id = parse_id(parent)
-    if kind not in {AreaKind.GRID, AreaKind.COMPOUND} or parent_id is None:
-        areas = Area.objects.none()
+    community_id, grid_id = parse_id(request.GET.get("community")), parse_id(request.GET.get("grid"))
+    if kind == AreaKind.GRID and community_id is not None:
+        areas = Area.objects.filter(kind=kind, parent_id=community_id).order_by("code")
+    elif kind == AreaKind.COMPOUND and (grid_id or community_id):
+        areas = f.compounds_under(grid_id=grid_id or 0, community_id=community_id or 0)
     else:
-        areas = Area.objects.filter(kind=kind, parent_id=parent_id).order_by("code")
-    return render(request, "tickets/_area_options.html", {"areas": areas, "kind": kind})
+        areas = Area.objects.none()
+    return render(request, "tickets/_area_options.html", {"areas": areas, "kind": kind, "with_grid": not grid_id})
 
 
 def _visible_or_404(scope: Scope, number: str) -> Ticket:

@@ -96,3 +96,19 @@ def test_a_queue_is_searched_by_number_name_or_phone_and_paged_by_number(cast, m
     monkeypatch.setattr(views, "PAGE_SIZE", 1)
     page = c.get("/tickets/queue/received/", {"page": 2}).content.decode()
     assert '<b aria-current="page">2</b>' in page and 'name="page" min="1" max="3"' in page and "page=3" in page
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_compound_is_picked_straight_after_the_community(live_server, browser) -> None:
+    from minqing.conftest import build_cast, login
+
+    cast = build_cast()
+    compound = cast.compound_a
+    page = login(browser, live_server, "shequ")
+    page.goto(f"{live_server.url}/tickets/new/")
+    page.select_option("#id_community", str(cast.community_a.pk))
+    page.wait_for_selector(f"#id_compound option[value='{compound.pk}']", state="attached")
+    page.select_option("#id_compound", str(compound.pk))  # no grid chosen
+    assert page.input_value("#id_grid") == ""
+    assert compound.parent.name in page.locator(f"#id_compound option[value='{compound.pk}']").inner_text()
