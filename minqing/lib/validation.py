@@ -38,6 +38,14 @@ def in_range(day: dt.date) -> bool:
     return EARLIEST <= (day.date() if isinstance(day, dt.datetime) else day) <= LATEST
 
 
+def date_in_range(value: dt.date) -> None:
+    """A form field's validator: the same range, as the field's error (a date or a date and time)."""
+    from django.core.exceptions import ValidationError
+
+    if value is not None and not in_range(value):
+        raise ValidationError(OUT_OF_RANGE, code="out_of_range")
+
+
 def parse_quarter(text: str | None) -> tuple[dt.date, dt.date] | None:
     """A quarter such as 2026Q4: its first day and the first day after it, or None if it is not one."""
     match = re.fullmatch(r"([0-9]{4})Q([1-4])", (text or "").strip().upper())

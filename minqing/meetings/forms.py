@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from minqing.accounts.scope import Scope
+from minqing.lib.validation import date_in_range
 from minqing.lib.widgets import date_input, phone_input
 from minqing.org.models import Area, Unit
 from minqing.tickets.models import Category
@@ -31,7 +32,7 @@ class MeetingForm(forms.Form):
     kind = forms.ChoiceField(label="会议类型", choices=[("", "请选择")] + Kind.choices,
                              error_messages={"required": "请选择会议类型。"})
     topic = forms.CharField(label="议题", max_length=120, error_messages={"required": "请填写议题。"})
-    starts_at = forms.DateTimeField(label="会议时间", widget=DATETIME, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    starts_at = forms.DateTimeField(label="会议时间", validators=[date_in_range], widget=DATETIME, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
                                     error_messages={"required": "请填写会议时间。", "invalid": "会议时间格式不对，例如 2026-12-05 15:00。"},
                                     help_text="已经开过的会议也可以补录")
     place = forms.CharField(label="地点", max_length=120, error_messages={"required": "请填写地点。"},
@@ -95,7 +96,7 @@ class ResolutionForm(forms.Form):
     agenda_item = forms.ModelChoiceField(label="对应议程", queryset=AgendaItem.objects.none(), required=False)
     owner = forms.ModelChoiceField(label="责任单位", queryset=Unit.objects.filter(active=True),
                                    error_messages={"required": "请选择责任单位。", "invalid_choice": "请选择有效的单位。"})
-    due_date = forms.DateField(label="完成时限", widget=date_input(),
+    due_date = forms.DateField(label="完成时限", validators=[date_in_range], widget=date_input(),
                                error_messages={"required": "请填写完成时限。", "invalid": "完成时限格式不对，例如 2026-12-31。"})
     new_request_category = forms.ModelChoiceField(
         label="同时生成民情事项（选择分类）", required=False,

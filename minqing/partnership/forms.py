@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from minqing.lib.validation import date_in_range
 from minqing.lib.widgets import date_input, phone_input
 from minqing.org.models import Area, AreaKind, Unit
 from minqing.tickets.models import Brand
@@ -43,8 +44,8 @@ class ResourceForm(forms.Form):
     brand = forms.ChoiceField(label="服务品牌", choices=Brand.choices, error_messages=_req("服务品牌"))
     capacity = forms.IntegerField(label="可提供数量", min_value=1, max_value=100_000_000, error_messages=_req("可提供数量"))
     unit_label = forms.CharField(label="数量单位", max_length=10, initial="次", error_messages=_req("数量单位"))
-    available_from = forms.DateField(label="可用开始", widget=DATE, error_messages=_req("可用开始日期"))
-    available_until = forms.DateField(label="可用结束（可不填）", widget=DATE, required=False, error_messages=_req("可用结束日期"))
+    available_from = forms.DateField(label="可用开始", validators=[date_in_range], widget=DATE, error_messages=_req("可用开始日期"))
+    available_until = forms.DateField(label="可用结束（可不填）", validators=[date_in_range], widget=DATE, required=False, error_messages=_req("可用结束日期"))
     areas = forms.ModelMultipleChoiceField(
         label="服务范围", error_messages=_req("服务范围"), widget=forms.SelectMultiple(attrs={"size": 6}),
         queryset=Area.objects.filter(kind__in=[AreaKind.DISTRICT, AreaKind.STREET, AreaKind.COMMUNITY]).order_by("code"))
@@ -75,8 +76,8 @@ class AgreementForm(forms.Form):
                                        error_messages=_req("社区责任"))
     unit_duties = forms.CharField(label="单位责任", max_length=4000, widget=forms.Textarea(attrs={"rows": 3}),
                                   error_messages=_req("单位责任"))
-    starts_on = forms.DateField(label="起始日期", widget=DATE, error_messages=_req("起始日期"))
-    ends_on = forms.DateField(label="截止日期", widget=DATE, error_messages=_req("截止日期"))
+    starts_on = forms.DateField(label="起始日期", validators=[date_in_range], widget=DATE, error_messages=_req("起始日期"))
+    ends_on = forms.DateField(label="截止日期", validators=[date_in_range], widget=DATE, error_messages=_req("截止日期"))
     community_signatory = forms.CharField(label="社区签字人", max_length=50, error_messages=_req("社区签字人"))
     unit_signatory = forms.CharField(label="单位签字人", max_length=50, error_messages=_req("单位签字人"))
 

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from minqing.lib import uploads
-from minqing.lib.validation import OUT_OF_RANGE, in_range, normalize_phone, parse_id
+from minqing.lib.validation import date_in_range, normalize_phone, parse_id
 from minqing.lib.widgets import date_input, phone_input
 from minqing.org.models import Area, AreaKind, Unit
 
@@ -300,7 +300,7 @@ class ReturnForm(forms.Form):
 
 
 class SuspendForm(forms.Form):
-    until = forms.DateField(label="计划恢复办理日期", widget=date_input(),
+    until = forms.DateField(label="计划恢复办理日期", validators=[date_in_range], widget=date_input(),
                             error_messages={"required": "请填写计划恢复办理的日期。", "invalid": "日期格式不对，请按 2026-12-31 填写。"})
     reason = _note("缓办理由（如需列入预算、等待工程季）", required=True)
 
@@ -366,8 +366,8 @@ class SearchForm(forms.Form):
     type = forms.ChoiceField(label="类型", choices=[("", "全部类型"), *TicketType.choices], required=False)
     urgency = forms.ChoiceField(label="紧急程度", choices=[("", "全部"), *Urgency.choices], required=False)
     unit = forms.ModelChoiceField(queryset=Unit.objects.all(), label="办理单位", required=False, empty_label="全部单位")
-    date_from = forms.DateField(label="登记日期从", required=False, widget=date_input())
-    date_to = forms.DateField(label="至", required=False, widget=date_input())
+    date_from = forms.DateField(label="登记日期从", validators=[date_in_range], required=False, widget=date_input())
+    date_to = forms.DateField(label="至", validators=[date_in_range], required=False, widget=date_input())
     overdue = forms.BooleanField(label="仅看超期", required=False)
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -378,9 +378,6 @@ class SearchForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        for name in ("date_from", "date_to"):
-            if cleaned.get(name) and not in_range(cleaned[name]):
-                self.add_error(name, OUT_OF_RANGE)
         if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_from"] > cleaned["date_to"]:
             self.add_error("date_to", "结束日期不能早于开始日期。")
         return cleaned
@@ -391,7 +388,7 @@ class SuperviseForm(forms.Form):
                               help_text="普通 3 个工作日、黄牌 2 个、红牌 1 个工作日内回复（可另填时限）")
     unit = forms.ModelChoiceField(queryset=Unit.objects.filter(active=True), label="责任单位",
                                   error_messages={"required": "请选择责任单位。", "invalid_choice": "请选择列表中的单位。"})
-    reply_due = forms.DateField(label="回复时限（可不填）", required=False, widget=date_input(),
+    reply_due = forms.DateField(label="回复时限（可不填）", validators=[date_in_range], required=False, widget=date_input(),
                                 error_messages={"invalid": "日期格式不对，请按 2026-12-31 填写。"})
     text = _note("督办要求", required=True, max_length=2000, rows=4)
 
@@ -411,7 +408,7 @@ class RemindForm(forms.Form):
 
 
 class ExtensionForm(forms.Form):
-    new_due = forms.DateField(label="申请延至", widget=date_input(),
+    new_due = forms.DateField(label="申请延至", validators=[date_in_range], widget=date_input(),
                               error_messages={"required": "请填写申请延至的日期。",
                                               "invalid": "日期格式不对，请按 2026-12-31 填写。"})
     reason = _note("延期理由", required=True, max_length=1000)

@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 
 from minqing.api.models import ApiToken
+from minqing.tickets import actions
 from minqing.tickets.models import Ticket
 
 BAD_DATES = [
@@ -108,3 +109,40 @@ def test_statistics_periods_out_of_range_fall_back_with_a_message(cast, url: str
     c.force_login(cast.duban)
     r = c.get(url)
     assert r.status_code == 200 and "日期超出范围" in r.content.decode()
+
+
+def dispatched(cast):
+    t = actions.ticket_accept(ticket=cast.new_ticket(), actor=cast.shequ)
+    return actions.ticket_dispatch(ticket=t, actor=cast.shequ, unit=cast.unit("区住建局"))
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_api_dates_out_of_range_in_an_extension_or_a_co_handlers_deadline_are_422(cast, day: str) -> None:
+    _, handler = ApiToken.issue(name="zj", user=cast.zhujian, permissions=["act"])
+    _, dispatcher = ApiToken.issue(name="sq", user=cast.shequ, permissions=["act"])
+    t = actions.ticket_sign(ticket=dispatched(cast), actor=cast.zhujian)
+    r = Client().post(f"/api/v1/requests/{t.number}/actions/extension_request",
+                      json.dumps({"new_due": day, "note": "需要协调施工队"}), content_type="application/json",
+                      HTTP_AUTHORIZATION=f"Bearer {handler}")
+    assert r.status_code == 422 and r.json()["field"] == "new_due" and "日期超出范围" in r.json()["message"]
+    fresh = actions.ticket_accept(ticket=cast.new_ticket(), actor=cast.shequ)
+    r = Client().post(f"/api/v1/requests/{fresh.number}/actions/dispatch", json.dumps({
+        "unit_id": cast.unit("区住建局").pk, "assists": [{"unit_id": cast.unit("东方物业").pk, "task": "协助", "due": day}]}),
+        content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {dispatcher}")
+    assert r.status_code == 422 and "答复时限日期超出范围" in r.json()["message"]
+    fresh.refresh_from_db()
+    assert fresh.status == "registered" and not fresh.parts.exists()
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_page_forms_answer_dates_out_of_range_with_a_form_error(cast, day: str) -> None:
+    t = dispatched(cast)
+    c = Client()
+    c.force_login(cast.duban)
+    r = c.post(f"/tickets/{t.number}/supervise/", {"grade": "normal", "unit": cast.unit("区住建局").pk,
+                                                   "reply_due": day, "text": "请尽快办理"})
+    assert r.status_code in (200, 400) and "日期超出范围" in r.content.decode() and not t.orders.exists()
+    c.force_login(cast.shequ)
+    r = c.post("/meetings/new/", {"kind": "compound", "topic": "充电桩", "starts_at": f"{day}T00:00",
+                                  "place": "协商议事厅", "area": cast.compound_a.pk, "chair": "王桂芳"})
+    assert r.status_code in (200, 400) and "日期超出范围" in r.content.decode()

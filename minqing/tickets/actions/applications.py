@@ -20,7 +20,7 @@ from django.utils import timezone
 from minqing.accounts.models import User
 from minqing.accounts.scope import Scope, scope_for
 from minqing.lib.errors import ActionError, Conflict, Forbidden
-from minqing.lib.validation import clean_text
+from minqing.lib.validation import OUT_OF_RANGE, clean_text, in_range
 from minqing.org.models import Unit
 
 from .. import deadlines
@@ -76,6 +76,8 @@ def extension_request(*, ticket: Ticket, actor: User, new_due: dt.date, reason: 
             raise ActionError(f"事项 {current.number} 当前没有在计时的办结时限，不能申请延期。")
         if new_due is None:
             raise ActionError("请填写申请延至的日期。", field="new_due")
+        if not in_range(new_due):  # year 1 at 09:00 in Beijing is no moment Python can hold in UTC
+            raise ActionError(f"申请延至的{OUT_OF_RANGE}", field="new_due")
         cal = deadlines.calendar()
         new_due_at = cal.end_of_workday(dt.datetime.combine(new_due, dt.time(9, 0), cal.tz))
         assert current.resolve_due_at is not None

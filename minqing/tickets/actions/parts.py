@@ -18,7 +18,7 @@ from django.db.models import Q
 from minqing.accounts.models import User
 from minqing.accounts.scope import scope_for
 from minqing.lib.errors import ActionError, Conflict, Forbidden
-from minqing.lib.validation import clean_text
+from minqing.lib.validation import OUT_OF_RANGE, clean_text, in_range
 from minqing.org.models import Unit, UnitKind
 
 from .. import deadlines
@@ -56,6 +56,8 @@ def plan_assists(*, current: Ticket, lead: Unit, assists: list[Assist], at: dt.d
         task = clean_text(a.task, field="assists", label=f"{a.unit.name}的协办任务", max_length=300)
         done = resolve_due
         if a.due is not None:
+            if not in_range(a.due):
+                raise ActionError(f"{a.unit.name}的答复时限{OUT_OF_RANGE}", field="assists")
             cal = deadlines.calendar()
             done = min(resolve_due, cal.end_of_workday(dt.datetime.combine(a.due, dt.time(9), cal.tz)))
             if done <= at:
