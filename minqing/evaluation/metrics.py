@@ -89,7 +89,7 @@ ONLY = {
 
 def fmt(metric: Metric, value: float | None) -> str:
     if value is None:
-        return "—"
+        return "无数据（本期没有办结）" if metric.fmt == "hours" else "—"
     if metric.fmt == "rate":
         return f"{value * 100:.1f}%"
     if metric.fmt in {"hours"}:

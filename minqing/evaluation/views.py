@@ -26,7 +26,18 @@ from minqing.tickets.models import Brand, Category, Channel
 from minqing.tickets.queries import visible_tickets
 
 from . import reports
-from .figures import PERIOD_KINDS, Figures, Period, figures, overdue_now, parse_period, scope_q, totals, trend
+from .figures import (
+    PERIOD_KINDS,
+    Figures,
+    Period,
+    figures,
+    overdue_now,
+    parse_period,
+    scope_q,
+    totals,
+    trend,
+    with_medians,
+)
 from .metrics import LOWER_BETTER, METRIC, METRICS, ONLY, RANKABLE, Metric, cell, fmt
 from .models import Fact, FactKind
 
@@ -270,7 +281,7 @@ def metrics_table(request: HttpRequest) -> HttpResponse:
         by = SUB_LEVEL[q.level]
     names = _names()
     total = figures(q.filters, q.period)
-    groups = totals(q.filters, q.period, by=by)
+    groups = with_medians(totals(q.filters, q.period, by=by), q.filters, q.period, by)
     rows = sorted(((names[by].get(k, "—"), k, f) for k, f in groups.items() if k is not None), key=lambda r: r[0])
     if request.GET.get("format") == "xlsx":
         header = [GROUP_LABELS[by], *[m.label for m in METRICS]]

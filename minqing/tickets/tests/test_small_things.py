@@ -112,3 +112,22 @@ def test_a_compound_is_picked_straight_after_the_community(live_server, browser)
     page.select_option("#id_compound", str(compound.pk))  # no grid chosen
     assert page.input_value("#id_grid") == ""
     assert compound.parent.name in page.locator(f"#id_compound option[value='{compound.pk}']").inner_text()
+
+
+def test_the_median_column_shows_a_value_for_each_group_that_resolved_something(cast) -> None:
+    import re
+
+    from minqing.conftest import settle
+    from minqing.tickets import actions
+
+    actions.ticket_resolve_on_spot(ticket=cast.new_ticket(), actor=cast.shequ, result="已修好")
+    actions.ticket_resolve_on_spot(ticket=cast.new_ticket(community="b"), actor=cast.shequ_b, result="已修好")
+    settle()
+    c = Client()
+    c.force_login(cast.duban)
+    page = c.get("/evaluation/metrics/", {"by": "community"}).content.decode()
+    rows = re.findall(r"<tr>.*?</tr>", page, re.S)
+    named = [r for r in rows if cast.community_a.name in r or cast.community_b.name in r]
+    assert len(named) == 2
+    for row in named:  # a number, not a dash, in each community that resolved something
+        assert "无数据（本期没有办结）" not in row
