@@ -114,11 +114,11 @@ def relation(a: Reading, b: Reading) -> str:
     if la.compound and lb.compound:
         if la.compound != lb.compound:
             return SAME if text == SAME and _coarse_shared(a.matter, b.matter) else DIFFERENT
-        return DIFFERENT if text == DIFFERENT else SAME
+        return DIFFERENT if text == DIFFERENT else mt.units_relation(a.matter, b.matter)
     if la.community and lb.community:
         if la.community != lb.community:
             return SAME if text == SAME and _coarse_shared(a.matter, b.matter) else DIFFERENT
-        return SAME if text == UNKNOWN else text
+        return mt.units_relation(a.matter, b.matter) if text == UNKNOWN else text
     return text
 
 

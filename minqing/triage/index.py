@@ -20,6 +20,8 @@ from .cluster import DEFAULT, Location, Reading, Thresholds, read, reason, same_
 from .matter import EMPTY, Gazetteer, Reason
 from .text import normalize
 
+MAX_CHECKED = 500  # candidates checked one by one per search, most alike first
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -95,13 +97,17 @@ class SimilarityIndex:
             keep &= self.created[candidates] >= since.timestamp()
         if exclude is not None:
             keep &= self.ids[candidates] != exclude
+        candidates, scores = candidates[keep], scores[keep]
+        # Best first, and only as many as it takes: a popular road may hold thousands of requests.
+        order = np.argsort(-scores, kind="stable")[:MAX_CHECKED]
         hits = []
-        for i, score in zip(candidates[keep].tolist(), scores[keep].tolist(), strict=True):
+        for i, score in zip(candidates[order].tolist(), scores[order].tolist(), strict=True):
             other = self.readings[i]
             if same_matter(score, query, other, t):
                 hits.append(Hit(self.entries[i].id, float(score), reason(query, other, score, t)))
-        hits.sort(key=lambda h: -h.score)
-        return hits[:limit]
+                if len(hits) == limit:
+                    break
+        return hits
 
     def __len__(self) -> int:
         return len(self.entries)

@@ -124,6 +124,7 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
 _BUILDING = re.compile(r"([A-Za-z]?\d{1,3}[A-Za-z]?|[一二三四五六七八九十]{1,3})\s*(?:号楼|号?栋|号?幢|号?座)(?!梁)")
 _HOUSE_NUMBER = re.compile(r"(路|街|巷|道)(\d{1,4})号(?![楼院线])")
 _PHASE = re.compile(r"([一二三四五六七八九十]|\d{1,2})期")
+_GROUP = re.compile(r"(?<=村)([一二三四五六七八九十]{1,3}|\d{1,2}|[\u4e00-\u9fa5]{2})组")
 # The reporter's own building ("我是3栋的业主") says where they live, not where the matter is.
 _RESIDENCE_AFTER = re.compile(r"^\s*(?:\d{1,2}单元)?\s*(?:\d{3,4}(?:室|房|号)?)?\s*(?:的)?(?:一名|一位)?(?:业主|居民|住户|租户)")
 _RESIDENCE_BEFORE = re.compile(r"(?:住在|家住|住|我是|我家在|本人是)[^，。；！？,.;!?]{0,14}$")
@@ -223,12 +224,33 @@ def same_name(a: str, b: str) -> bool:
         return False
     if long_.endswith(short) or (len(short) >= 4 and long_.startswith(short)):
         return True
+    if len(short) >= 6 and _inner_common(a, b) >= 4:
+        return True
     if len(a) == len(b) >= 4:
         if sorted(a) == sorted(b):
             return True
         diff = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
         return len(diff) == 1 and len(a) >= 5 and not ({diff[0][0], diff[0][1]} & _ORDINAL)
     return False
+
+
+def _inner_common(a: str, b: str) -> int:
+    """The longest run of characters two names share, not counting a beginning they share (a brand:
+    师大附中星城实验学校 and 师大附中梅溪湖中学 are two schools) nor their last two characters (the
+    kind of place: 实验小学)."""
+    a, b = a[:-2], b[:-2]
+    skip = 0
+    while skip < min(len(a), len(b)) and a[skip] == b[skip]:
+        skip += 1
+    a, b = a[skip:], b[skip:]
+    best = 0
+    for i in range(len(a)):
+        for j in range(i + best + 1, len(a) + 1):
+            if a[i:j] in b:
+                best = j - i
+            else:
+                break
+    return best
 
 
 def name_keys(name: str) -> tuple[str, ...]:
@@ -377,9 +399,12 @@ def read(text: str, gazetteer: Gazetteer = EMPTY) -> Matter:
         raw = _clean(text[start:m.end()])
         if not _is_name(raw, suffix) or (kind == ROAD and raw[:-len(suffix)].endswith(("线", "马"))):
             continue
-        if suffix == "组" and not ("村" in raw or re.search(r"[一二三四五六七八九十\d]组$", raw)
-                                   or "村" in text[max(0, start - 6):start]):
-            continue
+        if suffix == "组":
+            if not ("村" in raw or re.search(r"[一二三四五六七八九十\d]组$", raw) or "村" in text[max(0, start - 6):start]):
+                continue
+            village = re.match(r"^(.{2,}村)(.+组)$", raw)
+            if village:  # 茶场村五组: the village is the place, 五组 a part of it
+                continue
         key = canonical(raw, kind)
         if key in _GENERIC_STEMS or key in _GENERIC_NAMES or len(key) < 2:
             continue
@@ -387,7 +412,7 @@ def read(text: str, gazetteer: Gazetteer = EMPTY) -> Matter:
     mentions += _named_by_unit(text, taken)
     mentions = _drop_nested(mentions)
     units = _units(text, mentions)
-    problems, terms = problems_of(text)
+    problems, terms = _problems(text)
     return Matter(tuple(mentions), frozenset(areas), frozenset(units), problems, terms, _rest(text, mentions, taken))
 
 
@@ -403,8 +428,16 @@ def _rest(text: str, mentions: list[Mention], taken: bytearray) -> str:
         blank[mention.start:mention.end] = b"\x01" * (mention.end - mention.start)
     for unit in _UNIT_SPAN.finditer(text):
         blank[unit.start():unit.end()] = b"\x01" * (unit.end() - unit.start())
-    out = "".join(" " if blank[i] else ch for i, ch in enumerate(text))
-    return re.sub(r"\s+", " ", out).strip()
+    pieces, at = [], 0
+    for run in _RUNS.finditer(bytes(blank)):
+        pieces.append(text[at:run.start()])
+        at = run.end()
+    pieces.append(text[at:])
+    return _SPACES.sub(" ", " ".join(pieces)).strip()
+
+
+_RUNS = re.compile(rb"\x01+")
+_SPACES = re.compile(r"\s+")
 
 
 _UNIT_START = re.compile(r"(?:[a-z]?\d{1,3}[a-z]?|[一二三四五六七八九十]{1,3})\s*(?:号楼|号?栋|号?幢|号?座|期)")
@@ -465,6 +498,9 @@ def _units(text: str, mentions: list[Mention]) -> set[str]:
         road = next((p.name for p in mentions if p.end == m.start() + 1), "")
         if road:
             units.add(f"{road}{m.group(2)}号")
+    for m in _GROUP.finditer(text):
+        number = chinese_number(m.group(1))
+        units.add(f"{number if number is not None else m.group(1)}组")
     for m in _PHASE.finditer(text):
         number = chinese_number(m.group(1))
         if number is not None and 0 < number < 20 and text[m.start() - 1:m.start()] not in "第每前后近":
@@ -537,9 +573,14 @@ _TERMS = re.compile("|".join(re.escape(w) for w in sorted(_TERM_CONCEPT, key=len
 
 
 def problems_of(text: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The problems a text names (concepts of PROBLEMS) and the words that named them."""
+    return _problems(unicodedata.normalize("NFKC", text or "").lower())
+
+
+def _problems(text: str) -> tuple[frozenset[str], tuple[str, ...]]:
     found: dict[str, None] = {}
     terms: dict[str, None] = {}
-    for m in _TERMS.finditer(unicodedata.normalize("NFKC", text or "").lower()):
+    for m in _TERMS.finditer(text):
         found.setdefault(_TERM_CONCEPT[m.group(0)])
         terms.setdefault(m.group(0))
     return frozenset(found), tuple(terms)
@@ -589,13 +630,18 @@ def _road_named_after(a: Matter, b: Matter) -> bool:
     return any(m.fine and m.name in stems for m in b.places)
 
 
-def _units_relation(a: Matter, b: Matter) -> str:
-    """3栋 and 7栋 of one compound are two places (the reporter's own building does not count)."""
-    buildings_a = {u for u in a.units if u.endswith("栋")}
-    buildings_b = {u for u in b.units if u.endswith("栋")}
-    if len(buildings_a) == 1 and len(buildings_b) == 1 and not (buildings_a & buildings_b):
-        return DIFFERENT
+def units_relation(a: Matter, b: Matter) -> str:
+    """3栋 and 7栋 of one compound, 五组 and 六组 of one village, are two places (the reporter's own
+    building does not count); SAME otherwise."""
+    for kind in ("栋", "组"):
+        units_a = {u for u in a.units if u.endswith(kind)}
+        units_b = {u for u in b.units if u.endswith(kind)}
+        if len(units_a) == 1 and len(units_b) == 1 and not (units_a & units_b):
+            return DIFFERENT
     return SAME
+
+
+_units_relation = units_relation
 
 
 _DISTRICT = re.compile(r"^(?:[a-z]\d+市|.+[区县])$")

@@ -17,8 +17,8 @@ from minqing.conftest import settle
 from minqing.triage import actions
 from minqing.triage.cluster import cluster
 from minqing.triage.engine import TextClassifier, tokens
+from minqing.triage.matter import read
 from minqing.triage.models import KeywordRule, Suggestion, TriageModel
-from minqing.triage.text import places
 
 TRAIN = {
     "水电": ["家里停水三天了没人管", "自来水水压太低上不去", "小区突然停电了", "电表跳闸没人来修", "水管漏水淹了楼道"],
@@ -113,7 +113,7 @@ def test_clusters_join_copies_and_same_place_problems_but_not_other_places(tmp_p
     assert groups[3] != groups[0]
     assert groups[4] is None
     assert len(groups) == len(texts)
-    assert places("我要举报A市A2区丽发新城小区开发商") == {"丽发新城", "丽发新城小区"}
+    assert {m.name for m in read("我要举报A市A2区丽发新城小区开发商").places} == {"丽发新城"}
     inp = write_csv(tmp_path / "in.csv", ["id", "subject", "body", "created_at"],
                     [[str(i), "", t, ""] for i, t in enumerate(texts)])
     out = tmp_path / "out.csv"

@@ -24,10 +24,12 @@ class Command(BaseCommand):
         c = sub.add_parser("cluster", help="把 --input 中说同一件事的留言归为一组，写出 id,cluster")
         c.add_argument("--input", required=True)
         c.add_argument("--output", required=True)
-        e = sub.add_parser("evaluate", help="在公开数据上做分层 5 折交叉验证")
+        e = sub.add_parser("evaluate", help="在公开数据上做分层 5 折交叉验证（准确率、macro-F1、各分类与混淆矩阵）")
         e.add_argument("--data", default="../shared/data/wenzheng")
         e.add_argument("--folds", type=int, default=5)
-        e.add_argument("--clusters", action="store_true", help="评估同一事项分组（精确率、召回率）")
+        e.add_argument("--clusters", action="store_true",
+                       help="评估同一事项分组：标注的留言对上的精确率、召回率（副本、同一事项、说法相同地点不同）")
+        e.add_argument("--pairs", default=None, help="标注的留言对（默认 minqing/triage/data/pairs.csv）")
         t = sub.add_parser("train", help="用本区已结案事项重新训练分类模型，并安排每晚自动重训")
         t.add_argument("--if-needed", action="store_true", help="已有模型时不重新训练")
 
@@ -42,7 +44,10 @@ class Command(BaseCommand):
                 from minqing.triage.evaluation import cross_validate, evaluate_clusters
 
                 if opts["clusters"]:
-                    evaluate_clusters(opts["data"], out=self.stdout)
+                    if opts["pairs"]:
+                        evaluate_clusters(opts["data"], pairs=opts["pairs"], out=self.stdout)
+                    else:
+                        evaluate_clusters(opts["data"], out=self.stdout)
                 else:
                     cross_validate(opts["data"], folds=int(opts["folds"]), out=self.stdout)
             else:
