@@ -321,14 +321,15 @@ def rankings(request: HttpRequest) -> HttpResponse:
     level = request.GET.get("level") if request.GET.get("level") in levels else next(iter(levels))
     metric = METRIC.get(request.GET.get("metric") or "composite", METRIC["composite"])
     rows = ranking(q, level, metric)
+    received_label = "接收派单" if level == "department" else "收到诉求"
     if request.GET.get("format") == "xlsx":
-        header = ["名次", RANK_LEVELS[level], metric.label, "上期", "上期名次", "名次变化", "收到诉求"]
+        header = ["名次", RANK_LEVELS[level], metric.label, "上期", "上期名次", "名次变化", received_label]
         return table_xlsx(f"排名-{metric.label}-{q.period.label}.xlsx", "排名", header,
                           [[r["rank"] or "—", r["name"], cell(metric, r["value"]), cell(metric, r["prev"]), r["prev_rank"] or "—",
                             r["change"] if r["change"] is not None else "—", r["received"]] for r in rows])
     return render(request, "evaluation/rankings.html", {
         **_form_context(q), "rows": rows, "level": level, "level_label": RANK_LEVELS[level],
-        "levels": levels.items(), "metric": metric,
+        "levels": levels.items(), "metric": metric, "received_label": received_label,
         "rankable": RANKABLE, "previous": q.period.previous(),
         "export": f"?{q.params(level=level, metric=metric.name, format='xlsx')}",
         "chart": {"labels": [r["name"] for r in rows], "values": [r["value"] for r in rows]},
@@ -348,8 +349,12 @@ def ranking(q: Query, level: str, metric: Metric) -> list[dict[str, Any]]:
         members = {a.pk: a.name for a in q.allowed.communities} if q.allowed.level != "unit" else {}
         by, filters["community"] = "community", list(members)
 
+    # Departments do not register requests: what they receive is what is dispatched to them (接收派单).
+    received = "dispatched" if level == "department" else "received"
+    name_of = received if metric.name == "received" else metric.name
+
     def ranked(data: dict[Any, Figures]) -> dict[int, tuple[float | None, int | None]]:
-        values = {k: data[k].metric(metric.name) if k in data else None for k in members}
+        values = {k: data[k].metric(name_of) if k in data else None for k in members}
         order = sorted((k for k, v in values.items() if v is not None), key=lambda k: values[k],
                        reverse=metric.name not in LOWER_BETTER)
         positions = {k: i + 1 for i, k in enumerate(order)}
@@ -364,7 +369,7 @@ def ranking(q: Query, level: str, metric: Metric) -> list[dict[str, Any]]:
         rows.append({"id": k, "name": name, "value": round(value, 4) if value is not None else None,
                      "value_text": fmt(metric, value), "rank": rank, "prev": prev, "prev_text": fmt(metric, prev),
                      "prev_rank": prev_rank, "change": (prev_rank - rank) if rank and prev_rank else None,
-                     "received": current[k].received if k in current else 0,
+                     "received": getattr(current[k], received) if k in current else 0,
                      "url": (f"{reverse('evaluation')}?{q.params(**{'unit' if by == 'unit' else by: k})}")})
     rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, r["name"]))
     ranked_count = sum(1 for r in rows if r["rank"])

@@ -131,3 +131,21 @@ def test_the_median_column_shows_a_value_for_each_group_that_resolved_something(
     assert len(named) == 2
     for row in named:  # a number, not a dash, in each community that resolved something
         assert "无数据（本期没有办结）" not in row
+
+
+def test_the_department_ranking_counts_what_departments_received(cast) -> None:
+    import re
+
+    from minqing.conftest import settle
+    from minqing.tickets import actions
+
+    for _ in range(2):
+        t = actions.ticket_accept(ticket=cast.new_ticket(), actor=cast.shequ)
+        actions.ticket_dispatch(ticket=t, actor=cast.shequ, unit=cast.unit("区住建局"))
+    settle()
+    c = Client()
+    c.force_login(cast.duban)
+    page = c.get("/evaluation/rankings/", {"level": "department", "metric": "received"}).content.decode()
+    assert "<th>接收派单</th>" in page
+    row = next(r for r in re.findall(r"<tr.*?</tr>", page, re.S) if "区住建局" in r)
+    assert "<td>2</td>" in row.replace(" ", "")
