@@ -305,6 +305,9 @@ ACTIONS = {
                                                        note=a.note, expected_version=a.expected_version),
     "evaluate": lambda t, u, a: actions.ticket_evaluate(ticket=t, actor=u, solved=a.solved, satisfaction=a.satisfaction,
                                                        unit_contacted=a.unit_contacted, note=a.note),
+    "correct": lambda t, u, a: actions.ticket_correct(ticket=t, actor=u, category=_category(a.category_id) if a.category_id else t.category,
+                                                     type=a.type or t.type, urgency=a.urgency or t.urgency, note=a.note,
+                                                     expected_version=a.expected_version),
     "recheck": lambda t, u, a: actions.ticket_recheck(ticket=t, actor=u, solved=a.solved, satisfaction=a.satisfaction,
                                                      unit_contacted=a.unit_contacted, note=a.note),
 }
@@ -312,6 +315,13 @@ ACTIONS = {
 
 # The API's action name → the lifecycle step behind it (for allowed_actions).
 ACTION_STEPS = {"callback": "close", "review": "review_pass"}
+
+
+def _category(pk: int | None) -> Category:
+    category = Category.objects.filter(pk=pk or 0, parent__isnull=False, active=True).first()
+    if category is None:
+        raise actions.ActionError("请指定有效的二级分类 category_id。", field="category_id")
+    return category
 
 
 def _given(value: bool | None, field: str, label: str) -> bool:
@@ -342,7 +352,7 @@ def _unit(a: ActionIn | DecisionIn) -> Unit:
 
 @router.post("/requests/{number}/actions/{action}", response={200: RequestDetail, **ERRORS},
              summary="办理动作：accept、reject、merge、resolve_on_spot、dispatch、redispatch、sign、contact、return_apply、"
-                     "escalate、summon、suspend_apply、extension_request、resume、resolve、review、callback、evaluate、recheck")
+                     "escalate、summon、suspend_apply、extension_request、resume、resolve、review、callback、evaluate、recheck、correct")
 def act(request: HttpRequest, number: str, action: str, payload: ActionIn) -> dict:
     _need(request, "act")
     if action not in ACTIONS:

@@ -188,6 +188,9 @@ class ActionIn(Schema):
     units: list[Id] = Field(default_factory=list, description="summon：召集报到的部门 id")
     task: Text = Field("", description="summon：报到事由")
     assists: list[AssistIn] = Field(default_factory=list, description="dispatch、redispatch：协办单位及各自任务")
+    category_id: Id | None = Field(None, description="correct：更正后的二级分类 id")
+    type: Text = Field("", description="correct：诉求类型（enquiry 咨询、help 求助、complaint 投诉、report 举报、suggestion 建议）")
+    urgency: Text = Field("", description="correct：紧急程度（normal 一般、urgent 紧急）")
     expected_version: Count | None = Field(None, description="客户端看到的版本号；不一致时返回 409")
 
 

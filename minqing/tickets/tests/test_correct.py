@@ -78,3 +78,17 @@ def test_in_the_browser_a_worker_corrects_a_wrong_category(live_server, browser)
     assert "已更正" in content and "登记时选错了分类" in content
     t.refresh_from_db()
     assert t.category == cast.category("HJ01") and t.urgency == "urgent"
+
+
+def test_the_api_corrects_too(cast) -> None:
+    import json
+
+    t = _in_progress(cast)
+    c = Client()
+    c.force_login(cast.shequ)
+    url = f"/api/v1/requests/{t.number}/actions/correct"
+    r = c.post(url, json.dumps({"urgency": "urgent", "note": "居民说很急"}), content_type="application/json")
+    assert r.status_code == 200, r.content
+    assert r.json()["urgency"] == "urgent" and "correct" in r.json()["allowed_actions"]
+    r = c.post(url, json.dumps({"category_id": 999999, "note": "x"}), content_type="application/json")
+    assert r.status_code == 422 and r.json()["field"] == "category_id"
