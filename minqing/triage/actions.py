@@ -21,7 +21,7 @@ from minqing.tickets.lifecycle import OPEN_STATUSES, Status
 from minqing.tickets.models import Category, Ticket
 
 from . import matter as mt
-from .cluster import Location, Reading, groups, read
+from .cluster import Location, groups
 from .engine import TextClassifier
 from .index import Entry, Hit, SimilarityIndex
 from .models import KeywordRule, Suggestion, TriageModel
@@ -161,16 +161,19 @@ def _entries(qs) -> list[Entry]:
                                                   "created_at", "community__name", "compound__name")]
 
 
-_read: dict[int, tuple[str, Reading]] = {}  # request → its text and reading, kept between builds
 _building = threading.Event()
 
 
-def _build_in_background(places: mt.Gazetteer) -> None:
+def _build(places: mt.Gazetteer, previous: SimilarityIndex | None) -> tuple[float, dt.datetime, SimilarityIndex]:
+    built_at = timezone.now()
+    entries = _entries(_candidates().filter(created_at__lte=built_at))
+    return time.monotonic(), built_at, SimilarityIndex(entries, places, previous=previous)
+
+
+def _build_in_background(places: mt.Gazetteer, previous: SimilarityIndex) -> None:
     global _index
     try:
-        with _lock:
-            known = dict(_read)
-        built = _build_with(places, known)
+        built = _build(places, previous)
         with _lock:
             _index = built
     finally:
@@ -178,29 +181,13 @@ def _build_in_background(places: mt.Gazetteer) -> None:
         connection.close()  # this thread's own database connection
 
 
-def _build_with(places: mt.Gazetteer, known: dict[int, tuple[str, Reading]]) -> tuple[float, dt.datetime, SimilarityIndex]:
-    built_at = timezone.now()
-    entries = _entries(_candidates().filter(created_at__lte=built_at))
-    readings = []
-    for e in entries:
-        have = known.get(e.id)
-        if have is None or have[0] != e.text:
-            have = (e.text, read(e.text, Location(e.community_id, e.compound_id, e.community_name or "",
-                                                  e.compound_name or ""), places))
-        readings.append(have[1])
-    with _lock:
-        _read.clear()
-        _read.update({e.id: (e.text, r) for e, r in zip(entries, readings, strict=True)})
-    return time.monotonic(), built_at, SimilarityIndex(entries, places, readings)
-
-
 def open_index() -> tuple[SimilarityIndex, SimilarityIndex | None]:
     """The index of open requests, plus a small one of what came since it was built.
 
     Building the index of 100,000 open requests takes a minute or more (each text is read for its
     places and problems), so it is built once in the request that first needs it and then rebuilt
-    every few minutes in a background thread, keeping what it read of unchanged requests, while
-    searches go on against the previous one; requests registered since the last build are searched
+    every few minutes in a background thread, keeping what it read of unchanged requests
+    (`SimilarityIndex(previous=...)`), while searches go on against the previous one; requests registered since the last build are searched
     in a second, small index built on the spot.
     """
     global _index
@@ -208,12 +195,13 @@ def open_index() -> tuple[SimilarityIndex, SimilarityIndex | None]:
     with _lock:
         current = _index
     if current is None:
-        current = _build_with(places, {})
+        current = _build(places, None)
         with _lock:
             _index = current
     elif time.monotonic() - current[0] > REBUILD_SECONDS and not _building.is_set():
         _building.set()
-        threading.Thread(target=_build_in_background, args=(places,), name="triage-index", daemon=True).start()
+        threading.Thread(target=_build_in_background, args=(places, current[2]), name="triage-index",
+                         daemon=True).start()
     _, built_at, index = current
     recent = _entries(_candidates().filter(created_at__gt=built_at))
     return index, SimilarityIndex(recent, places) if recent else None
@@ -224,7 +212,6 @@ def index_reset() -> None:
     with _lock:
         _index = None
         _gazetteer = None
-        _read.clear()
 
 
 @dataclass(frozen=True)

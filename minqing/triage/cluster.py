@@ -8,7 +8,8 @@ reads both out of the text; a request's registered compound and community are pl
 - near copies (text similarity ≥ COPY) are otherwise always one matter;
 - two messages that each name problems of `matter.PROBLEMS` and share none are two matters;
 - at one place, the problem must agree: similarity ≥ SAME_PLACE, or ≥ FLOOR when both name one of
-  the problems that is not a generic one (噪音 alone is not enough);
+  the problems that is not a generic one (噪音 alone is not enough), or any similarity when they
+  also name the same building;
 - when either names no place at all, only similarity ≥ NO_PLACE joins them.
 
 Similarity is the cosine of character 2–3-gram TF-IDF vectors of what the messages say once their
@@ -131,6 +132,8 @@ def same_matter(similarity: float, a: Reading, b: Reading, t: Thresholds = DEFAU
     if a.matter.problems and b.matter.problems and not a.matter.problems & b.matter.problems:
         return False  # both say what is wrong, and it is not the same thing
     if place == SAME:
+        if a.strong & b.strong and any(u.endswith("栋") for u in a.matter.units & b.matter.units):
+            return True  # one building, one named problem: 3号楼的路灯
         return similarity >= t.same_place or (similarity >= t.floor and bool(a.strong & b.strong))
     return similarity >= t.no_place
 
@@ -200,6 +203,7 @@ def _edges(readings: Sequence[Reading], clean: Sequence[str], t: Thresholds, chu
     matrix = vectorizer(len(nonempty)).fit_transform([clean[i] for i in nonempty]).tocsr()
     row = {i: r for r, i in enumerate(nonempty)}
     strong = np.array([_mask(r.strong) for r in readings], dtype=np.int64)
+    building = np.array([_building(r) for r in readings], dtype=np.int64)
     seen: set[tuple[int, int]] = set(edges)
 
     def consider(a: int, b: int, s: float) -> None:
@@ -223,14 +227,16 @@ def _edges(readings: Sequence[Reading], clean: Sequence[str], t: Thresholds, chu
             if (min(a, b), max(a, b)) in seen:
                 continue
             s = _dot(matrix, row[a], row[b])
-            if s >= t.same_place or (s >= t.floor and strong[a] & strong[b]):
+            if s >= t.same_place or (strong[a] & strong[b] and (s >= t.floor or building[a] == building[b] >= 0)):
                 consider(a, b, s)
             continue
         sub = _compact(matrix[[row[i] for i in members]])
         sims = (sub @ sub.T).toarray()
         masks = strong[members]
         shared = (masks[:, None] & masks[None, :]) != 0
-        ok = (sims >= t.same_place) | ((sims >= t.floor) & shared)
+        buildings = building[members]
+        one_building = (buildings[:, None] == buildings[None, :]) & (buildings[:, None] >= 0)
+        ok = (sims >= t.same_place) | (((sims >= t.floor) | one_building) & shared)
         ai, bi = np.nonzero(np.triu(ok, 1))
         for x, y in zip(ai.tolist(), bi.tolist(), strict=True):
             consider(members[x], members[y], float(sims[x, y]))
@@ -258,6 +264,12 @@ def _compact(matrix):
     from scipy.sparse import csr_matrix
 
     return csr_matrix((matrix.data, inverse.astype(np.int32), matrix.indptr), shape=(matrix.shape[0], len(used)))
+
+
+def _building(r: Reading) -> int:
+    """A number for the one building a message names, -1 if it names none or several."""
+    units = [u for u in r.matter.units if u.endswith("栋")]
+    return abs(hash(units[0])) % (1 << 62) if len(units) == 1 else -1
 
 
 def _mask(problems: frozenset[str]) -> int:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 from .cluster import DEFAULT, Location, Reading, Thresholds, read, reason, same_matter, vectorizer
 from .matter import EMPTY, Gazetteer, Reason
@@ -49,15 +50,36 @@ def _location(community_id: int | None, compound_id: int | None, community_name:
     return Location(community_id or None, compound_id or None, community_name, compound_name)
 
 
+REFIT_SHARE = 0.25  # rebuild the weights from scratch when this share of the requests is new
+
+
 class SimilarityIndex:
+    """`previous`: the index this one replaces. Requests it already held with the same text keep their
+    reading and their vector (read once, not every few minutes); the term weights are refitted only
+    when more than REFIT_SHARE of the requests are new."""
+
+    matrix: sparse.csr_matrix | None
+    postings: sparse.csr_matrix | None
+
     def __init__(self, entries: Sequence[Entry], gazetteer: Gazetteer = EMPTY,
-                 readings: Sequence[Reading] | None = None) -> None:
+                 readings: Sequence[Reading] | None = None, previous: SimilarityIndex | None = None) -> None:
         self.entries = list(entries)
         self.gazetteer = gazetteer
-        self.readings = list(readings) if readings is not None else [
-            read(e.text, _location(e.community_id, e.compound_id, e.community_name, e.compound_name), gazetteer)
-            for e in self.entries]
-        self.vectorizer = vectorizer(len(self.entries))
+        n = len(self.entries)
+        kept: dict[int, int] = {}  # entry → its row in `previous`
+        if previous is not None and previous.matrix is not None and previous.gazetteer == gazetteer:
+            rows = {e.id: (k, e.text) for k, e in enumerate(previous.entries)}
+            for i, e in enumerate(self.entries):
+                was = rows.get(e.id)
+                if was is not None and was[1] == e.text:
+                    kept[i] = was[0]
+        if readings is not None:
+            self.readings = list(readings)
+        else:
+            self.readings = [previous.readings[kept[i]] if previous is not None and i in kept else
+                             read(e.text, _location(e.community_id, e.compound_id, e.community_name, e.compound_name),
+                                  gazetteer)
+                             for i, e in enumerate(self.entries)]
         self.street = np.array([e.street_id for e in self.entries], dtype=np.int64)
         self.created = np.array([e.created_at.timestamp() for e in self.entries], dtype=np.float64)
         self.ids = np.array([e.id for e in self.entries], dtype=np.int64)
@@ -66,11 +88,24 @@ class SimilarityIndex:
             for key in r.filed_under():
                 postings[key].append(i)
         self.places = {k: np.array(v, dtype=np.int64) for k, v in postings.items()}
-        if self.entries:
-            self.matrix = self.vectorizer.fit_transform([normalize(r.matter.rest) for r in self.readings]).tocsr()
-            self.postings = self.matrix.T.tocsr()
-        else:
+        if not self.entries:
+            self.vectorizer = vectorizer(0)
             self.matrix = self.postings = None
+            return
+        fresh = [i for i in range(n) if i not in kept]
+        if previous is None or not kept or len(fresh) > REFIT_SHARE * n:
+            self.vectorizer = vectorizer(n)
+            self.matrix = self.vectorizer.fit_transform([normalize(r.matter.rest) for r in self.readings]).tocsr()
+        else:
+            assert previous.matrix is not None
+            self.vectorizer = previous.vectorizer
+            old = [i for i in range(n) if i in kept]
+            parts = [previous.matrix[[kept[i] for i in old]]]
+            if fresh:
+                parts.append(self.vectorizer.transform([normalize(self.readings[i].matter.rest) for i in fresh]))
+            order = np.argsort(np.array(old + fresh, dtype=np.int64), kind="stable")
+            self.matrix = sparse.vstack(parts, format="csr")[order]
+        self.postings = self.matrix.T.tocsr()
 
     def search(self, text: str, *, street_id: int | None = None, community_id: int | None = None,
                compound_id: int | None = None, exclude: int | None = None, since: dt.datetime | None = None,
@@ -90,7 +125,9 @@ class SimilarityIndex:
         else:  # no place to look under: near copies only, from the whole index
             product = (vector @ self.postings).tocoo()
             candidates, scores = product.col.astype(np.int64), product.data
-        keep = scores >= t.floor
+        # Filed under the same place: even a low similarity may be the same matter (one building, one
+        # named problem); found by similarity alone: a near copy only.
+        keep = scores >= (0.0 if keys else min(t.no_place, t.copy))
         if street_id is not None:
             keep &= self.street[candidates] == street_id
         if since is not None:

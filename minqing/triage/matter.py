@@ -473,7 +473,7 @@ def _drop_nested(mentions: list[Mention]) -> list[Mention]:
     mentions.sort(key=lambda m: (m.start, -(m.end - m.start)))
     kept: list[Mention] = []
     for m in mentions:
-        if any(k.start <= m.start and m.end <= k.end and k.name.endswith(m.name) for k in kept):
+        if any(k.start <= m.start and m.end <= k.end and (k.name.endswith(m.name) or len(m.name) < 3) for k in kept):
             continue
         kept.append(m)
     seen: set[tuple[str, str]] = set()

@@ -133,3 +133,20 @@ def test_duplicates_say_why_and_hotspots_stay_in_one_place(cast) -> None:
     spots = actions.hotspots(list(Ticket.objects.select_related("community", "compound")), days=90)
     assert [(s.count, s.communities) for s in spots] == [(5, [cast.community_a.name])]
     assert spots[0].place == f"{cast.compound_a.name} 3栋" and "路灯" in spots[0].problem
+
+
+def test_a_rebuilt_index_finds_what_a_fresh_one_finds() -> None:
+    import datetime as dt
+
+    from minqing.triage.index import Entry, SimilarityIndex
+
+    now = dt.datetime(2026, 11, 30, tzinfo=dt.UTC)
+    texts = ["金城花园3号楼前面的路灯坏了", "金城花园门口的路坑坑洼洼，下雨天全是积水", "阳光小区3号楼前面的路灯坏了",
+             "金城花园3号楼门前路灯坏了一个月，晚上特别黑"]
+    first = SimilarityIndex([Entry(i, t, 1, 1, None, now) for i, t in enumerate(texts[:3])])
+    entries = [Entry(i, t, 1, 1, None, now) for i, t in enumerate(texts)]
+    again = SimilarityIndex(entries, previous=first)
+    assert again.readings[0] is first.readings[0]  # read once, not at every rebuild
+    fresh = SimilarityIndex(entries)
+    query = "金城花园3号楼的路灯不亮了"
+    assert [h.id for h in again.search(query)] == [h.id for h in fresh.search(query)] == [0, 3]
