@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_GET, require_POST
 
 from minqing.accounts.scope import Scope, scope_for
@@ -95,13 +96,21 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "now": timezone.now(),
     }
     if manage:
+        # A sub-form refused a moment ago comes back with what was typed (and its errors), not empty.
+        kept = request.session.pop(f"meeting-form-{meeting.pk}", None) or {}
+        data = {name: MultiValueDict(kept["data"]) if kept.get("action") == name else None for name in KEPT_FORMS}
         ctx.update({
-            "agenda_form": f.AgendaForm(), "participant_form": f.ParticipantForm(prefix="p"),
-            "attendance_form": f.AttendanceForm(meeting=meeting),
-            "motion_form": f.MotionForm(meeting=meeting, prefix="motion"), "resolution_form": f.ResolutionForm(meeting=meeting, prefix="resolution"),
-            "minutes_form": f.MinutesForm(prefix="minutes", initial={"text": draft.text if draft else (minutes[-1].text if minutes else "")}),
+            "agenda_form": f.AgendaForm(data["agenda"]), "participant_form": f.ParticipantForm(data["participant"], prefix="p"),
+            "attendance_form": f.AttendanceForm(data["attendance"], meeting=meeting),
+            "motion_form": f.MotionForm(data["motion"], meeting=meeting, prefix="motion"),
+            "resolution_form": f.ResolutionForm(data["resolution"], meeting=meeting, prefix="resolution"),
+            "minutes_form": f.MinutesForm(data["minutes"], prefix="minutes",
+                                          initial={"text": draft.text if draft else (minutes[-1].text if minutes else "")}),
         })
     return render(request, "meetings/detail.html", ctx)
+
+
+KEPT_FORMS = ("agenda", "participant", "attendance", "motion", "resolution", "minutes")
 
 
 def _agenda(request: HttpRequest, m: Meeting) -> str:
@@ -212,6 +221,9 @@ def meeting_do(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         messages.success(request, run(request, meeting))
     except ActionError as exc:
         messages.error(request, exc.message)
+        if action in KEPT_FORMS:
+            request.session[f"meeting-form-{meeting.pk}"] = {
+                "action": action, "data": {k: v for k, v in request.POST.lists() if k != "csrfmiddlewaretoken"}}
     return redirect("meeting_detail", pk=meeting.pk)
 
 
