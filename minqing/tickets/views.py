@@ -81,8 +81,7 @@ def queue_view(request: HttpRequest, name: str) -> HttpResponse:
          "rows": rows(page, now), "find": find, "query": params.urlencode(),
          "tabs": [(n, label, counts[n]) for n, label in queries.QUEUES.items()],
          "bulk": bulk,
-         "bulk_units": Unit.objects.filter(active=True, kind__in=BULK_UNIT_KINDS).order_by("kind", "name")
-         if bulk == "dispatch" else None},
+         "bulk_units": bulk_units(scope) if bulk == "dispatch" else None},
     )
 
 
@@ -96,6 +95,16 @@ def _narrow_name(key: str, pk: int) -> str:
 
 # Where staff really do many at once: accept the morning's intake, dispatch a batch to one unit.
 BULK = {"received": "accept", "registered": "dispatch"}
+def bulk_units(scope: Scope) -> Any:
+    """The units the viewer may send requests to in bulk: departments and partner units, and street offices
+    only of the viewer's own streets (the district: all of them)."""
+    units = Unit.objects.filter(active=True, kind__in=BULK_UNIT_KINDS)
+    if not scope.district:
+        streets = set(scope.street_ids) | set(Area.objects.filter(pk__in=scope.community_ids).values_list("parent_id", flat=True))
+        units = units.exclude(Q(kind=UnitKind.STREET_OFFICE) & ~Q(area_id__in=streets))
+    return units.order_by("kind", "name")
+
+
 BULK_UNIT_KINDS = [UnitKind.STREET_OFFICE, UnitKind.DEPARTMENT, UnitKind.PARTNER, UnitKind.SOCIAL_ORG,
                    UnitKind.PROPERTY, UnitKind.OWNERS_COMMITTEE]
 
@@ -114,8 +123,7 @@ def bulk_act(request: HttpRequest, name: str) -> HttpResponse:
         return redirect("queue", name=name)
     unit = None
     if action == "dispatch":
-        unit = Unit.objects.filter(pk=parse_id(request.POST.get("unit")) or 0, active=True,
-                                   kind__in=BULK_UNIT_KINDS).first()
+        unit = bulk_units(scope).filter(pk=parse_id(request.POST.get("unit")) or 0).first()
         if unit is None:
             messages.error(request, "请选择承办单位。")
             return redirect("queue", name=name)

@@ -149,3 +149,17 @@ def test_the_department_ranking_counts_what_departments_received(cast) -> None:
     assert "<th>接收派单</th>" in page
     row = next(r for r in re.findall(r"<tr.*?</tr>", page, re.S) if "区住建局" in r)
     assert "<td>2</td>" in row.replace(" ", "")
+
+
+def test_bulk_dispatch_offers_only_units_the_worker_may_choose(cast) -> None:
+    cast.new_ticket()
+    from minqing.tickets import actions
+
+    actions.ticket_accept(ticket=cast.new_ticket(), actor=cast.shequ)
+    c = Client()
+    c.force_login(cast.shequ)
+    page = c.get("/tickets/queue/registered/").content.decode()
+    own_street = cast.community_a.parent.name
+    other_street = cast.community_b.parent.name
+    assert "区住建局" in page and own_street in page.split('name="unit"')[1]
+    assert other_street + "办事处" not in page.split('name="unit"')[1].split("</select>")[0]
