@@ -77,7 +77,7 @@ def write_categories(truth: list[str], guessed: list[str], out: TextIO) -> None:
         out.write(f"  {n:　<{width}}  精确率 {p:.3f}  召回率 {r:.3f}  F1 {f:.3f}  （{k} 条）\n")
     matrix = confusion_matrix(truth, guessed, labels=names)
     out.write("\n混淆矩阵（行：实际分类，列：预测分类，按上面的顺序编号）：\n")
-    out.write("  " + " " * (width + 2) + "".join(f"{k + 1:>6}" for k in range(len(names))) + "\n")
+    out.write("  " + " " * len(f"{len(names)}. ") + "　" * width + "".join(f"{k + 1:>6}" for k in range(len(names))) + "\n")
     for k, (n, row) in enumerate(zip(names, matrix, strict=True), start=1):
         out.write(f"  {k}. {n:　<{width}}" + "".join(f"{v:>6}" for v in row) + "\n")
 

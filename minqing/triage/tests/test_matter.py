@@ -150,3 +150,14 @@ def test_a_rebuilt_index_finds_what_a_fresh_one_finds() -> None:
     fresh = SimilarityIndex(entries)
     query = "金城花园3号楼的路灯不亮了"
     assert [h.id for h in again.search(query)] == [h.id for h in fresh.search(query)] == [0, 3]
+
+
+def test_evaluate_reports_accuracy_macro_f1_and_the_confusion_matrix(tmp_path, capsys) -> None:
+    data = {"水电": ["家里停水三天了没人管", "自来水水压太低上不去", "小区突然停电了", "电表跳闸没人来修"],
+            "噪音": ["楼下广场舞音响太吵", "工地半夜施工噪音扰民", "酒吧音乐声音太大睡不着", "装修电钻声从早到晚"]}
+    write(tmp_path / "messages.csv", ["id", "subject", "body", "created_at", "label"],
+          [[f"{label}{i}", "", text, "", label] for label, texts in data.items() for i, text in enumerate(texts)])
+    call_command("triage", "evaluate", "--data", str(tmp_path), "--folds", "2")
+    out = capsys.readouterr().out
+    assert "2 折平均：macro-F1" in out and "准确率" in out and "混淆矩阵" in out
+    assert "水电" in out.split("混淆矩阵")[1] and "噪音" in out.split("混淆矩阵")[1]
