@@ -355,6 +355,26 @@ def with_medians(groups: dict[Any, Figures], filters: dict[str, Any], period: Pe
     return groups
 
 
+# The funnel's stages: the requests received in the period, and of those, each stage the ones that also got
+# this far (whenever it happened), so every stage is a part of the one before.
+FUNNEL = [("收到", (FactKind.RECEIVED,)), ("受理", (FactKind.ACCEPTED,)),
+          ("交办或即办", (FactKind.DISPATCHED, FactKind.RESOLVED)), ("办结", (FactKind.RESOLVED,)),
+          ("回访", (FactKind.CALLBACK,))]
+
+
+def funnel(filters: dict[str, Any], period: Period) -> list[tuple[str, int, str]]:
+    """(label, requests, fact kind) per stage; counted in SQL, each stage a subquery of the one before."""
+    first_kinds = FUNNEL[0][1]
+    stage = (Fact.objects.using(_db()).filter(scope_q(filters), kind__in=first_kinds, day__gte=period.start,
+                                              day__lte=period.end).values("ticket_id"))
+    out = []
+    for i, (label, kinds) in enumerate(FUNNEL):
+        if i:
+            stage = Fact.objects.using(_db()).filter(kind__in=kinds, ticket_id__in=stage).values("ticket_id")
+        out.append((label, stage.order_by().distinct().count(), kinds[0]))
+    return out
+
+
 def trend(filters: dict[str, Any], period: Period) -> list[tuple[str, Figures]]:
     """The period day by day (up to two months) or month by month, every bucket present (empty ones as zeros)."""
     by = "month" if period.days > 62 else "day"

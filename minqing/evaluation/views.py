@@ -31,6 +31,7 @@ from .figures import (
     Figures,
     Period,
     figures,
+    funnel,
     overdue_now,
     parse_period,
     scope_q,
@@ -210,11 +211,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     series = trend(q.filters, q.period)
     trend_chart = {"labels": [label for label, _ in series], "received": [f.received for _, f in series],
                    "resolved": [f.resolved for _, f in series]}
-    funnel = [(label, getattr(total, name), q.link(METRIC[name]) if name in METRIC else
-               f"{reverse('evaluation_requests')}?{q.params(fact=fact)}")
-              for label, name, fact in [("收到", "received", "received"), ("受理", "accepted", "accepted"),
-                                        ("派单", "dispatched", "dispatched"), ("办结", "resolved", "resolved"),
-                                        ("回访", "callbacks", "callback")]]
+    stages = [(label, count, f"{reverse('evaluation_requests')}?{q.params(fact=fact)}")
+              for label, count, fact in funnel(q.filters, q.period)]
     subs = totals(q.filters, q.period, by=sub)
     sub_rows = sorted(((names[sub].get(k, "—"), k, f) for k, f in subs.items() if k is not None),
                       key=lambda r: -(r[2].composite or 0))
@@ -264,7 +262,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "evaluation/dashboard.html", {
         **_form_context(q), "title": title, "scope_name": q.scope_name(names), "total": total, "cards": cards,
         "overdue_now": overdue_now(q.filters), "overdue_link": _overdue_link(q), "charts": {"trend": trend_chart, "by_sub": by_sub, "top": top,
-                                                   "funnel": [{"name": n, "value": v, "url": u} for n, v, u in funnel]},
+                                                   "funnel": [{"name": n, "value": v, "url": u} for n, v, u in stages]},
         "sub_label": GROUP_LABELS[sub], "sub_rows": [(n, k, _cells(q, f, **{sub: k}), f) for n, k, f in sub_rows],
         "heat": heat, "level": level,
     })

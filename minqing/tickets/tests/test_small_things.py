@@ -163,3 +163,23 @@ def test_bulk_dispatch_offers_only_units_the_worker_may_choose(cast) -> None:
     other_street = cast.community_b.parent.name
     assert "区住建局" in page and own_street in page.split('name="unit"')[1]
     assert other_street + "办事处" not in page.split('name="unit"')[1].split("</select>")[0]
+
+
+def test_the_funnel_only_narrows(cast) -> None:
+    from django.utils import timezone
+
+    from minqing.conftest import settle
+    from minqing.evaluation.figures import funnel, period_of
+    from minqing.tickets import actions
+
+    cast.new_ticket()  # still waiting
+    actions.ticket_reject(ticket=cast.new_ticket(), actor=cast.shequ, reason="repeat", note="重复反映")
+    for _ in range(2):  # solved there and then: resolved without ever being dispatched
+        actions.ticket_resolve_on_spot(ticket=cast.new_ticket(), actor=cast.shequ, result="当场修好")
+    t = actions.ticket_accept(ticket=cast.new_ticket(), actor=cast.shequ)
+    actions.ticket_dispatch(ticket=t, actor=cast.shequ, unit=cast.unit("区住建局"))
+    settle()
+    stages = funnel({}, period_of("year", timezone.localdate()))
+    counts = [n for _, n, _ in stages]
+    assert counts == sorted(counts, reverse=True), stages  # counting dispatches gave 1 dispatched, 2 resolved
+    assert counts[:4] == [5, 3, 3, 2]  # received; accepted (not the rejected one); dispatched or solved; resolved
