@@ -6,7 +6,7 @@ reads both out of the text; a request's registered compound and community are pl
 - different places — two compounds, 3栋 and 7栋 of one compound, two districts — are never one
   matter, however alike the words (the same complaint about another compound is another matter);
 - near copies (text similarity ≥ COPY) are otherwise always one matter;
-- two messages that each name problems of `matter.PROBLEMS` and share none are two matters;
+- two messages that each name problems of `problems.PROBLEMS` and share none are two matters;
 - at one place, the problem must agree: similarity ≥ SAME_PLACE, or ≥ FLOOR when both name one of
   the problems that is not a generic one (噪音 alone is not enough), or any similarity when they
   also name the same building;
@@ -32,6 +32,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 
 from . import matter as mt
 from .matter import DIFFERENT, EMPTY, SAME, UNKNOWN, Gazetteer, Matter, Reason
+from .problems import PROBLEMS, strong
 from .text import normalize
 
 COPY = 0.85
@@ -70,7 +71,7 @@ class Reading:
 
     @property
     def strong(self) -> frozenset[str]:
-        return frozenset(mt.strong(self.matter.problems))
+        return frozenset(strong(self.matter.problems))
 
     def filed_under(self) -> set[str]:
         """Where it is filed: its names' keys, its registered compound and its community."""
@@ -279,7 +280,7 @@ def _mask(problems: frozenset[str]) -> int:
     return bits
 
 
-_PROBLEM_BIT = {p: i for i, p in enumerate(mt.PROBLEMS)}
+_PROBLEM_BIT = {p: i for i, p in enumerate(PROBLEMS)}
 
 
 def _problem_fits(core: list[int], readings: Sequence[Reading]) -> list[int]:

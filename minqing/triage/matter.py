@@ -1,15 +1,16 @@
 """What a request is about: its place and its problem, read from the text. Pure functions, no database.
 
-A *place* is a name the text gives to where the matter is: a road (联丰路, 东六线), a compound or
+A *place* is a name the text gives to where the matter is: a road (联丰路, 漓楚路口), a compound or
 building (丽发新城, 伊景园滨河苑, 辉煌国际城二期), a landmark or organisation (泉星公园, 经济学院,
-58车贷's platform is not one: it has no place word), a village (茶场村五组) or a community, each
-found by its suffix and the name characters before it. The district's own names (its streets,
-communities and compounds, `Gazetteer`) are found first, exactly, whatever surrounds them.
-Buildings and house numbers (3号楼, G2栋, 中山路48号) narrow a place down; administrative areas
-(A3区, 暮云街道, 黄兴镇) only tell two places apart.
+某某有限公司), a village (茶场村), a quarter (梅溪湖) or a community, each found by its suffix and the
+name characters before it (stopping at function words and verbs), or, without a suffix, by the
+building number right after it (江山帝景A14栋). The district's own names (its streets, communities and
+compounds, `Gazetteer`) are found first, exactly, whatever surrounds them. Buildings, house numbers,
+phases and village groups (3号楼, 中山路48号, 二期, 五组) narrow a place down; administrative areas
+(A3区, 暮云街道, 黄兴镇) only tell two places apart. A message with no place word names no place.
 
-The *problem* is what is wrong: the concepts of `PROBLEMS` (噪音, 油烟, 停水, 捆绑车位 ...) that the
-text mentions, each through any of its words, so "噪声很大" and "吵得睡不着" are the same problem.
+The *problem* is what is wrong: the concepts of `problems.PROBLEMS` (噪音, 油烟, 停水, 捆绑销售 ...)
+that the text mentions, each through any of its words, so "噪声很大" and "吵得睡不着" are one problem.
 
 `place_relation` and `explain` compare two readings; `cluster.same_matter` decides.
 """
@@ -20,6 +21,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from .problems import PROBLEMS, problems_in, strong
 
 # --- places -----------------------------------------------------------------------------------
 ROAD, COMPOUND, LANDMARK, VILLAGE, COMMUNITY, QUARTER, STREET, DISTRICT = (
@@ -412,7 +415,7 @@ def read(text: str, gazetteer: Gazetteer = EMPTY) -> Matter:
     mentions += _named_by_unit(text, taken)
     mentions = _drop_nested(mentions)
     units = _units(text, mentions)
-    problems, terms = _problems(text)
+    problems, terms = problems_in(text)
     return Matter(tuple(mentions), frozenset(areas), frozenset(units), problems, terms, _rest(text, mentions, taken))
 
 
@@ -508,84 +511,6 @@ def _units(text: str, mentions: list[Mention]) -> set[str]:
     return units
 
 
-# --- problems ---------------------------------------------------------------------------------
-# Concept → the words residents use for it. A concept is one problem however it is put.
-PROBLEMS: dict[str, tuple[str, ...]] = {
-    "噪音": ("噪音", "噪声", "吵", "喧哗", "音响", "分贝", "轰鸣", "鸣笛", "扰民", "鬼哭狼嚎", "睡不着", "无法入睡",
-           "不能休息", "声音很大", "声音大", "广场舞", "炸地雷"),
-    "油烟": ("油烟", "烟道", "排烟", "抽烟机", "油烟机", "烧烤"),
-    "夜宵摊": ("夜宵", "宵夜", "烧烤摊", "夜市", "摆桌子"),
-    "施工": ("施工", "工地", "打桩", "挖机", "泵车", "浇灌", "混凝土"),
-    "渣土车": ("渣土", "运渣", "泥头车"),
-    "搅拌站": ("搅拌站", "搅拌厂", "水泥厂"),
-    "污染": ("污染", "粉尘", "灰尘", "扬尘", "废气", "排污", "偷排", "毒气", "刺鼻", "异味", "臭", "霉味", "焚烧"),
-    "停水": ("停水", "断水", "没水", "无水", "供水", "水压", "用水", "自来水", "饮水", "喝上水", "水质"),
-    "停电": ("停电", "断电", "供电", "用电", "电压"),
-    "高压线": ("高压线", "变电站", "变压器", "电线杆", "线塔"),
-    "燃气": ("燃气", "天然气", "煤气"),
-    "路灯": ("路灯", "照明", "灯光", "不亮", "太暗", "黑乎乎"),
-    "垃圾": ("垃圾", "清运", "乱扔", "扔垃圾", "脏乱差", "卫生差"),
-    "违建": ("违建", "违章建筑", "违章搭建", "私搭", "乱搭", "搭建", "加建", "扩建", "彩钢房", "违规建设", "违法建筑"),
-    "占道": ("占道", "摆摊", "摊贩", "小摊", "占用公共", "占用通道"),
-    "停车": ("停车", "违停", "乱停", "僵尸车", "停满"),
-    "车位": ("车位", "车库"),
-    "捆绑销售": ("捆绑", "绑定", "搭售"),
-    "交通": ("拥堵", "堵车", "堵死", "红绿灯", "信号灯", "绿灯", "斑马线", "过街", "天桥", "人行道", "地下通道",
-           "飙车", "交通事故", "护栏", "隔离栏"),
-    "公交": ("公交", "线路", "站台", "班次", "改道", "乘车码"),
-    "地铁": ("地铁", "轨道交通", "出入口", "出口"),
-    "道路": ("道路", "路面", "坑洼", "修路", "断头路", "拓宽", "白改黑", "泥泞", "烂泥", "硬化", "水泥路", "通行"),
-    "积水": ("积水", "内涝", "排水", "下水道", "堵塞", "粪", "化粪池", "井盖"),
-    "入学": ("入学", "学区", "学位", "划片", "就读", "招生", "配套入学", "升学", "选科", "分班"),
-    "幼儿园": ("幼儿园", "普惠", "公办园"),
-    "培训机构": ("托管", "补习班", "培训班", "培训机构", "驾校", "退学费"),
-    "活动场地": ("活动室", "排练", "合唱", "文艺", "活动场地"),
-    "物业": ("物业", "物业费", "业委会", "业主委员会", "业主大会"),
-    "收费": ("收费", "乱收", "涨价", "停车费", "押金", "价格"),
-    "房屋质量": ("质量", "开裂", "裂缝", "渗水", "漏水", "沉降", "豆腐渣", "货不对版", "价质不符", "精装", "钢化玻璃"),
-    "交房": ("交房", "收房", "烂尾", "停工", "延期交付"),
-    "办证": ("产权证", "房产证", "不动产证", "两证", "办证", "栋证", "网签", "产权"),
-    "拆迁": ("拆迁", "征收", "征地", "补偿", "安置", "棚改"),
-    "改造": ("改造", "升级", "提质", "翻新", "旧改", "整治"),
-    "规划": ("规划", "控规", "用地", "闲置", "空地", "地块"),
-    "公园": ("公园", "绿地", "绿化", "健身", "休闲", "散步", "田径场"),
-    "工资": ("工资", "欠薪", "工钱", "工程款", "血汗钱"),
-    "诈骗": ("诈骗", "集资", "p2p", "跑路", "爆雷", "传销", "骗", "兑付", "出借", "借款", "欠款"),
-    "退款": ("退款", "退费", "退还", "首付款", "认筹", "购房款", "退房", "退铺"),
-    "麻将馆": ("麻将", "赌博", "棋牌", "赌"),
-    "住改商": ("住改商", "群租", "改建成", "隔成", "出租", "家庭旅馆"),
-    "消防": ("消防", "安全隐患", "火灾"),
-    "电梯": ("电梯",),
-    "医疗": ("医保", "报销", "医疗", "诊所", "看病", "药品", "血压", "卫生服务", "体检", "义诊"),
-    "殡葬": ("殡仪", "丧葬"),
-    "动物": ("流浪狗", "流浪猫", "野狗", "狗", "猫", "白鹭"),
-    "通讯": ("信号", "网络", "宽带"),
-    "就业": ("就业", "技能培训", "技能", "下岗", "实习", "社保", "养老保险", "公积金", "创业"),
-    "救助": ("低保", "救助", "困难", "残疾", "特困", "补贴", "津贴"),
-    "养老": ("养老", "老人", "高龄", "助餐", "老年餐桌", "居家养老"),
-    "医院选址": ("设置医院", "建医院", "眼科医院", "开设医院"),
-    "食品安全": ("食品安全", "卫生太差", "拉肚子", "不合格商品"),
-}
-# Generic concerns that ride along with almost any complaint: never enough on their own.
-WEAK_PROBLEMS = {"消防", "收费", "物业", "规划", "道路", "交通", "污染", "噪音"}
-_TERM_CONCEPT = {w: c for c, words in PROBLEMS.items() for w in words}
-_TERMS = re.compile("|".join(re.escape(w) for w in sorted(_TERM_CONCEPT, key=len, reverse=True)))
-
-
-def problems_of(text: str) -> tuple[frozenset[str], tuple[str, ...]]:
-    """The problems a text names (concepts of PROBLEMS) and the words that named them."""
-    return _problems(unicodedata.normalize("NFKC", text or "").lower())
-
-
-def _problems(text: str) -> tuple[frozenset[str], tuple[str, ...]]:
-    found: dict[str, None] = {}
-    terms: dict[str, None] = {}
-    for m in _TERMS.finditer(text):
-        found.setdefault(_TERM_CONCEPT[m.group(0)])
-        terms.setdefault(m.group(0))
-    return frozenset(found), tuple(terms)
-
-
 # --- comparing two readings -------------------------------------------------------------------
 SAME, DIFFERENT, UNKNOWN = "same", "different", "unknown"
 
@@ -671,10 +596,6 @@ def _areas_overlap(a: frozenset[str], b: frozenset[str]) -> bool:
 
 def problem_overlap(a: Matter, b: Matter) -> frozenset[str]:
     return a.problems & b.problems
-
-
-def strong(problems: Iterable[str]) -> set[str]:
-    return {p for p in problems if p not in WEAK_PROBLEMS}
 
 
 @dataclass(frozen=True)
