@@ -205,6 +205,17 @@ def _edges(readings: Sequence[Reading], clean: Sequence[str], t: Thresholds, chu
     row = {i: r for r, i in enumerate(nonempty)}
     strong = np.array([_mask(r.strong) for r in readings], dtype=np.int64)
     building = np.array([_building(r) for r in readings], dtype=np.int64)
+    # Registered places, to drop at once the pairs of two compounds (or two communities) that share
+    # no road or landmark in their texts: most pairs of a district's templated reports.
+    compound = np.array([(r.location.compound or 0) if r.location else 0 for r in readings], dtype=np.int64)
+    community = np.array([(r.location.community or 0) if r.location else 0 for r in readings], dtype=np.int64)
+    across = np.array([any(m.kind in _ACROSS for m in r.matter.places) for r in readings], dtype=bool)
+
+    def apart(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        two = ((compound[a] != compound[b]) & (compound[a] > 0) & (compound[b] > 0)) | \
+            ((community[a] != community[b]) & (community[a] > 0) & (community[b] > 0))
+        return two & ~(across[a] & across[b])
+
     seen: set[tuple[int, int]] = set(edges)
 
     def consider(a: int, b: int, s: float) -> None:
@@ -220,7 +231,11 @@ def _edges(readings: Sequence[Reading], clean: Sequence[str], t: Thresholds, chu
     for i in nonempty:
         for k in readings[i].filed_under():
             blocks[k].append(i)
-    for members in blocks.values():
+    for key, members in blocks.items():
+        if key.startswith("#m"):  # a community: only for requests with no compound of their own
+            members = [i for i in members if not compound[i]] + [i for i in members if compound[i]]
+            if not members or compound[members[0]]:
+                continue
         if len(members) < 2 or len(members) > 3000:
             continue  # a key shared by thousands is not a place (the similarity search still runs)
         if len(members) == 2:
@@ -238,6 +253,8 @@ def _edges(readings: Sequence[Reading], clean: Sequence[str], t: Thresholds, chu
         buildings = building[members]
         one_building = (buildings[:, None] == buildings[None, :]) & (buildings[:, None] >= 0)
         ok = (sims >= t.same_place) | (((sims >= t.floor) | one_building) & shared)
+        index = np.array(members, dtype=np.int64)
+        ok &= ~apart(index[:, None], index[None, :])
         ai, bi = np.nonzero(np.triu(ok, 1))
         for x, y in zip(ai.tolist(), bi.tolist(), strict=True):
             consider(members[x], members[y], float(sims[x, y]))
@@ -246,10 +263,11 @@ def _edges(readings: Sequence[Reading], clean: Sequence[str], t: Thresholds, chu
     for start in range(0, len(nonempty), chunk):
         block = (matrix[start:start + chunk] @ matrix.T).tocoo()
         keep = block.data >= floor
-        for r, c, s in zip(block.row[keep], block.col[keep], block.data[keep], strict=True):
-            a, b = nonempty[start + r], nonempty[c]
-            if a < b:
-                consider(a, b, float(s))
+        rows_a = np.asarray(nonempty, dtype=np.int64)[block.row[keep] + start]
+        rows_b = np.asarray(nonempty, dtype=np.int64)[block.col[keep]]
+        near = (rows_a < rows_b) & ~apart(rows_a, rows_b)
+        for a, b, s in zip(rows_a[near].tolist(), rows_b[near].tolist(), block.data[keep][near].tolist(), strict=True):
+            consider(a, b, float(s))
     return edges
 
 
