@@ -231,7 +231,7 @@ def _edges(readings: Sequence[Reading], clean: Sequence[str], t: Thresholds, chu
     for i in nonempty:
         for k in readings[i].filed_under():
             blocks[k].append(i)
-    for key, members in blocks.items():
+    for key, members in sorted(blocks.items()):  # a fixed order: the same groups in every process
         if key.startswith("#m"):  # a community: only for requests with no compound of their own
             members = [i for i in members if not compound[i]] + [i for i in members if compound[i]]
             if not members or compound[members[0]]:
@@ -285,6 +285,11 @@ def _compact(matrix):
     return csr_matrix((matrix.data, inverse.astype(np.int32), matrix.indptr), shape=(matrix.shape[0], len(used)))
 
 
+def _top(counter: Counter[str], n: int) -> list[tuple[str, int]]:
+    """The n most counted, ties broken by name: the same answer in every process."""
+    return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+
+
 def _building(r: Reading) -> int:
     """A number for the one building a message names, -1 if it names none or several."""
     units = [u for u in r.matter.units if u.endswith("栋")]
@@ -305,9 +310,9 @@ def _problem_fits(core: list[int], readings: Sequence[Reading]) -> list[int]:
     """The members that speak of the group's main problems: its most named specific problems, or for
     a member naming only generic ones (物业, 噪音 ...), its most named problems of any kind."""
     strong = Counter(p for i in core for p in readings[i].strong)
-    main = {p for p, votes in strong.most_common(3) if votes >= 2}
+    main = {p for p, votes in _top(strong, 3) if votes >= 2}
     every = Counter(p for i in core for p in readings[i].matter.problems)
-    main_any = {p for p, votes in every.most_common(3) if votes >= 2}
+    main_any = {p for p, votes in _top(every, 3) if votes >= 2}
     if not main and not main_any:
         return core
     fits = []
@@ -386,7 +391,7 @@ def _coherent(members: list[int], readings: Sequence[Reading], adjacency: dict[i
                         changed = True
         buildings = Counter(u for i in core for u in readings[i].matter.units if u.endswith("栋"))
         if len(buildings) > 1:  # 3栋 and 7栋 are two places: keep the most reported one
-            building = buildings.most_common(1)[0][0]
+            building = _top(buildings, 1)[0][0]
             fits = [i for i in core if building in readings[i].matter.units
                     or not any(u.endswith("栋") for u in readings[i].matter.units)]
             rest += [i for i in core if i not in set(fits)]
@@ -439,17 +444,17 @@ def _describe(members: list[int], readings: Sequence[Reading]) -> Group:
     units = Counter(u for i in members for u in readings[i].matter.units if u.endswith("栋"))
     place = ""
     if places:
-        name, votes = places.most_common(1)[0]
+        name, votes = _top(places, 1)[0]
         if votes >= 2:
             place = name
-            unit, unit_votes = units.most_common(1)[0] if units else ("", 0)
+            unit, unit_votes = _top(units, 1)[0] if units else ("", 0)
             if unit and unit_votes * 2 > len(members):
                 place = f"{place} {unit}"
     problems = Counter(p for i in members for p in readings[i].strong) or \
         Counter(p for i in members for p in readings[i].matter.problems)
-    top = [p for p, v in problems.most_common(2) if v * 2 >= len(members)]
+    top = [p for p, v in _top(problems, 2) if v * 2 >= len(members)]
     words = Counter(w for i in members for w in dict.fromkeys(readings[i].matter.terms))
-    shown = [w for w, v in words.most_common(6) if v >= 2 and w not in top][:4]
+    shown = [w for w, v in _top(words, 6) if v >= 2 and w not in top][:4]
     return Group(sorted(members), place, "、".join(top), shown)
 
 
