@@ -131,16 +131,13 @@ def _run(job: ImportJob) -> None:
 
 
 def job_retry(*, job: ImportJob) -> ImportJob:
-    """Run a failed import again from the start. Rows imported before it failed are found by their
-    work-order numbers and reported as 已存在, so nothing is registered twice."""
-    from .tasks import run_import
-
-    with transaction.atomic():
-        if not ImportJob.objects.filter(pk=job.pk, status="failed").update(
-                status="queued", error="", total=0, done=0, created=0, updated=0, rejected=0, report=[],
-                started_at=None, finished_at=None):
-            raise Conflict("这次导入不是“失败”状态，不能重试。请刷新页面。")
-        run_import.enqueue(job.pk)  # same database queue: the reset and its task commit together
+    """Put a failed import back in the queue, from the start. Rows imported before it failed are found by
+    their work-order numbers and reported as 已存在, so nothing is registered twice. The caller queues the
+    task in the same transaction (views.job_retry), so the reset and its task commit together."""
+    if not ImportJob.objects.filter(pk=job.pk, status="failed").update(
+            status="queued", error="", total=0, done=0, created=0, updated=0, rejected=0, report=[],
+            started_at=None, finished_at=None):
+        raise Conflict("这次导入不是“失败”状态，不能重试。请刷新页面。")
     job.refresh_from_db()
     return job
 

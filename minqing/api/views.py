@@ -77,7 +77,9 @@ def retry(request: HttpRequest, pk: int) -> HttpResponse:
     _district_only(request)
     item = get_object_or_404(ImportJob, pk=pk)
     try:
-        job_retry(job=item)
+        with transaction.atomic():  # the database queue: the reset and its task commit together
+            job_retry(job=item)
+            run_import.enqueue(item.pk)
     except ActionError as exc:
         messages.error(request, exc.message)
     else:

@@ -2,7 +2,7 @@
 
 A small photo is re-encoded at once, in the step's transaction (a few milliseconds). A larger one is
 stored as uploaded in the quarantine, which nothing serves, and the attachment is 处理中; the worker
-re-encodes it (`photos_process`, task tickets.tasks.process_photos) and only then is it shown. The task
+re-encodes it (`photos_process`, run by the task `process_photos` below) and only then is it shown. The task
 row is written in the step's transaction (the queue is this database), so photo and task commit
 together; a worker killed mid-way leaves the photo 处理中 with an old `queued_at`, and the sweep queues
 it again (`photos_requeue_stale`), three times at most.
@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django_tasks import task
 
 from minqing.lib import uploads
 from minqing.lib.errors import ActionError
@@ -32,8 +33,6 @@ def photos_attach(*, ticket: Ticket, event: TicketEvent, photos: list[uploads.Pr
                   stored: list[str] | None) -> list[TicketAttachment]:
     """In the step's transaction: store the event's photos (their names go to `stored`, removed again if
     the step rolls back) and queue the large ones for the worker."""
-    from ..tasks import process_photos
-
     inline = settings.MINQING["ATTACHMENT_INLINE_PIXELS"]
     made, later = [], []
     for image in photos:
@@ -97,8 +96,6 @@ def _process_one(pk: int) -> str:
 def photos_requeue_stale(*, now: dt.datetime) -> int:
     """Queue again the photos whose task was lost with a killed worker; after MAX_ATTEMPTS tries a photo is
     无法处理 (it may be what kills the worker). Run by the sweep; safe with several sweeps (SKIP LOCKED)."""
-    from ..tasks import process_photos
-
     with transaction.atomic():
         stale = TicketAttachment.objects.filter(state=TicketAttachment.PROCESSING, queued_at__lte=now - STALE)
         if connection.features.has_select_for_update_skip_locked:
@@ -111,3 +108,9 @@ def photos_requeue_stale(*, now: dt.datetime) -> int:
         if again:
             process_photos.enqueue(again)
     return len(rows)
+
+
+@task()
+def process_photos(attachment_ids: list[int]) -> str:
+    """The worker's job (`manage.py db_worker`): re-encode the large photos queued by photos_attach."""
+    return str(photos_process(ids=attachment_ids))
