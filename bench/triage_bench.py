@@ -80,7 +80,7 @@ def main() -> None:
     index = SimilarityIndex(entries)
     build = time.perf_counter() - t0
     t0 = time.perf_counter()
-    SimilarityIndex(entries, readings=index.readings)  # a rebuild: places and problems already read
+    SimilarityIndex(entries, previous=index)  # a rebuild: places, problems and vectors already there
     rebuild = time.perf_counter() - t0
     search = median_ms(lambda text: index.search(text, street_id=1, community_id=1, compound_id=1), probes)
     search_any = median_ms(lambda text: index.search(text), probes)

@@ -15,8 +15,8 @@ reads both out of the text; a request's registered compound and community are pl
 Similarity is the cosine of character 2–3-gram TF-IDF vectors of what the messages say once their
 places are taken out (`Matter.rest`): in a short message a compound's name alone would make two
 reports of different problems there look alike. Groups are then made coherent: a
-group keeps the members that share its most common place, then its most common problem; the rest
-are grouped again among themselves. So a chain A–B–C never puts a matter of one compound into a
+group keeps the members that name its most common place (however spelled), its most reported
+building, and its main problems; the rest are grouped again among themselves. So a chain A–B–C never puts a matter of one compound into a
 group of another, and every group has a place and a problem to show.
 """
 
@@ -102,7 +102,7 @@ _ACROSS = {mt.ROAD, mt.LANDMARK, mt.VILLAGE, mt.QUARTER}
 
 
 def _coarse_shared(a: Matter, b: Matter) -> bool:
-    """They share a road, landmark or village: a place that lies across compounds and communities."""
+    """They share a road, landmark, village or quarter: a place that lies across compounds and communities."""
     return any(x.kind in _ACROSS and y.kind in _ACROSS and mt.same_name(x.name, y.name)
                for x in a.places for y in b.places)
 
