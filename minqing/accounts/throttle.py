@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -19,12 +18,7 @@ def _current(key: str, window: int, now: dt.datetime) -> None:
     """Make sure a counter for the current window exists (an expired one starts over)."""
     Throttle.objects.filter(key=key, window_start__lte=now - dt.timedelta(seconds=window)).update(
         window_start=now, hits=0)
-    if not Throttle.objects.filter(key=key).exists():
-        try:
-            with transaction.atomic():
-                Throttle.objects.create(key=key, window_start=now, hits=0)
-        except IntegrityError:
-            pass  # another process created it first
+    Throttle.objects.get_or_create(key=key, defaults={"window_start": now, "hits": 0})  # safe if another process races
 
 
 def hit(key: str, *, limit: int, window: int) -> bool:

@@ -75,21 +75,18 @@ class Reading:
 
     def filed_under(self) -> set[str]:
         """Where it is filed: its names' keys, its registered compound and its community."""
-        keys = {k for m in self.matter.places for k in mt.name_keys(m.name)}
-        loc = self.location
-        if loc is not None and loc.compound:
-            keys.add(f"#c{loc.compound}")
-        if loc is not None and loc.community:
-            keys.add(f"#m{loc.community}")
-        return keys
+        return self._keys(community_too=True)
 
     def lookup(self) -> set[str]:
         """Where to look for it: its names' keys and its compound or, without one, its community."""
+        return self._keys(community_too=False)
+
+    def _keys(self, *, community_too: bool) -> set[str]:
         keys = {k for m in self.matter.places for k in mt.name_keys(m.name)}
         loc = self.location
         if loc is not None and loc.compound:
             keys.add(f"#c{loc.compound}")
-        elif loc is not None and loc.community:
+        if loc is not None and loc.community and (community_too or not loc.compound):
             keys.add(f"#m{loc.community}")
         return keys
 
