@@ -12,7 +12,8 @@ from django.utils import timezone
 from minqing.lib.db import reporting
 from minqing.lib.errors import Conflict
 from minqing.lib.xlsx import Sheet, TableError, read_table, workbook_bytes
-from minqing.org.models import Area, AreaKind
+from minqing.org import location
+from minqing.org.models import Area
 from minqing.tickets import actions
 from minqing.tickets.lifecycle import PUBLIC_STATUS
 from minqing.tickets.models import Category, Channel, Ticket, TicketType
@@ -26,15 +27,13 @@ log = logging.getLogger(__name__)
 
 
 def _places() -> list[Area]:
-    """Areas a 所属区域 text may name, most precise first (compound, grid, community)."""
-    rank = {AreaKind.COMPOUND: 0, AreaKind.GRID: 1, AreaKind.COMMUNITY: 2}
-    areas = Area.objects.filter(kind__in=rank).exclude(name="").order_by("-code")
-    return sorted(areas, key=lambda a: rank[a.kind])
+    """Kept for the caller's signature: 所属区域 is resolved by org.location (gazetteer, then area names)."""
+    return []
 
 
 def _area(text: str, places: list[Area]) -> Area | None:
-    text = str(text or "")
-    return next((area for area in places if area.name in text), None)
+    """The area a 所属区域 text names; the district itself (位置待核实, sent to the district centre) when none."""
+    return location.locate(address=str(text or "")).area
 
 
 def _when(value: object) -> dt.datetime | None:

@@ -1,7 +1,9 @@
 """Open311 GeoReport v2 at /open311/v2/ (wiki.open311.org/GeoReport_v2), JSON and XML.
 
-Services are the second-level categories. Locations are areas: `address_id` is the id of a
-community, grid or compound (see /api/v1/areas); `address_string` is matched against area names.
+Services are the second-level categories. Locations: `lat`/`long` (WGS84) are placed in the grid whose boundary
+holds them, `address_string` through the gazetteer and area names, `address_id` is the id of a community, grid
+or compound (see /api/v1/areas); nothing found → 位置待核实 at the district centre, never refused
+(org/location.py). Lists filter by `lat`/`long`/`radius` (metres; a box around the circle) and `bbox`.
 Requests are registered through the same action as everywhere else, with the API key's account.
 Also served: the `servicerequestupdates` extension (GET), so other systems can follow changes.
 """
@@ -9,6 +11,7 @@ Also served: the `servicerequestupdates` extension (GET), so other systems can f
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from xml.etree import ElementTree as ET
 
@@ -115,7 +118,8 @@ def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpRespons
 # Plain rows, not model instances: a list of 1,000 requests is one query and a loop over tuples.
 FIELDS = ["number", "status", "result", "text", "reporter_name", "category__name", "category__code", "handling_unit__name",
           "created_at", "updated_at", "resolve_due_at", "street__name", "community__name", "grid__name",
-          "compound__name", "community_id", "grid_id", "compound_id"]
+          "compound__name", "community_id", "grid_id", "compound_id", "address", "latitude", "longitude",
+          "location_pending"]
 OPEN_OR_RESOLVED = {*OPEN_STATUSES, "resolved"}
 
 
@@ -134,9 +138,11 @@ def _request_out(row: dict) -> dict:
         "description": mask_public_text(row["text"], names=names),
         "agency_responsible": row["handling_unit__name"], "service_notice": "",
         "requested_datetime": _iso(row["created_at"]), "updated_datetime": _iso(row["updated_at"]),
-        "expected_datetime": _iso(row["resolve_due_at"]), "address": place,
-        "address_id": str(row["compound_id"] or row["grid_id"] or row["community_id"]), "zipcode": "", "lat": None,
-        "long": None, "media_url": "",
+        "expected_datetime": _iso(row["resolve_due_at"]),
+        "address": "位置待核实" if row["location_pending"] else " · ".join(x for x in (place, row["address"]) if x),
+        "address_id": "" if row["location_pending"] else str(row["compound_id"] or row["grid_id"] or row["community_id"]),
+        "zipcode": "", "lat": float(row["latitude"]) if row["latitude"] is not None else None,
+        "long": float(row["longitude"]) if row["longitude"] is not None else None, "media_url": "",
     }
 
 
@@ -193,6 +199,10 @@ def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
         codes = [c for c in request.GET.get("service_code", "").split(",") if c]
         if codes:
             qs = qs.filter(category__code__in=codes)
+        where = _where(request)
+        if isinstance(where, str):
+            return _error(fmt, 400, where)
+        qs = qs.filter(**where)
         status = request.GET.get("status", "")
         if status == "open":
             qs = qs.filter(status__in=[*OPEN_STATUSES, "resolved"])
@@ -204,17 +214,57 @@ def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
     return _respond("requests", [_request_out(r) for r in rows], fmt)
 
 
-def _area(request: HttpRequest) -> Area | None:
-    area_id = parse_id(request.POST.get("address_id"))
-    if area_id:
-        return Area.objects.filter(pk=area_id, kind__in=[AreaKind.COMMUNITY, AreaKind.GRID, AreaKind.COMPOUND]).first()
-    text = request.POST.get("address_string", "")
-    if text:
-        for kind in (AreaKind.COMPOUND, AreaKind.COMMUNITY):
-            for area in Area.objects.filter(kind=kind).order_by("-code"):
-                if area.name in text:
-                    return area
-    return None
+def _number(request: HttpRequest, name: str, low: float, high: float) -> float | None:
+    text = request.GET.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high:  # nan fails too
+        raise ValueError(f"{name} 须为 {low:g}～{high:g} 之间的数字（十进制度{'、米' if name == 'radius' else ''}）")
+    return value
+
+
+def _where(request: HttpRequest) -> dict | str:
+    """The location filters: lat + long + radius (metres, default 500), or bbox=west,south,east,north."""
+    try:
+        lat, lon = _number(request, "lat", -90, 90), _number(request, "long", -180, 180)
+        radius = _number(request, "radius", 1, 50_000)
+    except ValueError as exc:
+        return str(exc)
+    where: dict = {}
+    if (lat is None) != (lon is None):
+        return "lat 和 long 要同时提供"
+    if lat is not None and lon is not None:
+        metres = radius or 500.0
+        dlat = metres / 111_320
+        dlon = metres / (111_320 * max(math.cos(math.radians(lat)), 0.01))
+        where |= {"latitude__range": (lat - dlat, lat + dlat), "longitude__range": (lon - dlon, lon + dlon)}
+    elif radius is not None:
+        return "radius 要和 lat、long 一起提供"
+    box = request.GET.get("bbox", "").strip()
+    if box:
+        try:
+            w, s, e, n = (float(v) for v in box.split(","))
+        except ValueError:
+            return "bbox 须为 西经度,南纬度,东经度,北纬度 四个数字，例如 103.75,36.02,103.85,36.08"
+        if not (-180 <= w <= e <= 180 and -90 <= s <= n <= 90):
+            return "bbox 的范围不对：须 西 ≤ 东、南 ≤ 北，且在经纬度范围内"
+        where |= {"longitude__gte": w, "longitude__lte": e, "latitude__gte": s, "latitude__lte": n}
+    return where
+
+
+def _area(request: HttpRequest) -> Area | None | str:
+    """The area `address_id` names (a community, grid or compound id), None when not given, or what is wrong.
+    Points and address strings are resolved by intake (org.location.locate)."""
+    raw = request.POST.get("address_id", "").strip()
+    if not raw:
+        return None
+    area_id = parse_id(raw)
+    area = Area.objects.filter(pk=area_id, kind__in=[AreaKind.COMMUNITY, AreaKind.GRID, AreaKind.COMPOUND]).first() if area_id else None
+    return area if area is not None else f"address_id {raw[:20]} 不是社区、网格或小区的编号（见 /api/v1/areas）"
 
 
 def _create(request: HttpRequest, fmt: str) -> HttpResponse:
@@ -228,16 +278,16 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     if category is None:
         return _error(fmt, 400, "service_code 无效")
     area = _area(request)
-    if area is None:
-        return _error(fmt, 400, "请提供 address_id（社区、网格或小区编号），或包含社区、小区名称的 address_string；"
-                                "只有经纬度无法确定所在社区")
+    if isinstance(area, str):
+        return _error(fmt, 400, area)
     name = f"{request.POST.get('last_name', '')}{request.POST.get('first_name', '')}".strip()
     try:
         ticket, code = actions.ticket_create(actor=token.user, intake=actions.Intake(
             channel=Channel.OPEN311, type=TicketType.HELP, category=category,
             text=request.POST.get("description", ""), area=area, address=request.POST.get("address_string", "")[:200],
             anonymous=not (name and request.POST.get("phone")), reporter_name=name,
-            reporter_phone=request.POST.get("phone", ""),
+            reporter_phone=request.POST.get("phone", ""), latitude=request.POST.get("lat"),
+            longitude=request.POST.get("long"),
         ))
     except actions.ActionError as exc:
         return _error(fmt, 400, exc.message)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 
 
@@ -67,8 +69,9 @@ class Area(models.Model):
     boundary = models.JSONField(
         "边界（GeoJSON）", null=True, blank=True,
         help_text='GeoJSON 的 geometry：{"type": "Polygon" 或 "MultiPolygon", "coordinates": [...]}，经纬度（WGS84）。'
-                  "考核评价地图按它绘制，不需要联网的地图底图。",
+                  "考核评价地图按它绘制，不需要联网的地图底图；登记时按它把坐标落到社区、网格。",
     )
+    boundary_updated_at = models.DateTimeField("边界更新时间", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "区域"
@@ -92,6 +95,16 @@ class Area(models.Model):
             if problem:
                 raise ValidationError({"boundary": problem})
 
+    def save(self, *args: Any, **kwargs: Any) -> None:  # noqa: DJ012 - beside the check of the field it stamps
+        # The location index (org/location.py) is rebuilt when this stamp moves; bulk writers set it themselves.
+        if self.boundary is not None:
+            from django.utils import timezone
+
+            self.boundary_updated_at = timezone.now()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "boundary_updated_at"}
+        super().save(*args, **kwargs)
+
     def ancestors(self) -> dict[str, Area]:
         """This area and its ancestors, keyed by kind."""
         chain: dict[str, Area] = {}
@@ -100,6 +113,49 @@ class Area(models.Model):
             chain[node.kind] = node
             node = node.parent
         return chain
+
+
+class Parity(models.TextChoices):
+    ALL = "all", "单双号"
+    ODD = "odd", "单号"
+    EVEN = "even", "双号"
+
+
+class AddressRange(models.Model):
+    """门牌地址库 (the gazetteer): a road's house numbers, or one side of them, and the area they lie in.
+    An address such as “西站街道建西东路1号” is found here by its road and number (org/location.py)."""
+
+    road = models.CharField("道路（街巷）名称", max_length=60, db_index=True, help_text="例如：建西东路、柏树巷")
+    number_from = models.PositiveIntegerField("起始门牌号", default=1)
+    number_to = models.PositiveIntegerField("终止门牌号", default=9999)
+    parity = models.CharField("单双号", max_length=8, choices=Parity.choices, default=Parity.ALL,
+                              help_text="道路两侧分属不同网格时，分别录入单号和双号。")
+    area = models.ForeignKey(Area, verbose_name="所属区域", on_delete=models.CASCADE, related_name="address_ranges",
+                             help_text="网格（或社区、小区）。")
+    note = models.CharField("说明", max_length=200, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "门牌地址"
+        verbose_name_plural = "门牌地址库"
+        ordering = ["road", "number_from"]
+
+    def __str__(self) -> str:
+        side = "" if self.parity == Parity.ALL else f"（{self.get_parity_display()}）"
+        return f"{self.road} {self.number_from}–{self.number_to} 号{side} → {self.area}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.number_from > self.number_to:
+            raise ValidationError({"number_to": "终止门牌号不能小于起始门牌号。"})
+        if self.area_id and self.area.kind not in {AreaKind.COMMUNITY, AreaKind.GRID, AreaKind.COMPOUND}:
+            raise ValidationError({"area": "门牌只能对应到社区、网格或小区。"})
+
+    def covers(self, number: int) -> bool:
+        if not self.number_from <= number <= self.number_to:
+            return False
+        return self.parity == Parity.ALL or (number % 2 == 1) == (self.parity == Parity.ODD)
 
 
 class UnitKind(models.TextChoices):

@@ -285,6 +285,27 @@ class CorrectForm(forms.Form):
         self.fields["category"].choices = category_choices()
 
 
+class RelocateForm(forms.Form):
+    """更正地点: the community, grid or compound the request is in; optionally the point; why."""
+
+    area = forms.ModelChoiceField(label="所在社区/网格/小区", queryset=Area.objects.none(),
+                                  error_messages={"required": "请选择所在社区、网格或小区。",
+                                                  "invalid_choice": "请从列表中选择社区、网格或小区。"})
+    latitude = forms.DecimalField(label="纬度", required=False, min_value=-90, max_value=90, decimal_places=6,
+                                  error_messages={"invalid": "纬度须为数字，例如 36.06。"})
+    longitude = forms.DecimalField(label="经度", required=False, min_value=-180, max_value=180, decimal_places=6,
+                                   error_messages={"invalid": "经度须为数字，例如 103.80。"})
+    note = _note("更正理由（例如：电话核实为建西东路社区）", required=True)
+
+    def __init__(self, ticket: Ticket, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["area"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Area.objects.filter(
+            kind__in=[AreaKind.COMMUNITY, AreaKind.GRID, AreaKind.COMPOUND]).select_related("parent").order_by("code")
+        field.label_from_instance = lambda a: f"{a.parent.name if a.parent else ''} · {a.name}"
+
+
 class ReviewForm(forms.Form):
     passed = forms.TypedChoiceField(label="审核结论", choices=[("1", "通过：办理属实，转入回访"), ("0", "不通过：退回继续办理")],
                                     coerce=lambda v: v == "1", widget=forms.RadioSelect,

@@ -392,6 +392,10 @@ STEPS: dict[str, Step] = {s.name: s for s in [
     _s("correct", "更正分类", OPEN, None, Actor.CORRECTOR, button="correct", button_label="更正分类/类型",
        style="default", clocks={RESP: Op.RELIMIT, RESV: Op.RELIMIT},
        notices=(Notice((To.HOLDER,), "事项已更正：{correction}"),)),
+    # The place put right: a request filed 位置待核实 (held by the district centre, waiting to be accepted goes on
+    # to the community's office) or a wrong community/grid. Old and new recorded.
+    _s("relocate", "更正地点", OPEN, None, Actor.CORRECTOR, button="relocate", button_label="更正地点",
+       style="default", notices=(Notice((To.HOLDER,), "事项地点已更正：{relocation}"),)),
     _s("progress", "办理进展", {A, IP, S}, None, Actor.HOLDER, button="progress", button_label="填写进展",
        style="default"),
     _s("extension_request", "延期申请", {A, IP}, None, Actor.HOLDER, button="extend", button_label="申请延期",
@@ -483,11 +487,18 @@ def allowed_transitions(scope: Scope, ticket: Held) -> list[Step]:
     return [t for t in transitions_from(status) if actor_matches(t.actor, scope, ticket)]
 
 
+# Steps that need the place known: a request 位置待核实 is first put in its community (relocate).
+NEEDS_PLACE = frozenset({"accept", "dispatch", "resolve_on_spot"})
+
+
 def may(scope: Scope, ticket: Held, name: str) -> bool:
     """Whether this viewer may take the step on the request now (status and actor rule; an extension only
-    before the resolution deadline: once it has passed the request is overdue, and stays so)."""
+    before the resolution deadline: once it has passed the request is overdue, and stays so; accepting,
+    dispatching or solving on the spot only once the place is known)."""
     step = STEPS[name]
     if getattr(ticket, "status", "") not in step.sources or not actor_matches(step.actor, scope, ticket):
+        return False
+    if name in NEEDS_PLACE and getattr(ticket, "location_pending", False):
         return False
     if name == "extension_request":
         due = getattr(ticket, "resolve_due_at", None)

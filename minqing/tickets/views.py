@@ -345,6 +345,12 @@ ACTION_VIEWS: dict[str, ActionView] = {
                           "已更正；正在计时的时限已按新的分类重算。",
                           "改错的分类、诉求类型或紧急程度。原来和更正后的值都记入办理记录；正在计时的受理/签收和办结时限"
                           "从原来的开始时间起按新的时限重算，已经超时的仍计超时。"),
+    "relocate": ActionView(lambda t, *a, **k: f.RelocateForm(t, *a, **k),
+                           lambda t, u, cd, v: actions.ticket_relocate(
+                               ticket=t, actor=u, area=cd["area"], latitude=cd.get("latitude"),
+                               longitude=cd.get("longitude"), note=cd["note"], expected_version=v),
+                           "地点已更正并记入办理记录。", "位置待核实的事项：核实后选出所在社区（或网格、小区），"
+                           "等待受理的事项随即交给该社区受理。原地点和新地点都记入办理记录。"),
     "escalate": ActionView(lambda t, *a, **k: f.ReasonForm(*a, **k),
                            lambda t, u, cd, v: actions.ticket_escalate(ticket=t, actor=u, note=cd["note"], expected_version=v),
                            "已上报上一级（吹哨）。", "本级解决不了的事项上报上一级：社区 → 街道 → 区。"),

@@ -63,7 +63,8 @@ def test_post_a_request_then_find_it_every_way(cast, key) -> None:
     [
         ({"api_key": "wrong"}, 403, "api_key"),
         ({"service_code": "NOPE"}, 400, "service_code"),
-        ({"address_id": ""}, 400, "address_id"),
+        ({"address_id": "99999999"}, 400, "address_id"),
+        ({"lat": "abc", "long": "103.8"}, 400, "坐标"),
         ({"description": ""}, 400, "诉求内容"),
         ({"phone": "12"}, 400, "手机号"),
     ],

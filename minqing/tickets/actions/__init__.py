@@ -7,6 +7,7 @@ A status change is a guarded update on (id, version, status) plus an immutable T
 
     intake.py       ticket_create (one typed Intake, every channel), ticket_create_many (imports)
     routing.py      accept, reject, merge, resolve on the spot, dispatch, redispatch, return, escalate, correct
+    place.py        更正地点: set the place of a request 位置待核实 (or a wrong one)
     handling.py     sign, progress, suspend, resume, resolve; notes from meetings; the case book mark
     callback.py     the callback: closed, or rework
     applications.py 退单, 延期, 缓办: applied for by the unit, decided by the level above
@@ -38,6 +39,7 @@ from .handling import (
 )
 from .intake import Intake, IntakeCache, ticket_create, ticket_create_many, urgency_hits
 from .parts import Assist, part_allowed, part_mark_overdue, part_rate, part_step, ticket_summon
+from .place import ticket_relocate
 from .privacy import reporter_shown, tickets_erase_personal_data
 from .routing import (
     dispatch_targets,
@@ -64,7 +66,7 @@ __all__ = [
     "dispatch_targets", "extension_request", "may_decide", "return_apply", "suspend_apply", "ticket_resume_planned", "ticket_review", "reporter_shown", "supervision_issue", "supervision_mark_overdue",
     "supervision_reply", "ticket_accept", "ticket_add_progress", "ticket_callback", "ticket_contact", "ticket_evaluate", "ticket_recheck", "ticket_create",
     "ticket_correct", "ticket_create_many", "ticket_dispatch", "ticket_escalate", "ticket_mark_exemplary", "ticket_mark_overdue",
-    "ticket_merge", "ticket_note", "ticket_redispatch", "ticket_reject", "ticket_remind", "ticket_resolve",
+    "ticket_merge", "ticket_note", "ticket_redispatch", "ticket_reject", "ticket_relocate", "ticket_remind", "ticket_resolve",
     "ticket_resolve_on_spot", "ticket_resume", "ticket_set_external_due", "ticket_sign",
     "tickets_erase_personal_data", "urgency_hits",
 ]

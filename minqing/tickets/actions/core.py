@@ -21,11 +21,11 @@ from django.utils import timezone
 from minqing.accounts.models import User
 from minqing.accounts.scope import Scope
 from minqing.lib import uploads
-from minqing.lib.errors import Conflict, Forbidden
+from minqing.lib.errors import ActionError, Conflict, Forbidden
 from minqing.org.models import Unit, UnitKind
 
 from .. import consumers, deadlines
-from ..lifecycle import OPEN_STATUSES, STEPS, Actor, Clock, actor_matches
+from ..lifecycle import NEEDS_PLACE, OPEN_STATUSES, STEPS, Actor, Clock, actor_matches
 from ..models import Ticket, TicketEvent
 from .photos import photos_attach
 
@@ -129,6 +129,8 @@ def check(*, ticket: Ticket, name: str, scope: Scope | None, expected_version: i
         raise Conflict(f"事项 {current.number} 当前状态为“{current.get_status_display()}”，不能{step.label}。请刷新页面。")
     if expected_version is not None and current.version != expected_version:
         raise Conflict(f"事项 {current.number} 刚被他人处理过，请刷新页面查看最新状态后再操作。")
+    if name in NEEDS_PLACE and current.location_pending:
+        raise ActionError(f"事项 {current.number} 位置待核实：请先“更正地点”，再{step.label}。", field="area")
     unit = acting_unit(scope, current, step.actor) if scope is not None else None
     return current, unit
 

@@ -25,6 +25,7 @@ from minqing.lib import uploads
 from minqing.lib.crypto import lookup_hash, tracking_hash
 from minqing.lib.errors import ActionError, Forbidden
 from minqing.lib.validation import clean_text, normalize_phone
+from minqing.org import location
 from minqing.org.models import Area, AreaKind, Unit, UnitKind
 
 from .. import consumers, deadlines
@@ -42,7 +43,9 @@ class Intake:
     type: str = TicketType.HELP
     category: Category
     text: str
-    area: Area
+    # What the channel knows of the place: a picked area, a point, an address. `org.location.locate` turns it
+    # into the community and grid; nothing found → 位置待核实 (the district centre sets the place).
+    area: Area | None = None
     title: str = ""
     address: str = ""
     urgency: str = Urgency.NORMAL
@@ -66,6 +69,8 @@ def urgency_hits(text: str, words: list[str] | None = None) -> list[str]:
 
 
 def _location(area: Area) -> dict[str, Area | None]:
+    if area.kind == AreaKind.DISTRICT:  # 位置待核实: filed under the district until staff set the place
+        return {"street": area, "community": area, "grid": None, "compound": None}
     chain = area.ancestors()
     if AreaKind.COMMUNITY not in chain:
         raise ActionError("请把地点选到社区（可继续选网格、小区）。", field="area")
@@ -131,8 +136,8 @@ class IntakeCache:
 
     def office(self, community: Area) -> Unit | None:
         if community.pk not in self.offices:
-            self.offices[community.pk] = Unit.objects.filter(
-                kind=UnitKind.COMMUNITY_OFFICE, area=community, active=True).first()
+            kind = UnitKind.DISTRICT_CENTER if community.kind == AreaKind.DISTRICT else UnitKind.COMMUNITY_OFFICE
+            self.offices[community.pk] = Unit.objects.filter(kind=kind, area=community, active=True).first()
         return self.offices[community.pk]
 
     def policy(self, category: Category, urgency: str, type: str, safety: bool) -> deadlines.Policy:  # noqa: A002
@@ -155,12 +160,14 @@ def _build(*, actor: User | None, intake: Intake, cache: IntakeCache, now: dt.da
         raise ActionError("诉求内容太短，请写清楚什么地方、什么问题（至少 5 个字）。", field="text")
     title = clean_text(intake.title, field="title", label="标题", max_length=100, required=False) or text[:30]
     address = clean_text(intake.address, field="address", label="详细地址", max_length=200, required=False)
-    loc = cache.location(intake.area)
+    place = location.locate(area=intake.area, latitude=intake.latitude, longitude=intake.longitude, address=address)
+    loc = cache.location(place.area)
     street, community = loc["street"], loc["community"]
     assert street is not None and community is not None
-    cache.check_category(intake.category, street)
-    if actor is not None:  # staff recording; residents come in through the public form with actor=None
-        _may_record_in(actor, loc)
+    if not place.pending:  # a request whose place is not known yet goes to the district centre, from anyone
+        cache.check_category(intake.category, street)
+        if actor is not None:  # staff recording; residents come in through the public form with actor=None
+            _may_record_in(actor, loc)
 
     code, name, phone, user = "", "", "", intake.reporter_user
     if intake.anonymous:
@@ -176,7 +183,8 @@ def _build(*, actor: User | None, intake: Intake, cache: IntakeCache, now: dt.da
 
     office = cache.office(community)
     if office is None:
-        raise ActionError(f"{community.name}尚未设置社区居委会，请联系管理员。", field="area")
+        raise ActionError(f"{community.name}尚未设置{'区民情服务中心' if place.pending else '社区居委会'}，请联系管理员。",
+                          field="area")
 
     # Safety words put a request at the top of the queue whatever the reporter chose.
     hits = urgency_hits(text, cache.words)
@@ -187,7 +195,8 @@ def _build(*, actor: User | None, intake: Intake, cache: IntakeCache, now: dt.da
     clocks = deadlines.step_columns(step, now=now, minutes=deadlines.limits(step, policy=policy), natural=policy.natural)
     ticket = Ticket(
         channel=intake.channel, type=intake.type, category=intake.category, title=title, text=text, urgency=urgency,
-        address=address, latitude=intake.latitude, longitude=intake.longitude, anonymous=intake.anonymous,
+        address=address, latitude=place.latitude, longitude=place.longitude, location_pending=place.pending,
+        anonymous=intake.anonymous,
         reporter_name=name, reporter_phone=phone, reporter_phone_hash=lookup_hash(phone), reporter_user=user,
         urgent_words="、".join(hits)[:200], natural_time=policy.natural, external_number=intake.external_number or None,
         external_due_at=intake.external_due_at, status=Status.RECEIVED, handling_unit=office, created_by=actor,
@@ -198,6 +207,8 @@ def _build(*, actor: User | None, intake: Intake, cache: IntakeCache, now: dt.da
     data: dict[str, Any] = {"channel": intake.channel, **deadlines.due_data(clocks)}
     if hits:
         data["urgent_words"] = hits
+    if place.how or place.pending:
+        data["location"] = {"how": place.how, "pending": place.pending, "note": place.note}
     event = TicketEvent(ticket=ticket, action="create", from_status="", to_status=Status.RECEIVED, actor=actor,
                         actor_label=actor_label(actor), to_unit=office, data=data, created_at=now)
     return ticket, event, code

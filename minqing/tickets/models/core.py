@@ -231,6 +231,10 @@ class Ticket(models.Model):
     address = models.CharField("详细地址", max_length=200, blank=True)
     latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
+    # No boundary holds the point and no address or name matched: filed under the district itself and held by
+    # the district centre until staff set the place (the `relocate` step).
+    location_pending = models.BooleanField("位置待核实", default=False,
+                                           help_text="坐标不在任何网格内、地址也没有匹配上：由区民情服务中心核实地点")
 
     anonymous = models.BooleanField("匿名", default=False)
     reporter_name = models.CharField("反映人", max_length=50, blank=True)
