@@ -132,6 +132,9 @@ def _isolated(settings, tmp_path) -> None:
     from minqing.triage.actions import index_reset
 
     index_reset()
+    from minqing.org import location
+
+    location.reset()  # the boundaries and gazetteer of an earlier test's (rolled back) database
 
 
 def image_file(name: str = "photo.jpg", *, fmt: str = "JPEG", size: tuple[int, int] = (64, 48), exif: bytes | None = None) -> SimpleUploadedFile:

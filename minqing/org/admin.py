@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import Area, PartyOrganisation, Seat, Unit
+from .models import AddressRange, Area, PartyOrganisation, Seat, Unit
 
 
 @admin.register(Area)
@@ -43,3 +43,13 @@ class SeatAdmin(admin.ModelAdmin):
     list_filter = ["term"]
     search_fields = ["unit__name", "committee__name"]
     autocomplete_fields = ["unit", "committee"]
+
+
+@admin.register(AddressRange)
+class AddressRangeAdmin(admin.ModelAdmin):
+    """门牌地址库: road + house numbers → grid. Bulk loading: `manage.py areas gazetteer FILE.csv`."""
+
+    list_display = ["road", "number_from", "number_to", "parity", "area", "note"]
+    list_filter = ["parity"]
+    search_fields = ["road", "area__name"]
+    autocomplete_fields = ["area"]
