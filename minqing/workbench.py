@@ -31,7 +31,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
         request,
         "tickets/workbench.html",
         {
-            "queues": [(name, label, counts[name]) for name, label in queries.QUEUES.items()],
+            "queues": [(name, queries.QUEUES[name], n) for name, n in counts.items()],
             "due_soon": rows(queries.queue(scope, "due_soon", now=now)[:8], now),
             "overdue": rows(queries.queue(scope, "overdue", now=now)[:8], now),
             "open_count": queries.visible_tickets(scope).filter(status__in=OPEN_STATUSES).count(),

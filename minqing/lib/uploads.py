@@ -9,6 +9,7 @@ the action re-encodes a small photo at once and keeps a larger one aside, as upl
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import uuid
 import warnings
@@ -16,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
+from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
@@ -25,6 +27,8 @@ ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif",
 # Pillow's own guard agrees with ours: it refuses an image of twice this many pixels as it opens it.
 Image.MAX_IMAGE_PIXELS = settings.MINQING["ATTACHMENT_MAX_PIXELS"]
 QUARANTINE = "quarantine"  # uploads as received, waiting for the worker; never served
+# Photos of a form shown again with errors, kept until it is sent again (a day at most); never served.
+HELD, HELD_SALT, HELD_MAX_AGE = "held", "minqing.uploads.held", dt.timedelta(days=1)
 
 
 class UploadError(ValueError):
@@ -40,18 +44,20 @@ class PreparedImage:
     width: int
     height: int
     raw: bool = False  # the upload as received: checked, not yet re-encoded
+    held: str = ""  # the token of a photo kept from an earlier try of the same form (see `hold`)
 
     @property
     def pixels(self) -> int:
         return self.width * self.height
 
 
-def prepare_images(files: list) -> list[PreparedImage]:
+def prepare_images(files: list, *, kept: int = 0) -> list[PreparedImage]:
     """Check every file without decoding it; raise UploadError with a Chinese message. The images come
-    back as uploaded (raw): `reencode` makes them safe to show."""
+    back as uploaded (raw): `reencode` makes them safe to show. `kept` photos of an earlier try count
+    towards the limit."""
     limits = settings.MINQING
     files = [f for f in files if f]
-    if len(files) > limits["ATTACHMENT_MAX_COUNT"]:
+    if len(files) + kept > limits["ATTACHMENT_MAX_COUNT"]:
         raise UploadError(f"最多上传 {limits['ATTACHMENT_MAX_COUNT']} 张照片。")
     prepared = []
     for f in files:
@@ -120,6 +126,38 @@ def store(image: PreparedImage) -> str:
         return default_storage.save(f"{QUARANTINE}/{now:%Y/%m}/{uuid.uuid4().hex}.upload", ContentFile(image.content))
     path = f"tickets/{now:%Y/%m}/{uuid.uuid4().hex}.{image.extension}"
     return default_storage.save(path, ContentFile(image.content))
+
+
+def hold(image: PreparedImage) -> str:
+    """Keep a checked photo of a form that failed for another reason; the signed token (a hidden field of the
+    form shown again) brings it back with `release`, so nobody selects it twice."""
+    if image.held:
+        return image.held
+    name = default_storage.save(f"{HELD}/{uuid.uuid4().hex}.upload", ContentFile(image.content))
+    return signing.dumps({"f": name, "n": image.original_name, "t": image.content_type, "e": image.extension,
+                          "w": image.width, "h": image.height, "r": image.raw}, salt=HELD_SALT, compress=True)
+
+
+def release(token: str) -> PreparedImage | None:
+    """The photo a token of `hold` names, or None if the token is forged, expired or its file gone."""
+    try:
+        d = signing.loads(token, salt=HELD_SALT, max_age=HELD_MAX_AGE)
+        with default_storage.open(d["f"]) as fh:
+            content = fh.read()
+    except (signing.BadSignature, OSError, KeyError, TypeError):
+        return None
+    return PreparedImage(d["n"], content, d["t"], d["e"], d["w"], d["h"], raw=d["r"], held=token)
+
+
+def purge_held(*, now: dt.datetime) -> int:
+    """Delete kept photos older than a day (their forms were sent or abandoned). Run by the sweep."""
+    try:
+        _, names = default_storage.listdir(HELD)
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    old = [f"{HELD}/{n}" for n in names if default_storage.get_modified_time(f"{HELD}/{n}") < now - HELD_MAX_AGE]
+    discard(old)
+    return len(old)
 
 
 def discard(names: list[str]) -> None:

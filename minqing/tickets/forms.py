@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from minqing.lib import uploads
 from minqing.lib.validation import date_in_range, normalize_phone, parse_id
@@ -30,14 +32,37 @@ from .models import (
 TEXT_MAX = settings.MINQING["TEXT_MAX_LENGTH"]
 
 
-class MultipleFileInput(forms.ClearableFileInput):
+class PhotosInput(forms.FileInput):
+    """Several files at once, and the photos kept from an earlier try of the form (ticked, can be unticked)."""
+
     allow_multiple_selected = True
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs)
+        self.kept: list[uploads.PreparedImage] = []
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> dict:
+        return {"files": files.getlist(name) if hasattr(files, "getlist") else [],
+                "held": data.getlist(f"{name}_held") if hasattr(data, "getlist") else []}
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return name not in files and f"{name}_held" not in data
+
+    def render(self, name: str, value: Any, attrs: dict | None = None, renderer: Any = None) -> SafeString:
+        html = super().render(name, None, attrs, renderer)
+        if not self.kept:
+            return html
+        kept = format_html_join("", '<label class="check"><input type="checkbox" name="{}" value="{}" checked> {}</label>',
+                                ((f"{name}_held", uploads.hold(img), img.original_name) for img in self.kept))
+        return format_html('{}<div class="help held-photos">已保留上次选择的 {} 张照片，无需重新选择（取消勾选即不上传）：{}</div>',
+                           html, len(self.kept), kept)
 
 
 class PhotosField(forms.FileField):
-    """Several photos at once; cleaned into validated, re-encoded images ready to store."""
+    """Several photos at once; cleaned into checked images ready to store. When the rest of the form fails,
+    the photos are kept (lib.uploads.hold) and come back with the next try."""
 
-    widget = MultipleFileInput(attrs={"accept": "image/*", "multiple": True})
+    widget = PhotosInput(attrs={"accept": "image/*", "multiple": True})
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
@@ -46,11 +71,19 @@ class PhotosField(forms.FileField):
         super().__init__(**kwargs)
 
     def clean(self, data: object, initial: object = None) -> list[uploads.PreparedImage]:
-        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        if isinstance(data, dict):
+            files, tokens = list(data.get("files") or []), list(data.get("held") or [])
+        else:
+            files, tokens = (list(data) if isinstance(data, list | tuple) else ([data] if data else [])), []
+        limit = settings.MINQING["ATTACHMENT_MAX_COUNT"]
+        kept = [img for img in (uploads.release(t) for t in dict.fromkeys(tokens[:limit])) if img]
+        self.widget.kept = kept
         try:
-            return uploads.prepare_images(list(files))
+            images = kept + uploads.prepare_images(files, kept=len(kept))
         except uploads.UploadError as exc:
             raise ValidationError(str(exc)) from exc
+        self.widget.kept = images
+        return images
 
 
 def category_choices() -> list:

@@ -177,9 +177,29 @@ def queue(scope: Scope, name: str, *, now: dt.datetime | None = None) -> QuerySe
     raise KeyError(name)
 
 
+def queue_applies(scope: Scope, name: str) -> bool:
+    """Whether the queue can ever hold a request for the viewer: the rule `queue` filters by is not empty.
+    The menu, the workbench and the queue tabs show only these (a callback agent has no 待签收)."""
+    holds = bool(scope.unit_ids)
+    if name in {"received", "registered"}:
+        return holds or bool(scope.community_ids or scope.street_ids or scope.district)
+    if name in {"assigned", "in_progress", "suspended", "parts", "supervised"}:
+        return holds
+    if name in {"due_soon", "overdue"}:
+        return holds or bool(scope.district or scope.admin or scope.community_ids or scope.street_ids or scope.grid_ids)
+    if name in {"callback", "recheck"}:
+        return bool(scope.district or scope.callback_district or scope.street_ids or scope.callback_street_ids)
+    raise KeyError(name)
+
+
+def queues_for(scope: Scope) -> list[str]:
+    return [name for name in QUEUES if queue_applies(scope, name)]
+
+
 def queue_counts(scope: Scope, *, now: dt.datetime | None = None) -> dict[str, int]:
+    """The viewer's queues and how many requests each holds (the queues that apply to them only)."""
     now = now or timezone.now()
-    return {name: queue(scope, name, now=now).count() for name in QUEUES}
+    return {name: queue(scope, name, now=now).count() for name in queues_for(scope)}
 
 
 # --- search ----------------------------------------------------------------------------------

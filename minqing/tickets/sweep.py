@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from minqing.accounts.queries import callback_team
+from minqing.lib.uploads import purge_held
 from minqing.notifications.actions import messages_requeue_stale
 
 from . import deadlines
@@ -62,6 +63,7 @@ def sweep_once(*, now: dt.datetime | None = None, batch: int = BATCH) -> SweepRe
     while _part_batch(now, batch, result):
         pass
     result.requeued = messages_requeue_stale(now=now) + photos_requeue_stale(now=now)
+    purge_held(now=now)
     for _, folded in sweep_done.send(sender=SweepResult, now=now):
         result.folded += int(folded or 0)
     return result

@@ -79,7 +79,7 @@ def queue_view(request: HttpRequest, name: str) -> HttpResponse:
         "tickets/list.html",
         {"title": queries.QUEUES[name] + (f"（{narrowed}）" if narrowed else ""), "queue": name, "page": page,
          "rows": rows(page, now), "find": find, "query": params.urlencode(),
-         "tabs": [(n, label, counts[n]) for n, label in queries.QUEUES.items()],
+         "tabs": [(n, queries.QUEUES[n], count) for n, count in counts.items()],
          "bulk": bulk,
          "bulk_units": bulk_units(scope) if bulk == "dispatch" else None},
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import struct
 import zlib
 
@@ -121,3 +122,34 @@ def test_a_photo_whose_task_was_lost_is_queued_again_three_times_at_most(cast, s
         sweep.sweep_once()
     photo.refresh_from_db()
     assert photo.state == "failed" and DBTaskResult.objects.count() == 1
+
+
+def test_photos_are_kept_when_the_rest_of_the_form_fails(cast) -> None:
+    """A worker who typed a wrong phone number does not select the photos again: they come back ticked, and
+    the next try stores them once; a forged or unticked one is not stored."""
+    c = client_for(cast.wangge)
+    page = c.post(reverse("ticket_new"), intake_form(cast, reporter_phone="1234",
+                                                     photos=[image_file("路灯.jpg"), image_file("楼道.png", fmt="PNG")]))
+    html = page.content.decode()
+    assert "请填写正确的手机号" in html and "已保留上次选择的 2 张照片" in html and "路灯.jpg" in html
+    tokens = re.findall(r'name="photos_held" value="([^"]+)"', html)
+    assert len(tokens) == 2 and Ticket.objects.count() == 0 and TicketAttachment.objects.count() == 0
+    c.post(reverse("ticket_new"), intake_form(cast, photos_held=[tokens[0], tokens[0] + "x"]))
+    ticket = Ticket.objects.get()
+    assert ticket.attachments.count() == 1  # the unticked one and the forged token are not stored
+    assert uploads.release(tokens[0] + "x") is None
+
+
+def test_kept_photos_count_towards_the_limit_and_are_purged_after_a_day(cast) -> None:
+    c = client_for(cast.wangge)
+    html = c.post(reverse("ticket_new"), intake_form(cast, reporter_phone="1234",
+                                                     photos=[image_file(f"{i}.jpg") for i in range(8)])).content.decode()
+    tokens = re.findall(r'name="photos_held" value="([^"]+)"', html)
+    page = c.post(reverse("ticket_new"), intake_form(cast, photos_held=tokens,
+                                                     photos=[image_file("a.jpg"), image_file("b.jpg")]))
+    assert "最多上传 9 张照片" in page.content.decode() and Ticket.objects.count() == 0
+    _, held = uploads.default_storage.listdir(uploads.HELD)
+    assert len(held) == 8
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=1, minutes=1)):
+        assert uploads.purge_held(now=dt.datetime.now(dt.UTC)) == 8
+        assert uploads.release(tokens[0]) is None

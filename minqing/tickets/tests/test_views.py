@@ -6,8 +6,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from minqing.accounts.scope import scope_for
 from minqing.conftest import image_file
-from minqing.tickets import actions
+from minqing.tickets import actions, queries
 from minqing.tickets.lifecycle import Status
 from minqing.tickets.models import Ticket, TicketAttachment
 
@@ -39,8 +40,9 @@ def test_login_page_is_chinese_and_anonymous_users_are_sent_there(db) -> None:
 @pytest.mark.parametrize("who", ["wangge", "shequ", "shuji", "jiedao", "bumen", "wuye", "duban", "huifang", "huifang_qu"])
 def test_every_staff_role_gets_a_workbench_with_its_queues(cast, who: str) -> None:
     page = client_for(getattr(cast, who)).get("/").content.decode()
-    for label in ("待受理", "待签收", "办理中", "即将超期", "已超期", "待回访"):
-        assert label in page
+    mine = queries.queues_for(scope_for(getattr(cast, who)))
+    assert mine and all(f'href="{reverse("queue", args=[q])}"' in page for q in mine)
+    assert not any(f'href="{reverse("queue", args=[q])}"' in page for q in queries.QUEUES if q not in mine)
 
 
 def test_grid_worker_records_a_visit_with_a_photo(cast) -> None:
