@@ -47,7 +47,7 @@ class SeatAdmin(admin.ModelAdmin):
 
 @admin.register(AddressRange)
 class AddressRangeAdmin(admin.ModelAdmin):
-    """门牌地址库: road + house numbers → grid. Bulk loading: `manage.py areas gazetteer FILE.csv`."""
+    """门牌地址库: road + house numbers → grid, entered here (there is no bulk import yet)."""
 
     list_display = ["road", "number_from", "number_to", "parity", "area", "note"]
     list_filter = ["parity"]
