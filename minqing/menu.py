@@ -66,6 +66,10 @@ MENU: list[tuple[str, list[Entry]]] = [
         Entry("议事会议", "meeting_list", _works_in_area, also=("meeting_detail", "meeting_new")),
         Entry("议事统计", "meeting_stats", _works_in_area),
     ]),
+    ("主动治理", [
+        Entry("治理专项", "gov_project_list", _works_in_area, also=("gov_project_detail", "gov_project_new")),
+        Entry("知识库", "kb_list", _works_in_area, also=("kb_new", "kb_edit")),
+    ]),
     ("双向清单", [
         Entry("需求清单", "need_list", _works_in_area, also=("need_detail", "need_new")),
         Entry("资源清单", "resource_list", _works_in_area, also=("resource_new",)),
@@ -92,6 +96,7 @@ MENU: list[tuple[str, list[Entry]]] = [
     ("群众端", [
         Entry("群众反映页", "resident_home", new_tab=True),
         Entry("公示栏", "notice_index", new_tab=True),
+        Entry("每月一题", "monthly_topics", new_tab=True),
     ]),
 ]
 

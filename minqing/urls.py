@@ -10,6 +10,7 @@ from minqing.api import views as ex
 from minqing.api.api import api
 from minqing.evaluation import star_views as st
 from minqing.evaluation import views as ev
+from minqing.governance import views as gv
 from minqing.meetings import views as mt
 from minqing.notifications import views as n
 from minqing.ops import views as ops
@@ -64,6 +65,16 @@ urlpatterns = [
     path("evaluation/awards/<int:pk>/decide/", st.award_decide, name="award_decide"),
     path("evaluation/cases/", st.case_list, name="case_list"),
     path("r/awards/<int:year>/", st.award_winners, name="award_winners"),
+    path("governance/", gv.project_list, name="gov_project_list"),
+    path("governance/new/", gv.project_new, name="gov_project_new"),
+    path("governance/<int:pk>/", gv.project_detail, name="gov_project_detail"),
+    path("governance/<int:pk>/<str:action>/", gv.project_act, name="gov_project_act"),
+    path("knowledge/", gv.kb_list, name="kb_list"),
+    path("knowledge/new/", gv.kb_edit, name="kb_new"),
+    path("knowledge/suggest/", gv.kb_suggest, name="kb_suggest"),
+    path("knowledge/<int:pk>/", gv.kb_edit, name="kb_edit"),
+    path("knowledge/<int:pk>/use/", gv.kb_use, name="kb_use"),
+    path("r/monthly/", gv.monthly, name="monthly_topics"),
     path("meetings/", mt.meeting_list, name="meeting_list"),
     path("meetings/new/", mt.meeting_new, name="meeting_new"),
     path("meetings/stats/", mt.meeting_stats, name="meeting_stats"),
