@@ -110,7 +110,9 @@ class Report:
     project: Project
     before: Side
     after: Side
-    months: list[tuple[str, bool, Figures]]  # (YYYY-MM, after the start?, figures of the month)
+    # (YYYY-MM, figures of the month's days before the start, of its days from the start on, of the whole
+    # month): the start's month has both parts.
+    months: list[tuple[str, Figures, Figures, Figures]]
     areas: list[AreaRow]
     linked: int
 
@@ -158,13 +160,12 @@ def report(project: Project, *, today: dt.date | None = None) -> Report:
     facts = Fact.objects.using(reporting()).filter(ticket_id__in=ids, day__gte=before.start, day__lte=end)
     sums = aggregates()
     sides = {"before": Side("治理前", before), "after": Side("治理后", after)}
-    by_month: dict[dt.date, Figures] = {}
+    by_month: dict[tuple[dt.date, bool], Figures] = {}
     for row in facts.annotate(month=TruncMonth("day")).values("month", "day").order_by().annotate(**sums):
-        day = row["day"]
-        side = sides["after" if day >= project.start_date else "before"]
-        side.figures.add(row)
+        after_start = row["day"] >= project.start_date
+        sides["after" if after_start else "before"].figures.add(row)
         month = row["month"].date() if isinstance(row["month"], dt.datetime) else row["month"]
-        by_month.setdefault(month, Figures()).add(row)
+        by_month.setdefault((month, after_start), Figures()).add(row)
     # Split by community, each side on its own.
     areas: dict[int, AreaRow] = {}
     for row in facts.values("community_id", "day").order_by().annotate(**sums):
@@ -178,7 +179,10 @@ def report(project: Project, *, today: dt.date | None = None) -> Report:
     months = []
     m = before.start.replace(day=1)
     while m <= end:
-        months.append((m.strftime("%Y-%m"), m >= project.start_date.replace(day=1), by_month.get(m, Figures())))
+        b, a, whole = by_month.get((m, False), Figures()), by_month.get((m, True), Figures()), Figures()
+        whole.add(b.counters)
+        whole.add(a.counters)
+        months.append((m.strftime("%Y-%m"), b, a, whole))
         m = _add_months(m, 1)
     rows = sorted(areas.values(), key=lambda r: (-(r.before.received + r.after.received), r.area))
     return Report(project, sides["before"], sides["after"], months, rows, len(ids))
@@ -188,12 +192,14 @@ def chart(rep: Report) -> dict[str, Any]:
     """The before/after chart's data (static/js/governance.js draws it)."""
     def pct(value: float | None) -> float | None:
         return round(value * 100, 1) if value is not None else None
+    start = rep.project.start_date.replace(day=1)
     return {
-        "labels": [label for label, _, _ in rep.months],
-        "before": [int(f.received) if not after else None for _, after, f in rep.months],
-        "after": [int(f.received) if after else None for _, after, f in rep.months],
-        "satisfaction": [pct(f.satisfaction_rate) for _, _, f in rep.months],
-        "start": rep.project.start_date.strftime("%Y-%m"),
+        "labels": [label for label, _, _, _ in rep.months],
+        # A month after the start has no 治理前 bar, one before it no 治理后 bar; the start's month has both.
+        "before": [int(b.received) if label < f"{start:%Y-%m}" or b.received else None for label, b, _, _ in rep.months],
+        "after": [int(a.received) if label >= f"{start:%Y-%m}" else None for label, _, a, _ in rep.months],
+        "satisfaction": [pct(whole.satisfaction_rate) for _, _, _, whole in rep.months],
+        "start": f"{start:%Y-%m}",
     }
 
 

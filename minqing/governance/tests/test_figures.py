@@ -67,11 +67,24 @@ def test_before_and_after(spring) -> None:
 
 def test_month_by_month_and_the_chart(spring) -> None:
     rep = queries.report(spring, today=dt.date(2026, 6, 30))
-    assert [(label, after, int(f.received)) for label, after, f in rep.months] == [
-        ("2026-03", False, 2), ("2026-04", False, 2), ("2026-05", False, 2), ("2026-06", True, 1)]
+    assert [(label, int(b.received), int(a.received)) for label, b, a, _ in rep.months] == [
+        ("2026-03", 2, 0), ("2026-04", 2, 0), ("2026-05", 2, 0), ("2026-06", 0, 1)]
     data = queries.chart(rep)
     assert data["before"] == [2, 2, 2, None] and data["after"] == [None, None, None, 1]
     assert data["satisfaction"] == [None, 100.0, 0.0, 90.0]
+
+
+def test_the_month_of_the_start_is_split_between_before_and_after(spring, cast) -> None:
+    """Started on 15 May: 10 May's request is 治理前, in May's bar before the start; 20 May's (B) 治理后."""
+    spring.start_date = dt.date(2026, 5, 15)
+    rep = queries.report(spring, today=dt.date(2026, 6, 30))
+    may = next(m for m in rep.months if m[0] == "2026-05")
+    assert (int(may[1].received), int(may[2].received), int(may[3].received)) == (1, 1, 2)
+    assert rep.before.period.start == dt.date(2026, 2, 15) and rep.before.volume == 5  # 10 Feb's is not linked
+    assert rep.after.volume == 2
+    data = queries.chart(rep)
+    assert data["labels"][-2:] == ["2026-05", "2026-06"]
+    assert data["before"][-2:] == [1, None] and data["after"][-2:] == [1, 1]
 
 
 def test_by_community(spring, cast) -> None:
