@@ -13,6 +13,7 @@ from django.utils import timezone
 from minqing.accounts.models import User
 from minqing.accounts.scope import Scope, scope_for
 from minqing.lib.errors import ActionError, Conflict, Forbidden
+from minqing.meetings.models import Resolution
 from minqing.org.models import Area, AreaKind, Unit
 from minqing.tickets.models import Category, Ticket
 
@@ -60,7 +61,7 @@ def project_create(*, actor: User, title: str, lead_unit: Unit | None, start_dat
                    deadline: dt.date | None, description: str = "", category: Category | None = None,
                    area: Area | None = None, place: str = "", keywords: str = "", co_units: Iterable[Unit] = (),
                    target_kind: str = TargetKind.VOLUME, target_value: int = 30, baseline_months: int = 3,
-                   source: str = Source.MANUAL, source_note: str = "", resolution: object | None = None,
+                   source: str = Source.MANUAL, source_note: str = "", resolution: Resolution | None = None,
                    tickets: Iterable[Ticket] = (), public: bool = True,
                    milestones: Iterable[tuple[str, dt.date]] = ()) -> Project:
     """Open a 治理专项 and link the requests its definition matches (and the ones it was opened from)."""
@@ -86,10 +87,10 @@ def project_create(*, actor: User, title: str, lead_unit: Unit | None, start_dat
         raise ActionError("目标值应在 1 到 100 之间。", field="target_value")
     if not 1 <= int(baseline_months) <= 12:
         raise ActionError("对比基期应在 1 到 12 个月之间。", field="baseline_months")
-    if not (scope.admin or scope.district):
-        if _street_of(area) not in scope.street_ids:
-            raise Forbidden("街道干部只能为本街道范围内的区域设立专项：请选择本街道或其下的社区、网格、小区。",
-                            ) if area is not None else ActionError("请选择本街道或其下的区域。", field="area")
+    if not (scope.admin or scope.district) and _street_of(area) not in scope.street_ids:
+        if area is None:
+            raise ActionError("街道干部设立专项时，请选择本街道或其下的区域。", field="area")
+        raise Forbidden("街道干部只能为本街道范围内的区域设立专项：请选择本街道或其下的社区、网格。")
     co = [u for u in co_units if u.pk != lead_unit.pk]
     with transaction.atomic():
         now = timezone.now()

@@ -19,7 +19,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from minqing.evaluation.facts import aggregates
-from minqing.evaluation.figures import Figures, Period, _add_months
+from minqing.evaluation.figures import Figures, Period
 from minqing.evaluation.models import Fact
 from minqing.lib.db import reporting
 from minqing.org.models import Area, AreaKind
@@ -28,9 +28,15 @@ from minqing.tickets.models import Category, Ticket
 from .models import KnowledgeEntry, Project, ProjectTicket, TargetKind
 
 _SPLIT = re.compile(r"[\s、，,;；/|]+")
-AREA_COLUMN = {AreaKind.STREET: "street_id", AreaKind.COMMUNITY: "community_id", AreaKind.GRID: "grid_id",
+AREA_COLUMN: dict[str, str] = {AreaKind.STREET: "street_id", AreaKind.COMMUNITY: "community_id", AreaKind.GRID: "grid_id",
                AreaKind.COMPOUND: "compound_id"}
 EXCLUDED = ("rejected", "merged")  # as the hotspots count: not rejected requests, not duplicates merged away
+
+
+def _add_months(day: dt.date, n: int) -> dt.date:
+    """The first day of the month `n` months after `day`'s."""
+    y, m = divmod(day.year * 12 + day.month - 1 + n, 12)
+    return dt.date(y, m + 1, 1)
 
 
 def words(text: str) -> list[str]:
@@ -233,7 +239,8 @@ def suggest_entries(*, text: str, category: Category | None, limit: int = 5) -> 
         if category is not None and entry.category_id is not None:
             if entry.category_id == category.pk:
                 score += 2
-            elif entry.category.parent_id is not None and entry.category.parent_id == category.parent_id:
+            elif (entry.category is not None and category.parent_id is not None
+                  and entry.category.parent_id == category.parent_id):
                 score += 1
         hits.append(Hit(entry, score))
     hits.sort(key=lambda h: (-h.score, -h.entry.uses, h.entry.pk))

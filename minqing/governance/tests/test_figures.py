@@ -35,7 +35,8 @@ def spring(cast):
 
     new(at(2, 10))
     new(at(4, 10), code="HJ01", text="垃圾三天没人拉了。")
-    a_mar, a_apr1, a_apr2, a_may = new(at(3, 10)), new(at(4, 10)), new(at(4, 10, 15)), new(at(5, 10))
+    new(at(3, 10))
+    a_apr1, a_may = new(at(4, 10)), (new(at(4, 10, 15)), new(at(5, 10)))[1]
     new(at(3, 20), community="b")
     new(at(5, 20), community="b")
     a_jun = new(at(6, 5))
