@@ -20,6 +20,7 @@ from minqing.api.models import ImportJob, ImportMapping
 from minqing.conftest import Cast, image_file, settle
 from minqing.evaluation import awards, stars
 from minqing.evaluation.models import StarScheme
+from minqing.governance import actions as governance
 from minqing.lib.uploads import prepare_images
 from minqing.meetings import actions as meetings
 from minqing.meetings.models import MeetingEvent
@@ -100,7 +101,11 @@ def build(cast: Cast) -> World:
     StarScheme.objects.filter(pk=scheme.pk).update(status="notice")
     nomination = awards.nominate(actor=cast.duban, year=timezone.localdate().year, kind="model",
                                  community=cast.community_a, nominee="", reason="议事协商开展得好，群众满意度高，值得推广。")
+    gov = governance.project_create(actor=cast.duban, title="路灯专项", lead_unit=cast.unit("东方物业"), keywords="路灯",
+                                    start_date=timezone.localdate(), deadline=timezone.localdate() + dt.timedelta(days=30))
+    entry = governance.knowledge_save(actor=cast.shequ, question="路灯坏了找谁？", answer="小区内由物业维修。")
     return World(cast, {
+        "gov_project": gov.pk, "kb_entry": entry.pk,
         "year": 2026, "community_pk": cast.community_a.pk, "evidence": score.pk, "nomination": nomination.pk,
         "number": t.number, "attachment": t.attachments.first().pk, "order": order.pk, "part": part.pk,
         "extension": ext.pk, "meeting": m.pk, "resolution": r.pk, "minutes_file": minutes.attachments.first().pk,
@@ -162,6 +167,10 @@ ARGS = {
     "open311_service": ("GET", {"code": "WY01", "fmt": "json"}), "open311_requests": ("GET", {"fmt": "json"}),
     "open311_request": ("GET", {"number": "{number}", "fmt": "json"}),
     "open311_token": ("GET", {"token": "x", "fmt": "json"}), "open311_updates": ("GET", {"fmt": "json"}),
+    "gov_project_list": ("GET", {}), "gov_project_new": ("GET", {}), "gov_project_detail": ("GET", {"pk": "{gov_project}"}),
+    "gov_project_act": ("POST", {"pk": "{gov_project}", "action": "milestone"}), "monthly_topics": ("GET", {}),
+    "kb_list": ("GET", {}), "kb_new": ("GET", {}), "kb_edit": ("GET", {"pk": "{kb_entry}"}), "kb_suggest": ("POST", {}),
+    "kb_use": ("POST", {"pk": "{kb_entry}"}),
 }
 
 
@@ -301,6 +310,16 @@ EXPECTED = {
     "open311_request": "200 200 200 200 200 200 200 200 200 200",
     "open311_token": "404 404 404 404 404 404 404 404 404 404",
     "open311_updates": "200 200 200 200 200 200 200 200 200 200",
+    "gov_project_list": "404 200 200 200 200 200 200 200 200 302",
+    "gov_project_new": "404 404 404 404 200 404 404 200 200 302",  # district and street officers set them up
+    "gov_project_detail": "404 200 200 200 200 200 200 200 200 302",
+    "gov_project_act": "404 302 302 302 302 302 302 302 302 302",  # refused with a message unless lead/creator
+    "monthly_topics": "200 200 200 200 200 200 200 200 200 200",
+    "kb_list": "404 200 200 200 200 200 200 200 200 302",
+    "kb_new": "404 200 200 200 200 200 200 200 200 302",
+    "kb_edit": "404 200 200 200 200 200 200 200 200 302",
+    "kb_suggest": "404 200 200 200 200 200 200 200 200 302",
+    "kb_use": "404 200 200 200 200 200 200 200 200 302",
 }
 
 
