@@ -134,12 +134,6 @@ def project_link_new(*, project: Project, now: dt.datetime | None = None) -> int
         return added
 
 
-def projects_link_all(*, now: dt.datetime | None = None) -> int:
-    """Every running project, once (the sweep's hook)."""
-    return sum(project_link_new(project=p, now=now)
-               for p in Project.objects.filter(status=ProjectStatus.RUNNING).only("pk"))
-
-
 def _locked(project: Project, scope: Scope, version: int | None = None) -> Project:
     current = Project.objects.select_for_update().get(pk=project.pk)
     if not may_update(scope, current):

@@ -76,6 +76,12 @@ class Project(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def target_label(self) -> str:
+        if self.target_kind == TargetKind.SATISFACTION:
+            return f"满意率提升 {self.target_value} 个百分点"
+        return f"诉求量下降 {self.target_value}%"
+
 
 class LinkHow(models.TextChoices):
     AUTO = "auto", "自动关联"

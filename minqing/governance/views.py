@@ -108,7 +108,14 @@ def project_new(request: HttpRequest) -> HttpResponse:
         extra, resolution = _from_resolution(scope, parse_id(request.GET.get("resolution")))
         initial.update(extra)
     elif request.GET.get("from") == "problems":
-        initial.update({"source": Source.PROBLEMS, "numbers": "\n".join(NUMBER.findall(" ".join(request.GET.getlist("numbers"))))})
+        chosen, _ = _problem_tickets(scope, " ".join(request.GET.getlist("numbers")))
+        initial.update({"source": Source.PROBLEMS, "numbers": "\n".join(t.number for t in chosen),
+                        "source_note": f"问题工单 {len(chosen)} 件"})
+        # What the chosen requests share becomes the definition: their category, their community.
+        if chosen and len({t.category_id for t in chosen}) == 1:
+            initial["category"] = chosen[0].category_id
+        if chosen and len({t.community_id for t in chosen}) == 1:
+            initial["area"] = chosen[0].community_id
     form = forms.ProjectForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         cd = form.cleaned_data

@@ -130,3 +130,21 @@ def test_window_start_counts_whole_months_back() -> None:
     assert queries.window_start(P()) == dt.date(2026, 2, 28)  # type: ignore[arg-type]
     P.start_date = dt.date(2026, 1, 15)
     assert queries.window_start(P()) == dt.date(2025, 10, 15)  # type: ignore[arg-type]
+
+
+def test_one_failing_project_does_not_stop_the_sweep_or_the_others(cast, monkeypatch) -> None:
+    from minqing.governance import sweep as governance_sweep
+
+    with time_machine.travel(at(6, 2), tick=False):
+        broken, fine = _project(cast), _project(cast, title="另一个路灯专项")
+        real = governance_sweep.project_link_new
+
+        def link(*, project, now):
+            if project.pk == broken.pk:
+                raise RuntimeError("boom")
+            return real(project=project, now=now)
+
+        monkeypatch.setattr(governance_sweep, "project_link_new", link)
+        t = cast.new_ticket()
+        sweep.sweep_once()  # returns: the failure is logged, not raised into the deadline sweep
+    assert linked(fine) == {t.number} and linked(broken) == set()

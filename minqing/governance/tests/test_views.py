@@ -68,7 +68,11 @@ def test_problem_tickets_become_a_project_with_exactly_those_requests(cast) -> N
     a, b = cast.new_ticket(text="楼道里堆满杂物"), cast.new_ticket(text="消防通道被堵")
     today = timezone.localdate()
     c = client_for(cast.jiedao)
-    assert a.number in c.get(f"/governance/new/?from=problems&numbers={a.number}&numbers={b.number}").content.decode()
+    form = c.get(f"/governance/new/?from=problems&numbers={a.number}&numbers={b.number}").content.decode()
+    assert a.number in form and b.number in form
+    # what they share is offered as the definition: one category, one community
+    assert f'<option value="{cast.category().pk}" selected>' in form
+    assert f'<option value="{cast.community_a.pk}" selected>' in form
     c.post("/governance/new/", {
         "title": "楼道杂物", "area": cast.community_a.pk, "keywords": "杂物", "lead_unit": cast.unit("瓜州路社区居委会").pk,
         "target_kind": "volume", "target_value": 30, "start_date": today.isoformat(),
