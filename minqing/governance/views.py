@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from minqing.accounts.scope import Scope, scope_for
 from minqing.lib.errors import ActionError
 from minqing.lib.validation import parse_id
+from minqing.lib.xlsx import Sheet, number, percent, workbook_bytes, xlsx_response
 from minqing.meetings.models import Resolution
 from minqing.org.models import Area, AreaKind
 from minqing.tickets import queries as ticket_queries
@@ -150,6 +151,8 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_object_or_404(Project.objects.select_related("lead_unit", "area", "category", "created_by",
                                                                "resolution"), pk=pk)
     rep = queries.report(project)
+    if request.GET.get("format") == "xlsx":
+        return _report_xlsx(project, rep)
     ids = ProjectTicket.objects.filter(project=project).values("ticket_id")
     visible = ticket_queries.visible_tickets(scope).filter(pk__in=ids).select_related("community", "category")
     recent = Paginator(visible.order_by("-created_at"), 20).get_page(request.GET.get("page"))
@@ -160,6 +163,26 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "log": project.log.select_related("actor")[:50], "may_update": may_update,
         "milestone_form": forms.MilestoneForm(), "close_form": forms.CloseForm(),
         "co_units": project.co_units.all()})
+
+
+def _report_xlsx(project: Project, rep: queries.Report) -> HttpResponse:
+    """The project page's numbers (its chart's and tables') as a workbook."""
+    before, after = rep.before, rep.after
+    summary = [("治理前", before.period.label if before.period else "—", before.days, before.volume,
+                number(before.per_month), int(before.figures.callbacks), percent(before.satisfaction)),
+               ("治理后", after.period.label if after.period else "—", after.days, after.volume,
+                number(after.per_month), int(after.figures.callbacks), percent(after.satisfaction))]
+    sheets = [
+        Sheet("对比", ["", "时段", "天数", "诉求量", "月均诉求量（每 30 天）", "有效回访", "满意率"], summary,
+              above=[project.title, f"牵头单位 {project.lead_unit} · 目标 {project.target_label}"]),
+        Sheet("按月", ["月份", "治理前诉求", "治理后诉求", "有效回访", "满意率"],
+              [(label, int(b.received), int(a.received), int(w.callbacks), percent(w.satisfaction_rate))
+               for label, b, a, w in rep.months]),
+        Sheet("按社区", ["社区", "治理前诉求", "治理后诉求", "治理前满意率", "治理后满意率"],
+              [(r.area, int(r.before.received), int(r.after.received), percent(r.before.satisfaction_rate),
+                percent(r.after.satisfaction_rate)) for r in rep.areas]),
+    ]
+    return xlsx_response(workbook_bytes(sheets), f"治理专项-{project.title}.xlsx")
 
 
 @login_required

@@ -4,9 +4,11 @@ suggested at intake and put into a 咨询's reply."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
 
+import openpyxl
 from django.test import Client
 from django.utils import timezone
 
@@ -52,6 +54,13 @@ def test_setting_up_a_project_from_the_form_links_the_requests(cast) -> None:
     page = c.get(r["Location"]).content.decode()
     data = json.loads(re.search(r'<script id="gov-chart" type="application/json">(.*?)</script>', page, re.S).group(1))
     assert data["after"][-1] == 1 and data["before"][-1] is None
+    book = c.get(r["Location"] + "?format=xlsx")
+    assert book["Content-Type"].startswith("application/vnd.openxmlformats")
+    wb = openpyxl.load_workbook(io.BytesIO(book.content))
+    assert wb.sheetnames == ["对比", "按月", "按社区"]
+    months = [[c.value for c in row] for row in wb["按月"].iter_rows(min_row=2)]
+    assert months[-1][:3] == [data["labels"][-1], 0, 1]  # the same numbers as the chart
+    assert [[c.value for c in row] for row in wb["按社区"].iter_rows(min_row=2)][0][:3] == ["瓜州路社区", 0, 1]
 
 
 def test_a_bad_form_keeps_what_was_typed_and_says_why(cast) -> None:
