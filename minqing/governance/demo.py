@@ -185,9 +185,9 @@ def build_project(actor: User, *, now: dt.datetime) -> Project | None:
         milestones=[("现场排查，摸清问题点位和原因", start + dt.timedelta(days=10)),
                     ("集中整治，逐点销号", start + dt.timedelta(days=45)),
                     ("建立长效管理机制并回访群众", start + dt.timedelta(days=100))])
-    first = project.milestones.order_by("due_date").first()
-    if first is not None:
-        actions.milestone_done(milestone=first, actor=actor, note="排查完毕，形成问题点位清单")
+    survey = project.milestones.order_by("due_date").first()
+    if survey is not None:
+        actions.milestone_done(milestone=survey, actor=actor, note="排查完毕，形成问题点位清单")
     return project
 
 

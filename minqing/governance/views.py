@@ -192,22 +192,22 @@ def project_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     project = get_object_or_404(Project, pk=pk)
     try:
         if action == "milestone":
-            form = forms.MilestoneForm(request.POST)
-            if not form.is_valid():
-                raise ActionError(next(iter(form.errors.values()))[0])
-            actions.milestone_add(project=project, actor=request.user, title=form.cleaned_data["title"],
-                                  due_date=form.cleaned_data["due_date"])
+            step = forms.MilestoneForm(request.POST)
+            if not step.is_valid():
+                raise ActionError(str(next(iter(step.errors.values()))[0]))
+            actions.milestone_add(project=project, actor=request.user, title=step.cleaned_data["title"],
+                                  due_date=step.cleaned_data["due_date"])
             messages.success(request, "节点已添加。")
         elif action == "done":
             m = get_object_or_404(Milestone, pk=parse_id(request.POST.get("milestone")) or 0, project=project)
             actions.milestone_done(milestone=m, actor=request.user, note=request.POST.get("note", "")[:300])
             messages.success(request, f"节点“{m.title}”已完成。")
         elif action == "close":
-            form = forms.CloseForm(request.POST)
-            if not form.is_valid():
-                raise ActionError(next(iter(form.errors.values()))[0])
-            actions.project_close(project=project, actor=request.user, status=form.cleaned_data["status"],
-                                  result=form.cleaned_data["result"], version=parse_id(request.POST.get("version")))
+            end = forms.CloseForm(request.POST)
+            if not end.is_valid():
+                raise ActionError(str(next(iter(end.errors.values()))[0]))
+            actions.project_close(project=project, actor=request.user, status=end.cleaned_data["status"],
+                                  result=end.cleaned_data["result"], version=parse_id(request.POST.get("version")))
             messages.success(request, "专项已结束。")
         else:
             raise Http404
@@ -265,7 +265,8 @@ def kb_suggest(request: HttpRequest) -> HttpResponse:
     """HTMX: entries that fit the request being typed (登记诉求, type 咨询) or the one being answered."""
     scope = _staff(request)
     data = request.POST if request.method == "POST" else request.GET
-    ticket = None
+    ticket: Ticket | None = None
+    category: Category | None
     number = (data.get("ticket") or "")[:32]
     if number:
         ticket = ticket_queries.visible_tickets(scope).filter(number=number).select_related("category").first()

@@ -178,3 +178,21 @@ def test_entries_are_kept_with_who_changed_them(cast) -> None:
     e.refresh_from_db()
     assert (e.question, e.created_by, e.updated_by) == ("居住证怎么办理？", cast.shequ, cast.shuji)
     assert "请填写答复口径" in c.post("/knowledge/new/", {"question": "x", "answer": ""}).content.decode()
+
+
+def test_the_project_is_ended_with_its_result_once(cast) -> None:
+    project = _project(cast)
+    c = client_for(cast.jiedao)
+    assert "请填写成效或撤销原因" in c.post(f"/governance/{project.pk}/close/", {"status": "done", "result": ""},
+                                        follow=True).content.decode()
+    project.refresh_from_db()
+    assert project.status == "running"
+    c.post(f"/governance/{project.pk}/close/", {"status": "done", "result": "路灯全部修好，两个月没有再反映。",
+                                                "version": project.version})
+    project.refresh_from_db()
+    assert (project.status, project.result) == ("done", "路灯全部修好，两个月没有再反映。")
+    again = c.post(f"/governance/{project.pk}/close/", {"status": "cancelled", "result": "x", "version": project.version},
+                   follow=True).content.decode()
+    assert "已经结束" in again
+    project.refresh_from_db()
+    assert project.status == "done" and project.log.filter(action="done", actor=cast.jiedao).exists()
