@@ -115,7 +115,10 @@ def test_the_monthly_list_is_public_and_shows_progress(cast) -> None:
     cast.new_ticket()
     _project(cast)
     _project(cast, title="不公示的专项", public=False)
+    done = _project(cast, title="楼道灯专项")
+    actions.project_close(project=done, actor=cast.jiedao, status="done", result="已修好，联系人电话13912345678。")
     html = Client().get("/r/monthly/").content.decode()
+    assert "楼道灯专项" in html and "13912345678" not in html and "139****5678" in html
     assert "瓜州路社区路灯专项治理" in html and "不公示的专项" not in html
     assert "张大妈" not in html and "138" not in html
     assert "/r/monthly/" in Client().get("/r/notices/").content.decode()
@@ -196,3 +199,19 @@ def test_the_project_is_ended_with_its_result_once(cast) -> None:
     assert "已经结束" in again
     project.refresh_from_db()
     assert project.status == "done" and project.log.filter(action="done", actor=cast.jiedao).exists()
+
+
+def test_a_meetings_resolution_becomes_a_project(cast) -> None:
+    from minqing.meetings import actions as meetings
+
+    m = meetings.meeting_create(actor=cast.shequ, kind="talk", topic="路灯", place="居民说事厅", area=cast.community_a,
+                                starts_at=timezone.now() - dt.timedelta(hours=1), chair="王桂芳")
+    meetings.meeting_record_attendance(meeting=m, actor=cast.shequ, attended=[], others=10)
+    r = meetings.resolution_add(meeting=m, actor=cast.shequ, text="院内加装20盏路灯", owner=cast.unit("东方物业"),
+                                due_date=timezone.localdate() + dt.timedelta(days=30))
+    link = f"/governance/new/?from=resolution&amp;resolution={r.pk}"
+    assert link in client_for(cast.duban).get(f"/meetings/{m.pk}/").content.decode()
+    assert link not in client_for(cast.shequ).get(f"/meetings/{m.pk}/").content.decode()  # may not set one up
+    form = client_for(cast.duban).get(link.replace("&amp;", "&")).content.decode()
+    assert "院内加装20盏路灯" in form and 'value="resolution"' in form
+    assert f'<option value="{cast.unit("东方物业").pk}" selected>' in form
