@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F
 from django.utils import timezone
 
 from minqing.accounts.models import User
@@ -128,7 +128,9 @@ def project_link_new(*, project: Project, now: dt.datetime | None = None) -> int
         ProjectTicket.objects.bulk_create([ProjectTicket(project=current, ticket_id=pk, linked_at=now) for pk in ids],
                                           ignore_conflicts=True)
         added = ProjectTicket.objects.filter(project=current).count() - before
-        settled = Ticket.objects.filter(created_at__lt=now - SETTLE).aggregate(m=Max("pk"))["m"] or 0
+        # The newest request old enough to have committed, found backwards through the created_at index.
+        settled = Ticket.objects.filter(created_at__lt=now - SETTLE).order_by("-created_at").values_list(
+            "pk", flat=True).first() or 0
         if settled > current.linked_through:
             Project.objects.filter(pk=current.pk).update(linked_through=settled)
         return added
