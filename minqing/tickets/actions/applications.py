@@ -171,12 +171,19 @@ def application_decide(*, application: Application, actor: User, approve: bool, 
 
 def _extension(*, application: Application, current: Ticket, actor: User, approve: bool, note: str,
                at: dt.datetime, told: dict[str, Any]) -> None:
+    new_due_at = application.new_due_at
     if approve:
-        assert application.new_due_at is not None
+        assert new_due_at is not None
+        limit = current.external_due_at  # a 12345 order is assessed on the platform's deadline: never later
+        if limit is not None and new_due_at > limit:
+            if application.original_due_at is not None and limit <= application.original_due_at:
+                raise ActionError(f"12345平台的办理时限是 {timezone.localtime(limit):%Y-%m-%d %H:%M}，本系统的办结时限不能晚于它："
+                                  "延期须先经12345平台批准（平台批准后按平台的新时限延期）。")
+            new_due_at = limit
         changes: dict[str, Any] = {
-            "resolve_due_at": application.new_due_at,
+            "resolve_due_at": new_due_at,
             "resolve_warn_at": deadlines.warn_at(started_at=current.resolve_started_at or application.requested_at,
-                                                 due_at=application.new_due_at),
+                                                 due_at=new_due_at),
         }
         before = {f: getattr(current, f) for f in CLOCK_COLUMNS}
         changes["next_check_at"] = deadlines.next_check(before=before, changes=changes, status=current.status, now=at)
@@ -185,9 +192,9 @@ def _extension(*, application: Application, current: Ticket, actor: User, approv
                                      status__in=CLOCK_RUNS[Clock.RESOLVE], next_check_at=current.next_check_at,
                                      version=current.version).update(**changes):
             raise Conflict("事项的办结时限已经变化（已办结、改派或正在巡检），请刷新后重新审批。")
-    new_due = timezone.localtime(application.new_due_at) if application.new_due_at else None
+    new_due = timezone.localtime(new_due_at) if new_due_at else None
     record(ticket=current, action="extension_approve" if approve else "extension_refuse", actor=actor,
            actor_unit=application.approver_unit, at=at, note=note,
            data={**told, "extension": application.pk, "original_due_at": _iso(application.original_due_at),
-                 "new_due_at": _iso(application.new_due_at) if approve else None,
+                 "new_due_at": _iso(new_due_at) if approve else None,
                  "new_due": f"{new_due:%Y-%m-%d}" if new_due and approve else ""})
