@@ -153,7 +153,7 @@ class FakePlatform:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 url = urllib.parse.urlparse(self.path)
                 query = dict(urllib.parse.parse_qsl(url.query))
                 with platform.lock:
@@ -175,7 +175,7 @@ class FakePlatform:
                 return self._answer(200, {"code": 0, "msg": "成功", "data": {"cursor": str(start + len(items)),
                                                                           "items": items}})
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 path = urllib.parse.urlparse(self.path).path
                 length = int(self.headers.get("Content-Length") or 0)
                 try:

@@ -210,7 +210,7 @@ def queue_messages(events: list[TicketEvent]) -> None:
     rows = []
     for event in events:
         ticket = event.ticket
-        if not ticket.external_number or ticket.channel != Channel.HOTLINE_12345:
+        if event.action not in SENDS or not ticket.external_number or ticket.channel != Channel.HOTLINE_12345:
             continue
         if event.action == "return_apply" and not _forwarded_return(event):
             continue
@@ -361,9 +361,11 @@ def process_due(*, now: dt.datetime | None = None, limit: int = 200) -> dict[str
     now = now or timezone.now()
     out: dict[str, int] = {}
     qs = PlatformInbound.objects.filter(status="waiting").filter(Q(next_try_at=None) | Q(next_try_at__lte=now))
-    for row in list(qs.order_by("platform_at", "pk")[:limit]):
-        result = inbound_apply(row=row, now=now)
-        out[result] = out.get(result, 0) + 1
+    # New orders first: what arrived before its order (a decision, a deadline) can then land in the same pass.
+    for rows in (qs.filter(kind="order"), qs.exclude(kind="order")):
+        for row in list(rows.order_by("platform_at", "pk")[:limit]):
+            result = inbound_apply(row=row, now=now)
+            out[result] = out.get(result, 0) + 1
     return out
 
 

@@ -243,7 +243,8 @@ def cap_resolve(changes: dict[str, Any], limit: dt.datetime | None, natural: boo
     if limit is None or due_at is None or due_at <= limit:
         return changes
     started = changes.get("resolve_started_at")
-    warn = warn_at(started_at=started, due_at=limit, natural=natural) if started and started < limit else limit
+    # No working time left before the platform's deadline: the warning is due at once, not in the past.
+    warn = max(warn_at(started_at=started, due_at=limit, natural=natural), started) if started and started < limit else limit
     return {**changes, "resolve_due_at": limit, "resolve_warn_at": warn}
 
 

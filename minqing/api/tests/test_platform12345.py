@@ -1,0 +1,260 @@
+"""The 12345 connector against the fake platform (a real HTTP server on 127.0.0.1, in a thread): orders in,
+steps out through the outbox, the platform's decisions and callback results back in — once each, whatever
+the platform does (500s, timeouts, dropped connections, duplicates, callbacks out of order)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from minqing.api import platform12345 as p12345
+from minqing.api.fake12345 import FMT, FakePlatform
+from minqing.api.models import PlatformInbound, PlatformMessage
+from minqing.conftest import settle
+from minqing.tickets import actions
+from minqing.tickets.models import (
+    Application,
+    ApplicationStatus,
+    Channel,
+    Satisfaction,
+    Ticket,
+    TicketEvent,
+    TicketType,
+)
+from minqing.tickets.sweep import sweep_once
+
+LATER = dt.timedelta(hours=2)  # past any retry's back-off
+
+
+def at(value: dt.datetime) -> str:
+    return timezone.localtime(value).strftime(FMT)
+
+
+def parse(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, FMT).replace(tzinfo=timezone.get_current_timezone())
+
+
+@pytest.fixture
+def fake(settings):
+    platform = FakePlatform(slow_seconds=0.8)
+    url = platform.start()
+    settings.MINQING_12345 = {**settings.MINQING_12345, "URL": url, "TIMEOUT": 0.3}
+    yield platform
+    platform.stop()
+
+
+def sync(now: dt.datetime | None = None) -> p12345.SyncResult:
+    """What the loops do: the event consumers (ours among them), then the connector's pass."""
+    settle()
+    return p12345.sync_once(now=now)
+
+
+def test_order_flows_in_is_signed_refused_extended_resolved_and_rated_once_per_step(cast, fake) -> None:
+    now = timezone.now()
+    received = (now - dt.timedelta(hours=3)).replace(microsecond=0)
+    due = (now + dt.timedelta(days=10)).replace(microsecond=0)
+    fake.add_order(number="GD-2026-0001", text="瓜州路社区门口每天早上占道经营，车都过不去了。", category="占道经营",
+                   address="瓜州路社区", received_at=at(received), due=at(due), type="投诉", duplicate=True)
+
+    # In: the order is delivered twice and registered once, with the call's time and the platform's deadline.
+    r = sync()
+    assert (r.pulled, r.applied) == (1, {"done": 1})
+    ticket = Ticket.objects.get(external_number="GD-2026-0001")
+    assert ticket.channel == Channel.HOTLINE_12345 and ticket.type == TicketType.COMPLAINT
+    assert ticket.created_at == received and ticket.response_started_at == received
+    assert ticket.external_due_at == due
+    # 占道经营 is the 城管局's by the 派单目录: it waits at the district centre, not at the community office.
+    assert ticket.handling_unit.name == "七里河区民情服务中心"
+    assert ticket.events.get(action="create").data["catalogue_unit"] == "区城市管理行政执法局"
+
+    # 签收: the platform answers 500 once; the retry goes through.
+    fake.fail("/gd/qs", "500")
+    actions.ticket_accept(ticket=ticket, actor=cast.duban)
+    assert sync().sent == {"retry": 1}
+    assert sync(now + LATER).sent == {"sent": 1}
+    assert len(fake.messages("sign")) == 1 and fake.hits("/gd/qs") == 2
+
+    ticket = actions.ticket_dispatch(ticket=ticket, actor=cast.duban, unit=cast.unit("区城市管理行政执法局"))
+    ticket = actions.ticket_sign(ticket=ticket, actor=cast.bumen)
+
+    # 阶段反馈: the platform takes it and drops the connection; the retry is a repeat it ignores.
+    fake.fail("/gd/jdfk", "drop")
+    actions.ticket_add_progress(ticket=ticket, actor=cast.bumen, note="已到现场劝离摊贩，明早再去巡查。")
+    assert sync(now + LATER).sent == {"retry": 1}
+    assert sync(now + 2 * LATER).sent == {"sent": 1}
+    assert len(fake.messages("feedback")) == 1 and fake.hits("/gd/jdfk") == 2
+
+    # 退单申请: forwarded (the district centre is the one to decide), refused by the platform.
+    app = actions.return_apply(ticket=ticket, actor=cast.bumen, reason_code="place", reason="地点不在本辖区。")
+    sync(now + 2 * LATER)
+    app.refresh_from_db()
+    assert app.status == ApplicationStatus.REFUSED and app.decided_by.username == p12345.SERVICE_USER
+    ticket.refresh_from_db()
+    assert ticket.handling_unit.name == "区城市管理行政执法局"
+    assert [m["sqbh"] for m in fake.messages("return_apply")] == [str(app.pk)]
+
+    # 延期申请: the platform times out once, approves; its decision and its new deadline arrive in reverse order.
+    fake.fail("/gd/yqsq", "timeout")
+    fake.hold()
+    asked = timezone.localdate() + dt.timedelta(days=20)
+    ext = actions.extension_request(ticket=ticket, actor=cast.bumen, new_due=asked, reason="需要联合执法，协调市场搬迁。")
+    assert sync(now + 2 * LATER).sent == {"retry": 1}
+    assert sync(now + 3 * LATER).sent == {"sent": 1}
+    fake.release(reverse=True)
+    sync(now + 3 * LATER)
+    ext.refresh_from_db()
+    ticket.refresh_from_db()
+    assert ext.status == ApplicationStatus.APPROVED
+    assert ticket.external_due_at == ext.new_due_at == ticket.resolve_due_at
+    assert len(fake.messages("extension_apply")) == 1 and fake.hits("/gd/yqsq") == 2
+
+    # 办结, then the platform's callback result closes it.
+    actions.ticket_resolve(ticket=ticket, actor=cast.bumen, result="摊贩已全部迁入便民市场，道路已畅通。")
+    sync(now + 3 * LATER)  # 办结 sent; the platform calls back and publishes the result
+    sync(now + 3 * LATER)  # the result is pulled and recorded
+    ticket.refresh_from_db()
+    assert ticket.status == "closed" and ticket.satisfaction == Satisfaction.SATISFIED
+    assert ticket.events.get(action="close").actor.username == p12345.CALLBACK_USER
+
+    # Exactly one message per step on the platform's side, in the order of the steps.
+    kinds = [m["kind"] for m in fake.messages(number="GD-2026-0001")]
+    assert kinds == ["sign", "feedback", "return_apply", "extension_apply", "resolve"]
+    assert PlatformMessage.objects.filter(status="sent").count() == 5
+
+    # Replaying the platform's whole feed, and our events, changes nothing.
+    events, inbound = TicketEvent.objects.count(), PlatformInbound.objects.count()
+    fake.replay()
+    sync(now + 4 * LATER)
+    p12345.queue_messages(list(TicketEvent.objects.filter(ticket=ticket).select_related("ticket")))
+    sync(now + 4 * LATER)
+    assert (TicketEvent.objects.count(), PlatformInbound.objects.count()) == (events, inbound)
+    assert PlatformMessage.objects.count() == 5 and len(fake.taken) == 5
+
+
+def test_deadline_runs_from_the_call_and_never_past_the_platforms(cast) -> None:
+    import time_machine
+
+    tz = timezone.get_current_timezone()
+    with time_machine.travel(dt.datetime(2026, 12, 2, 10, 0, tzinfo=tz), tick=False):  # a Wednesday morning
+        now = timezone.now()
+        received = now - dt.timedelta(days=1)
+        due = now + dt.timedelta(hours=28)  # Thursday 14:00: sooner than our 5 working days
+        ticket = cast.new_ticket(actor=p12345.platform_users()[0], channel=Channel.HOTLINE_12345,
+                                 external_number="GD-2026-0002", external_due_at=due, received_at=received)
+        assert ticket.handling_unit.name == "瓜州路社区居委会"  # a community matter stays in the community
+        assert ticket.created_at == ticket.response_started_at == received
+        ticket = actions.ticket_accept(ticket=ticket, actor=cast.shequ)
+        ticket = actions.ticket_dispatch(ticket=ticket, actor=cast.shequ, unit=ticket.handling_unit)
+        ticket = actions.ticket_sign(ticket=ticket, actor=cast.shequ)
+        actions.ticket_contact(ticket=ticket, actor=cast.shequ, note="已电话联系反映人。")
+        ticket.refresh_from_db()
+    assert ticket.resolve_due_at == due and now < ticket.resolve_warn_at < due
+
+    # The sweep warns and escalates on the platform's deadline.
+    assert sweep_once(now=ticket.resolve_warn_at).warnings == 1
+    result = sweep_once(now=due + dt.timedelta(minutes=1))
+    assert result.escalations == 1
+    overdue = ticket.events.get(action="overdue")
+    assert overdue.data["due"]["resolve"] == due.isoformat()
+
+
+def test_a_person_cannot_extend_past_the_platforms_deadline(cast) -> None:
+    due = (timezone.now() + dt.timedelta(days=2)).replace(microsecond=0)
+    ticket = cast.new_ticket(channel=Channel.HOTLINE_12345, external_number="GD-X-1", external_due_at=due)
+    ticket = actions.ticket_accept(ticket=ticket, actor=cast.shequ)
+    ticket = actions.ticket_dispatch(ticket=ticket, actor=cast.shequ, unit=cast.unit("东方物业"))
+    assert ticket.resolve_due_at <= due
+    app = actions.extension_request(ticket=ticket, actor=cast.wuye, new_due=timezone.localdate() + dt.timedelta(days=30),
+                                    reason="需要更换整条线路。")
+    with pytest.raises(actions.ActionError, match="12345平台"):
+        actions.application_decide(application=app, actor=cast.jiedao, approve=True)
+    assert Application.objects.get(pk=app.pk).status == ApplicationStatus.PENDING  # nothing half-written
+
+
+def test_the_platform_bringing_its_deadline_forward_moves_ours(cast) -> None:
+    ticket = cast.new_ticket(channel=Channel.HOTLINE_12345, external_number="GD-X-2")
+    ticket = actions.ticket_accept(ticket=ticket, actor=cast.shequ)
+    ticket = actions.ticket_dispatch(ticket=ticket, actor=cast.shequ, unit=cast.unit("东方物业"))
+    sooner = ticket.resolve_due_at - dt.timedelta(days=1)
+    actions.ticket_set_external_due(ticket=ticket, due=sooner)
+    ticket.refresh_from_db()
+    assert ticket.resolve_due_at == sooner and ticket.resolve_warn_at <= sooner
+    assert ticket.events.get(action="external_due").data["resolve_due_at"] == sooner.isoformat()
+    actions.ticket_set_external_due(ticket=ticket, due=sooner + dt.timedelta(days=9))  # later: ours stays
+    ticket.refresh_from_db()
+    assert ticket.resolve_due_at == sooner
+
+
+def test_a_later_message_waits_for_an_earlier_one_of_the_same_request(cast, fake) -> None:
+    fake.add_order(number="GD-2026-0003", text="瓜州路社区3号楼路灯不亮已经一周。", category="路灯损坏", address="瓜州路社区")
+    sync()
+    ticket = Ticket.objects.get(external_number="GD-2026-0003")
+    fake.fail("/gd/qs", "500", times=2)
+    ticket = actions.ticket_accept(ticket=ticket, actor=cast.shequ)
+    ticket = actions.ticket_dispatch(ticket=ticket, actor=cast.shequ, unit=ticket.handling_unit)
+    ticket = actions.ticket_sign(ticket=ticket, actor=cast.shequ)
+    actions.ticket_contact(ticket=ticket, actor=cast.shequ, note="已电话联系反映人。")
+    now = timezone.now()
+    for later in (now, now + LATER):
+        assert sync(later).sent["retry"] == 1  # 签收 fails; 阶段反馈 is not sent before it
+        assert fake.messages() == [] and fake.hits("/gd/jdfk") == 0
+    assert PlatformMessage.objects.get(kind="feedback").attempts == 0
+    sync(now + 2 * LATER)
+    assert [m["kind"] for m in fake.messages()] == ["sign", "feedback"]
+
+
+def test_a_refused_message_is_not_retried_and_bad_orders_are_rejected_with_the_reason(cast, fake, settings) -> None:
+    fake.add_order(number="GD-2026-0004", text="无法归类的诉求内容，请处理。", category="火星分类", address="瓜州路社区")
+    fake.add_order(number="GD-2026-0005", text="短", category="路灯损坏", address="瓜州路社区")
+    sync()
+    reasons = dict(PlatformInbound.objects.values_list("number", "result"))
+    assert "火星分类" in reasons["GD-2026-0004"] and "太短" in reasons["GD-2026-0005"]
+    assert not Ticket.objects.filter(external_number__in=["GD-2026-0004", "GD-2026-0005"]).exists()
+
+    fake.add_order(number="GD-2026-0006", text="瓜州路社区路灯坏了很久了。", category="路灯损坏", address="瓜州路社区")
+    sync()
+    ticket = Ticket.objects.get(external_number="GD-2026-0006")
+    Ticket.objects.filter(pk=ticket.pk).update(external_number="")  # the platform will not know this one
+    Ticket.objects.filter(pk=ticket.pk).update(external_number="GD-2026-0006")
+    settings.MINQING_12345 = {**settings.MINQING_12345, "ENDPOINTS": {"sign": ["POST", "/gd/nope"]}}
+    actions.ticket_accept(ticket=ticket, actor=cast.shequ)
+    assert sync().sent == {"retry": 1}  # 404 is the platform not answering: tried again
+    settings.MINQING_12345 = {**settings.MINQING_12345, "ENDPOINTS": {}}
+    PlatformMessage.objects.update(next_try_at=timezone.now())
+    PlatformMessage.objects.update(payload={"number": ""})  # the platform refuses (code 1): no retry
+    assert p12345.send_due(now=timezone.now() + LATER) == {"failed": 1}
+    assert p12345.send_due(now=timezone.now() + 2 * LATER) == {}
+
+
+def test_a_callback_before_its_order_waits_for_it(cast, fake) -> None:
+    fake.publish({"xxlx": "sx", "gdbh": "GD-2026-0007", "blsx": at(timezone.now() + dt.timedelta(days=3))})
+    r = sync()
+    assert r.applied == {"waiting": 1}
+    fake.add_order(number="GD-2026-0007", text="瓜州路社区5号楼楼道灯坏了。", category="路灯损坏", address="瓜州路社区")
+    r = sync(timezone.now() + LATER)
+    assert r.applied == {"done": 2}
+    ticket = Ticket.objects.get(external_number="GD-2026-0007")
+    assert ticket.external_due_at == parse(PlatformInbound.objects.get(kind="deadline").payload["blsx"])
+
+
+def test_messages_are_queued_only_when_a_platform_is_connected(cast, settings) -> None:
+    settings.MINQING_12345 = {**settings.MINQING_12345, "URL": ""}
+    ticket = cast.new_ticket(channel=Channel.HOTLINE_12345, external_number="GD-X-3")
+    actions.ticket_accept(ticket=ticket, actor=cast.shequ)
+    settle()
+    assert not PlatformMessage.objects.exists()
+    with pytest.raises(CommandError, match="MINQING_12345_URL"):
+        call_command("pull12345")
+
+
+def test_a_12345_call_time_in_the_future_is_refused(cast) -> None:
+    with pytest.raises(actions.ActionError, match="来电时间"):
+        cast.new_ticket(channel=Channel.HOTLINE_12345, received_at=timezone.now() + dt.timedelta(hours=1))
+
+
+def test_other_channels_still_go_to_the_community(cast) -> None:
+    ticket = cast.new_ticket(code="SR04")
+    assert ticket.handling_unit.name == "瓜州路社区居委会"
