@@ -195,11 +195,12 @@ def _wants(event: TicketEvent) -> bool:
     return event.action in SENDS
 
 
-def _forwarded_return(event: TicketEvent) -> bool:
-    """A return goes to the platform when it is the district's to decide (the district centre is the approver):
-    a community's return to its street stays inside the district."""
-    unit_id = (event.data or {}).get("notify_unit_id")
-    return unit_id is not None and Unit.objects.filter(pk=unit_id, kind=UnitKind.DISTRICT_CENTER).exists()
+def _forwarded(event: TicketEvent) -> bool:
+    """An application goes to the platform when the platform is the one to decide it
+    (actions.forwarded_to_platform: extensions, and returns the district centre would decide)."""
+    app = Application.objects.filter(pk=(event.data or {}).get("application")).select_related(
+        "ticket", "approver_unit").first()
+    return app is not None and actions.forwarded_to_platform(app)
 
 
 @consumers.register("platform12345", "12345平台", wants=_wants)
@@ -212,7 +213,7 @@ def queue_messages(events: list[TicketEvent]) -> None:
         ticket = event.ticket
         if event.action not in SENDS or not ticket.external_number or ticket.channel != Channel.HOTLINE_12345:
             continue
-        if event.action == "return_apply" and not _forwarded_return(event):
+        if event.action in ("return_apply", "extension_request") and not _forwarded(event):
             continue
         for kind in SENDS[event.action]:
             rows.append(PlatformMessage(key=f"{event.pk}:{kind}", ticket=ticket, event=event, kind=kind,
@@ -278,6 +279,13 @@ def message_send(*, message: PlatformMessage, now: dt.datetime | None = None) ->
     PlatformMessage.objects.filter(pk=message.pk).update(status="sent", sent_at=now, next_try_at=None, last_error="",
                                                          reply=json.dumps(answer, ensure_ascii=False)[:2000])
     return "sent"
+
+
+def message_resend(*, ids: list[int]) -> int:
+    """Queue failed messages again (an administrator fixed what the platform refused): same keys, so the
+    platform still takes each once."""
+    return PlatformMessage.objects.filter(pk__in=ids, status="failed").update(
+        status="queued", attempts=0, next_try_at=timezone.now(), last_error="")
 
 
 def send_due(*, now: dt.datetime | None = None, limit: int = 200) -> dict[str, int]:
@@ -467,7 +475,7 @@ def _decision(row: PlatformInbound) -> tuple[str, Ticket | None]:
         new_due = _platform_time(_get(row, "new_due")) or app.new_due_at
         if new_due is not None and new_due != ticket.external_due_at:
             actions.ticket_set_external_due(ticket=ticket, due=new_due, actor=user)
-    actions.application_decide(application=app, actor=user, approve=approve, note=note)
+    actions.application_decide(application=app, actor=user, approve=approve, note=note, by_platform=True)
     return f"{'同意' if approve else '不同意'}{label}", ticket
 
 

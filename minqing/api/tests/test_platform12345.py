@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from minqing.accounts.scope import scope_for
 from minqing.api import platform12345 as p12345
 from minqing.api.fake12345 import FMT, FakePlatform
 from minqing.api.models import PlatformInbound, PlatformMessage
@@ -258,3 +259,75 @@ def test_a_12345_call_time_in_the_future_is_refused(cast) -> None:
 def test_other_channels_still_go_to_the_community(cast) -> None:
     ticket = cast.new_ticket(code="SR04")
     assert ticket.handling_unit.name == "瓜州路社区居委会"
+
+
+def test_what_the_platform_decides_is_decided_by_nobody_here_and_a_street_return_stays_inside(cast, fake) -> None:
+    fake.add_order(number="GD-2026-0008", text="瓜州路社区路灯坏了快一个月了。", category="路灯损坏", address="瓜州路社区")
+    sync()
+    ticket = Ticket.objects.get(external_number="GD-2026-0008")
+    ticket = actions.ticket_accept(ticket=ticket, actor=cast.shequ)
+    ticket = actions.ticket_dispatch(ticket=ticket, actor=cast.shequ, unit=ticket.handling_unit)
+    # The community returns it to its street: inside the district, decided there, not sent.
+    app = actions.return_apply(ticket=ticket, actor=cast.shequ, reason_code="remit", reason="需要街道协调。")
+    assert not actions.forwarded_to_platform(app)
+    actions.application_decide(application=app, actor=cast.jiedao, approve=False, note="请社区继续办理")
+    ext = actions.extension_request(ticket=ticket, actor=cast.shequ, new_due=timezone.localdate() + dt.timedelta(days=20),
+                                    reason="需要更换整条线路。")
+    assert actions.forwarded_to_platform(ext) and not actions.may_decide(scope_for(cast.duban), ext)
+    with pytest.raises(actions.ActionError, match="已报12345平台审批"):
+        actions.application_decide(application=ext, actor=cast.duban, approve=True)
+    fake.policy["extension_apply"] = "refuse"
+    sync()
+    sync()
+    ext.refresh_from_db()
+    assert ext.status == ApplicationStatus.REFUSED and ext.decided_by.username == p12345.SERVICE_USER
+    assert [m["kind"] for m in fake.messages(number="GD-2026-0008")] == ["sign", "extension_apply"]
+
+
+def test_pushed_items_are_signed_kept_once_and_applied(cast, fake, settings, client) -> None:
+    import hashlib
+    import hmac
+    import json
+
+    settings.MINQING_12345 = {**settings.MINQING_12345, "KEY": "s3cret"}
+    item = fake.add_order(number="GD-2026-0009", text="瓜州路社区楼道堆满杂物，消防通道堵了。", category="楼道杂物与消防通道",
+                          address="瓜州路社区")
+    body = json.dumps({"items": [item, item]}, ensure_ascii=False).encode()
+
+    def push(data: bytes, key: str = "s3cret"):
+        signature = "sha256=" + hmac.new(key.encode(), data, hashlib.sha256).hexdigest()
+        return client.post("/exchange/12345/push", data=data, content_type="application/json",
+                           HTTP_X_MINQING_SIGNATURE=signature)
+
+    assert push(body, key="wrong").status_code == 403
+    assert not Ticket.objects.filter(external_number="GD-2026-0009").exists()
+    r = push(body)
+    assert r.status_code == 200 and r.json()["data"]["new"] == 1
+    assert push(body).json()["data"]["new"] == 0  # pushed again: nothing new
+    assert Ticket.objects.filter(external_number="GD-2026-0009").count() == 1
+    assert push(b"not json").status_code == 400
+
+
+def test_a_failed_message_can_be_sent_again_with_the_same_key(cast, fake) -> None:
+    fake.add_order(number="GD-2026-0010", text="瓜州路社区路灯坏了快一个月了。", category="路灯损坏", address="瓜州路社区")
+    sync()
+    ticket = Ticket.objects.get(external_number="GD-2026-0010")
+    actions.ticket_accept(ticket=ticket, actor=cast.shequ)
+    settle()
+    message = PlatformMessage.objects.get()
+    PlatformMessage.objects.filter(pk=message.pk).update(status="failed", attempts=20, next_try_at=None)
+    assert p12345.message_resend(ids=[message.pk]) == 1
+    sync()
+    message.refresh_from_db()
+    assert message.status == "sent" and [m["xxid"] for m in fake.messages()] == [message.key]
+
+
+def test_the_demo_orders_of_the_fake_platform_come_in(cast, fake) -> None:
+    from minqing.api.management.commands.fake12345 import demo_orders
+
+    orders = demo_orders(fake, 2)
+    sync()
+    tickets = {t.external_number: t for t in Ticket.objects.filter(external_number__in=[o["gdbh"] for o in orders])}
+    assert len(tickets) == 2
+    first, second = (tickets[o["gdbh"]] for o in orders)
+    assert first.handling_unit.name == "七里河区民情服务中心" and second.handling_unit.name == "瓜州路社区居委会"

@@ -21,7 +21,7 @@ from minqing.accounts.models import User
 from minqing.accounts.scope import Scope, scope_for
 from minqing.lib.errors import ActionError, Conflict, Forbidden
 from minqing.lib.validation import OUT_OF_RANGE, clean_text, in_range
-from minqing.org.models import Unit
+from minqing.org.models import Unit, UnitKind
 
 from .. import deadlines
 from ..lifecycle import CLOCK_RUNS, Clock, may
@@ -122,17 +122,34 @@ def suspend_apply(*, ticket: Ticket, actor: User, until: dt.date, reason: str) -
                      until=until, original_due_at=current.resolve_due_at, data={"until": until.isoformat()})
 
 
+def forwarded_to_platform(application: Application) -> bool:
+    """Whether the 12345 platform decides this application: a connected platform's order (MINQING_12345) asking
+    for an extension (the platform's deadline is the one assessed), or for a return the district centre would
+    decide (the district gives the order back). A community's return to its street stays in the district."""
+    ticket = application.ticket
+    if not settings.MINQING_12345.get("URL") or ticket.channel != "12345" or not ticket.external_number:
+        return False
+    if application.kind == ApplicationKind.EXTENSION:
+        return True
+    return application.kind == ApplicationKind.RETURN and application.approver_unit.kind == UnitKind.DISTRICT_CENTER
+
+
 def may_decide(scope: Scope, application: Application) -> bool:
-    return application.approver_unit_id in scope.unit_ids or scope.district
+    return (application.approver_unit_id in scope.unit_ids or scope.district) and not forwarded_to_platform(application)
 
 
 def application_decide(*, application: Application, actor: User, approve: bool, note: str = "",
-                       unit: Unit | None = None) -> Application:
-    """The level above approves or refuses. An approved return may name the unit to dispatch it to at once."""
+                       unit: Unit | None = None, by_platform: bool = False) -> Application:
+    """The level above approves or refuses. An approved return may name the unit to dispatch it to at once.
+    An application forwarded to the 12345 platform is decided by the platform's answer (`by_platform`, the
+    connector), by nobody here."""
     note = clean_text(note, field="note", label="审批意见", max_length=500, required=not approve)
     scope = scope_for(actor)
     label = application.get_kind_display()
-    if not may_decide(scope, application):
+    if forwarded_to_platform(application):
+        if not by_platform:
+            raise ActionError(f"该{label}已报12345平台审批，以平台的审批结果为准（平台答复后自动生效）。")
+    elif not may_decide(scope, application):
         raise Forbidden(f"只有{application.approver_unit.name}可以审批该{label}。")
     with transaction.atomic():
         at = now()

@@ -13,6 +13,25 @@ from minqing.api.fake12345 import FMT, TZ, FakePlatform
 from minqing.tickets.models import Category
 
 
+def demo_orders(fake: FakePlatform, count: int) -> list[dict]:
+    """Orders for the demo district, alternately a department's matter (by the 派单目录) and a community's."""
+    categories = list(Category.objects.filter(parent__isnull=False, active=True).select_related(
+        "default_unit", "parent").order_by("parent__sort", "sort"))
+    department = [c for c in categories if c.default_unit and c.default_unit.kind == "department"]
+    local = [c for c in categories if c.default_unit is None]
+    now = dt.datetime.now(TZ)
+    stamp = now.strftime("%Y%m%d%H%M%S")
+    out = []
+    for i in range(count):
+        pick = (department if i % 2 == 0 else local) or categories
+        name = pick[i // 2 % len(pick)].name if pick else ""
+        out.append(fake.add_order(
+            number=f"12345-{stamp}-{i + 1:03d}", category=name, text=f"（演示）{name or '问题'}：瓜州路社区3号楼附近，请尽快处理。",
+            address="西湖街道瓜州路社区", received_at=(now - dt.timedelta(hours=2 + i)).strftime(FMT),
+            due=(now + dt.timedelta(days=5)).strftime(FMT)))
+    return out
+
+
 class Command(BaseCommand):
     help = "运行一个假的12345平台（演示用）：推送演示工单，按设定审批退单/延期申请，办结后给出回访结果。"
 
@@ -33,19 +52,7 @@ class Command(BaseCommand):
         for spec in opts["fail"]:
             path, mode, *times = spec.split(":")
             fake.fail(path, mode, int(times[0]) if times else 1)
-        categories = list(Category.objects.filter(parent__isnull=False, active=True).select_related(
-            "default_unit", "parent").order_by("parent__sort", "sort"))
-        department = [c for c in categories if c.default_unit and c.default_unit.kind == "department"]
-        local = [c for c in categories if c.default_unit is None]
-        now = dt.datetime.now(TZ)
-        stamp = now.strftime("%Y%m%d%H%M")
-        for i in range(opts["orders"]):
-            pick = (department if i % 2 == 0 else local) or categories
-            category = pick[i // 2 % len(pick)] if pick else None
-            fake.add_order(number=f"12345-{stamp}-{i + 1:03d}", category=category.name if category else "",
-                           text=f"（演示）{category.name if category else '问题'}：瓜州路社区3号楼附近，请尽快处理。",
-                           address="西湖街道瓜州路社区", received_at=(now - dt.timedelta(hours=2 + i)).strftime(FMT),
-                           due=(now + dt.timedelta(days=5)).strftime(FMT))
+        demo_orders(fake, opts["orders"])
         url = fake.start(port=opts["port"])
         self.stdout.write(f"假12345平台已启动：{url}（{opts['orders']} 件演示工单）。另开终端运行：\n"
                           f"  MINQING_12345_URL={url} .venv/bin/python manage.py pull12345 --loop --interval 5\n"
