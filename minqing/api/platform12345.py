@@ -117,7 +117,7 @@ def profile() -> Profile:
     conf = config()
     base = PROFILES.get(conf.get("PROFILE") or "db36", DB36)
     endpoints = {**base.endpoints, **{k: tuple(v) for k, v in (conf.get("ENDPOINTS") or {}).items()}}
-    return Profile(name=base.name, endpoints=endpoints, fields={**base.fields, **(conf.get("FIELDS") or {})},  # type: ignore[arg-type]
+    return Profile(name=base.name, endpoints=endpoints, fields={**base.fields, **(conf.get("FIELDS") or {})},
                    item_kinds=base.item_kinds, types=base.types, satisfaction=base.satisfaction, yes=base.yes,
                    time_format=base.time_format)
 
@@ -198,8 +198,8 @@ def _wants(event: TicketEvent) -> bool:
 def _forwarded(event: TicketEvent) -> bool:
     """An application goes to the platform when the platform is the one to decide it
     (actions.forwarded_to_platform: extensions, and returns the district centre would decide)."""
-    app = Application.objects.filter(pk=(event.data or {}).get("application")).select_related(
-        "ticket", "approver_unit").first()
+    pk = (event.data or {}).get("application")
+    app = Application.objects.filter(pk=int(pk)).select_related("ticket", "approver_unit").first() if pk else None
     return app is not None and actions.forwarded_to_platform(app)
 
 
@@ -460,8 +460,9 @@ def _order(row: PlatformInbound) -> tuple[str, Ticket | None]:
 def _decision(row: PlatformInbound) -> tuple[str, Ticket | None]:
     """The platform's approval or refusal of our 退单/延期 application, decided through the usual action."""
     ticket = _ticket(row)
-    app = Application.objects.filter(pk=_get(row, "application") or None, ticket=ticket).select_related(
-        "approver_unit", "unit").first() if _get(row, "application").isdigit() else None
+    ref = _get(row, "application")
+    app = Application.objects.filter(pk=int(ref), ticket=ticket).select_related(
+        "approver_unit", "unit").first() if ref.isdigit() else None
     if app is None:
         raise Wait(f"申请 {_get(row, 'application')} 还没有找到，稍后再试")
     if app.status != ApplicationStatus.PENDING:

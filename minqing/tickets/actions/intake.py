@@ -147,8 +147,8 @@ class IntakeCache:
     def centre(self, street: Area) -> Unit | None:
         """The district centre over a street (the 12345 orders' dispatch desk)."""
         if street.pk not in self.centres:
-            self.centres[street.pk] = Unit.objects.filter(kind=UnitKind.DISTRICT_CENTER, area_id=street.parent_id,
-                                                          active=True).first()
+            self.centres[street.pk] = (Unit.objects.filter(kind=UnitKind.DISTRICT_CENTER, area_id=street.parent_id,
+                                                           active=True).first() if street.parent_id else None)
         return self.centres[street.pk]
 
     def catalogue_unit(self, category: Category) -> Unit | None:
