@@ -42,7 +42,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from minqing.accounts.models import Role, RoleAssignment, User
-from minqing.lib.errors import ActionError
+from minqing.lib.errors import ActionError, Conflict
 from minqing.org.models import Unit, UnitKind
 from minqing.tickets import actions, consumers
 from minqing.tickets.models import (
@@ -390,7 +390,7 @@ def inbound_apply(*, row: PlatformInbound, now: dt.datetime | None = None) -> st
             PlatformInbound.objects.filter(pk=row.pk).update(status="done", result=result[:1000], ticket=ticket,
                                                              done_at=now, attempts=F("attempts") + 1)
             return "done"
-    except Wait as exc:
+    except (Wait, Conflict) as exc:  # not here yet, or someone changed the request meanwhile: try again later
         attempts = row.attempts + 1
         PlatformInbound.objects.filter(pk=row.pk).update(attempts=attempts, result=str(exc)[:1000],
                                                          next_try_at=now + _backoff(attempts))
@@ -399,6 +399,12 @@ def inbound_apply(*, row: PlatformInbound, now: dt.datetime | None = None) -> st
         PlatformInbound.objects.filter(pk=row.pk).update(status="rejected", result=exc.message[:1000], done_at=now,
                                                          attempts=F("attempts") + 1)
         return "rejected"
+    except Exception as exc:  # a fault of ours: kept with its error and tried again, the loop goes on
+        log.exception("12345 inbound %s failed", row.key)
+        attempts = row.attempts + 1
+        PlatformInbound.objects.filter(pk=row.pk).update(attempts=attempts, result=f"{type(exc).__name__}: {exc}"[:1000],
+                                                         next_try_at=now + _backoff(attempts))
+        return "error"
 
 
 def _get(row: PlatformInbound, name: str) -> str:

@@ -331,3 +331,32 @@ def test_the_demo_orders_of_the_fake_platform_come_in(cast, fake) -> None:
     assert len(tickets) == 2
     first, second = (tickets[o["gdbh"]] for o in orders)
     assert first.handling_unit.name == "七里河区民情服务中心" and second.handling_unit.name == "瓜州路社区居委会"
+
+
+def test_an_approved_return_goes_back_to_the_district_centre(cast, fake) -> None:
+    fake.policy["return_apply"] = "approve"
+    fake.add_order(number="GD-2026-0011", text="瓜州路社区门口占道经营很严重。", category="占道经营", address="瓜州路社区")
+    sync()
+    ticket = Ticket.objects.get(external_number="GD-2026-0011")
+    ticket = actions.ticket_accept(ticket=ticket, actor=cast.duban)
+    ticket = actions.ticket_dispatch(ticket=ticket, actor=cast.duban, unit=cast.unit("区城市管理行政执法局"))
+    app = actions.return_apply(ticket=ticket, actor=cast.bumen, reason_code="place", reason="地点不在本区。")
+    sync()
+    sync()
+    ticket.refresh_from_db()
+    assert Application.objects.get(pk=app.pk).status == ApplicationStatus.APPROVED
+    assert (ticket.status, ticket.handling_unit.name) == ("registered", "七里河区民情服务中心")
+
+
+def test_an_older_deadline_change_arriving_after_a_newer_one_is_ignored(cast, fake) -> None:
+    fake.add_order(number="GD-2026-0012", text="瓜州路社区路灯坏了快一个月了。", category="路灯损坏", address="瓜州路社区")
+    sync()
+    now = timezone.now()
+    newer, older = now + dt.timedelta(days=6), now + dt.timedelta(days=3)
+    fake.publish({"xxlx": "sx", "gdbh": "GD-2026-0012", "blsx": at(newer), "czsj": at(now + dt.timedelta(minutes=2))})
+    sync()
+    fake.publish({"xxlx": "sx", "gdbh": "GD-2026-0012", "blsx": at(older), "czsj": at(now + dt.timedelta(minutes=1))})
+    sync()
+    ticket = Ticket.objects.get(external_number="GD-2026-0012")
+    assert ticket.external_due_at == parse(at(newer))
+    assert "较早" in PlatformInbound.objects.filter(kind="deadline").order_by("pk").last().result
