@@ -360,3 +360,14 @@ def test_an_older_deadline_change_arriving_after_a_newer_one_is_ignored(cast, fa
     ticket = Ticket.objects.get(external_number="GD-2026-0012")
     assert ticket.external_due_at == parse(at(newer))
     assert "较早" in PlatformInbound.objects.filter(kind="deadline").order_by("pk").last().result
+
+
+def test_a_corrected_category_keeps_the_resolve_deadline_within_the_platforms(cast) -> None:
+    due = (timezone.now() + dt.timedelta(days=3)).replace(microsecond=0)
+    ticket = cast.new_ticket(channel=Channel.HOTLINE_12345, external_number="GD-X-4", external_due_at=due)
+    ticket = actions.ticket_accept(ticket=ticket, actor=cast.shequ)
+    ticket = actions.ticket_dispatch(ticket=ticket, actor=cast.shequ, unit=cast.unit("东方物业"))
+    # 违规私搭乱建 has 10 working days: longer than the platform gives.
+    ticket = actions.ticket_correct(ticket=ticket, actor=cast.shequ, category=cast.category("SR01"),
+                                    type=ticket.type, urgency=ticket.urgency, note="实为违建")
+    assert ticket.resolve_due_at == due
