@@ -371,3 +371,20 @@ def test_a_corrected_category_keeps_the_resolve_deadline_within_the_platforms(ca
     ticket = actions.ticket_correct(ticket=ticket, actor=cast.shequ, category=cast.category("SR01"),
                                     type=ticket.type, urgency=ticket.urgency, note="实为违建")
     assert ticket.resolve_due_at == due
+
+
+def test_the_request_page_shows_the_order_number_the_call_time_and_the_platforms_deadline(cast, client) -> None:
+    due = (timezone.now() + dt.timedelta(days=3)).replace(microsecond=0)
+    ticket = cast.new_ticket(channel=Channel.HOTLINE_12345, external_number="GD-X-5", external_due_at=due)
+    client.force_login(cast.shequ)
+    page = client.get(f"/tickets/{ticket.number}/").content.decode()
+    assert "GD-X-5" in page and "来电时间" in page and f"{timezone.localtime(due):%Y-%m-%d %H:%M}" in page
+
+
+def test_orders_of_another_district_are_refused(cast, fake, settings) -> None:
+    settings.MINQING_12345 = {**settings.MINQING_12345, "DISTRICT": "620103"}
+    fake.add_order(number="GD-2026-0013", text="瓜州路社区路灯坏了快一个月了。", category="路灯损坏", address="瓜州路社区",
+                   xzqh="620102")
+    sync()
+    assert PlatformInbound.objects.get(number="GD-2026-0013").status == "rejected"
+    assert not Ticket.objects.filter(external_number="GD-2026-0013").exists()
