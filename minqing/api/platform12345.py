@@ -541,7 +541,7 @@ def sync_once(*, now: dt.datetime | None = None, pull_pages: int = 10) -> SyncRe
     """One pass: the outbox out, the feed in, the stored items applied, then whatever that queued out again
     (the consumers run in between, as `manage.py loop` does)."""
     result = SyncResult()
-    result.sent = send_due(now=now)
+    _add(result.sent, _drain(send_due, now))
     try:
         for _ in range(pull_pages):
             n = pull()
@@ -550,8 +550,24 @@ def sync_once(*, now: dt.datetime | None = None, pull_pages: int = 10) -> SyncRe
                 break
     except (PlatformError, PlatformRefused) as exc:
         result.error = str(exc)
-    result.applied = process_due(now=now)
-    consumers.consume("platform12345", now=now)
-    for k, v in send_due(now=now).items():
-        result.sent[k] = result.sent.get(k, 0) + v
+    result.applied = _drain(process_due, now)
+    while consumers.consume("platform12345", now=now):
+        pass
+    _add(result.sent, _drain(send_due, now))
     return result
+
+
+def _add(into: dict[str, int], more: dict[str, int]) -> None:
+    for k, v in more.items():
+        into[k] = into.get(k, 0) + v
+
+
+def _drain(step: Any, now: dt.datetime | None, limit: int = 200, rounds: int = 50) -> dict[str, int]:
+    """Run a batch step until a batch is not full (what is left waits for its back-off, or the next pass)."""
+    out: dict[str, int] = {}
+    for _ in range(rounds):
+        batch = step(now=now, limit=limit)
+        _add(out, batch)
+        if sum(batch.values()) < limit or set(batch) <= {"waiting", "skipped"}:
+            break
+    return out
