@@ -43,6 +43,7 @@ from django.utils import timezone
 
 from minqing.accounts.models import Role, RoleAssignment, User
 from minqing.lib.errors import ActionError, Conflict
+from minqing.lib.masking import mask_name, mask_phone
 from minqing.org.models import Unit, UnitKind
 from minqing.tickets import actions, consumers
 from minqing.tickets.models import (
@@ -176,11 +177,14 @@ def platform_users() -> tuple[User, User]:
                                       (CALLBACK_USER, "12345平台回访", Role.CALLBACK_AGENT)):
         user = User.objects.filter(username=username).first()
         if user is None:
-            with transaction.atomic():
-                user = User.objects.create_user(username=username, full_name=full_name)
-                user.set_unusable_password()
-                user.save()
-                RoleAssignment.objects.create(user=user, role=role, unit=centre)
+            try:
+                with transaction.atomic():
+                    user = User.objects.create_user(username=username, full_name=full_name)
+                    user.set_unusable_password()
+                    user.save()
+                    RoleAssignment.objects.create(user=user, role=role, unit=centre)
+            except IntegrityError:  # another process made it first
+                user = User.objects.get(username=username)
         out.append(user)
     return out[0], out[1]
 
@@ -216,6 +220,8 @@ def queue_messages(events: list[TicketEvent]) -> None:
         if event.action in ("return_apply", "extension_request") and not _forwarded(event):
             continue
         for kind in SENDS[event.action]:
+            if kind == "sign" and event.action == "resolve_on_spot" and event.from_status != "received":
+                continue  # accepted before: its 签收 went then
             rows.append(PlatformMessage(key=f"{event.pk}:{kind}", ticket=ticket, event=event, kind=kind,
                                         payload=_payload(kind, event, ticket), next_try_at=event.created_at))
     PlatformMessage.objects.bulk_create(rows, ignore_conflicts=True)
@@ -232,8 +238,8 @@ def _payload(kind: str, event: TicketEvent, ticket: Ticket) -> dict[str, Any]:
     out: dict[str, Any] = {"number": ticket.external_number, "platform_at": _when(event.created_at),
                            "unit": unit.name if unit else "", "person": event.actor_label,
                            "content": event.note}
-    if kind == "resolve":
-        out["content"] = ticket.result or event.note
+    if kind == "resolve":  # the unit's reply is the 办结's note; a review's pass carries the reviewer's words
+        out["content"] = (ticket.result if event.action == "review_pass" else event.note) or ticket.result
     if kind in ("return_apply", "extension_apply"):
         out["application"] = str(data.get("application", ""))
     if kind == "return_apply":
@@ -388,7 +394,8 @@ def inbound_apply(*, row: PlatformInbound, now: dt.datetime | None = None) -> st
                 return "skipped"
             result, ticket = HANDLERS.get(row.kind, _unknown)(row)
             PlatformInbound.objects.filter(pk=row.pk).update(status="done", result=result[:1000], ticket=ticket,
-                                                             done_at=now, attempts=F("attempts") + 1)
+                                                             done_at=now, attempts=F("attempts") + 1,
+                                                             payload=_scrubbed(row.payload))
             return "done"
     except (Wait, Conflict) as exc:  # not here yet, or someone changed the request meanwhile: try again later
         attempts = row.attempts + 1
@@ -397,7 +404,7 @@ def inbound_apply(*, row: PlatformInbound, now: dt.datetime | None = None) -> st
         return "waiting"
     except ActionError as exc:
         PlatformInbound.objects.filter(pk=row.pk).update(status="rejected", result=exc.message[:1000], done_at=now,
-                                                         attempts=F("attempts") + 1)
+                                                         attempts=F("attempts") + 1, payload=_scrubbed(row.payload))
         return "rejected"
     except Exception as exc:  # a fault of ours: kept with its error and tried again, the loop goes on
         log.exception("12345 inbound %s failed", row.key)
@@ -405,6 +412,17 @@ def inbound_apply(*, row: PlatformInbound, now: dt.datetime | None = None) -> st
         PlatformInbound.objects.filter(pk=row.pk).update(attempts=attempts, result=f"{type(exc).__name__}: {exc}"[:1000],
                                                          next_try_at=now + _backoff(attempts))
         return "error"
+
+
+def _scrubbed(payload: dict) -> dict:
+    """The stored copy of an item once applied: the reporter's name and phone masked (the request keeps them,
+    encrypted, and erases them after the retention period; this row need not keep them at all)."""
+    f = profile().fields
+    out = dict(payload)
+    for key, mask in ((f["reporter_phone"], mask_phone), (f["reporter_name"], mask_name)):
+        if out.get(key):
+            out[key] = mask(str(out[key]))
+    return out
 
 
 def _get(row: PlatformInbound, name: str) -> str:

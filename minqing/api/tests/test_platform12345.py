@@ -67,6 +67,8 @@ def test_order_flows_in_is_signed_refused_extended_resolved_and_rated_once_per_s
     assert ticket.channel == Channel.HOTLINE_12345 and ticket.type == TicketType.COMPLAINT
     assert ticket.created_at == received and ticket.response_started_at == received
     assert ticket.external_due_at == due
+    stored = PlatformInbound.objects.get(number="GD-2026-0001").payload  # what is kept of the item: masked
+    assert stored["lxdh"] != "13900001111" and ticket.reporter_phone == "13900001111"
     # 占道经营 is the 城管局's by the 派单目录: it waits at the district centre, not at the community office.
     assert ticket.handling_unit.name == "七里河区民情服务中心"
     assert ticket.events.get(action="create").data["catalogue_unit"] == "区城市管理行政执法局"
@@ -388,3 +390,17 @@ def test_orders_of_another_district_are_refused(cast, fake, settings) -> None:
     sync()
     assert PlatformInbound.objects.get(number="GD-2026-0013").status == "rejected"
     assert not Ticket.objects.filter(external_number="GD-2026-0013").exists()
+
+
+def test_resolved_on_the_spot_signs_once_and_resolves_once(cast, fake) -> None:
+    for number in ("GD-2026-0014", "GD-2026-0015"):
+        fake.add_order(number=number, text="瓜州路社区路灯坏了快一个月了。", category="路灯损坏", address="瓜州路社区")
+    sync()
+    first, second = (Ticket.objects.get(external_number=n) for n in ("GD-2026-0014", "GD-2026-0015"))
+    actions.ticket_resolve_on_spot(ticket=first, actor=cast.shequ, result="已当场更换灯泡。")
+    second = actions.ticket_accept(ticket=second, actor=cast.shequ)
+    actions.ticket_resolve_on_spot(ticket=second, actor=cast.shequ, result="已当场更换灯泡。")
+    sync()
+    assert [m["kind"] for m in fake.messages(number="GD-2026-0014")] == ["sign", "resolve"]
+    assert [m["kind"] for m in fake.messages(number="GD-2026-0015")] == ["sign", "resolve"]
+    assert fake.messages("resolve", "GD-2026-0015")[0]["cznr"] == "已当场更换灯泡。"
