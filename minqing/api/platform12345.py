@@ -196,7 +196,9 @@ SENDS = {"accept": ("sign",), "resolve_on_spot": ("sign", "resolve"), "contact":
 
 
 def _wants(event: TicketEvent) -> bool:
-    return event.action in SENDS
+    """Only steps of 12345 orders, and only with a platform connected: other requests get no pending row.
+    (The writer hands its ticket to the event, so reading it here costs no query.)"""
+    return event.action in SENDS and connected() and bool(event.ticket.external_number)
 
 
 def _forwarded(event: TicketEvent) -> bool:
