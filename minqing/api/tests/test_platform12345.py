@@ -404,3 +404,21 @@ def test_resolved_on_the_spot_signs_once_and_resolves_once(cast, fake) -> None:
     assert [m["kind"] for m in fake.messages(number="GD-2026-0014")] == ["sign", "resolve"]
     assert [m["kind"] for m in fake.messages(number="GD-2026-0015")] == ["sign", "resolve"]
     assert fake.messages("resolve", "GD-2026-0015")[0]["cznr"] == "已当场更换灯泡。"
+
+
+def test_the_assessment_counts_the_platforms_deadline(cast) -> None:
+    import time_machine
+
+    from minqing.evaluation.models import Fact, FactKind
+
+    tz = timezone.get_current_timezone()
+    with time_machine.travel(dt.datetime(2026, 12, 2, 9, 0, tzinfo=tz), tick=False):  # a Wednesday
+        ticket = cast.new_ticket(channel=Channel.HOTLINE_12345, external_number="GD-X-6")
+        ticket = actions.ticket_accept(ticket=ticket, actor=cast.shequ)
+        ticket = actions.ticket_dispatch(ticket=ticket, actor=cast.shequ, unit=cast.unit("东方物业"))
+        ticket = actions.ticket_sign(ticket=ticket, actor=cast.wuye)
+        actions.ticket_set_external_due(ticket=ticket, due=timezone.now() + dt.timedelta(hours=2))
+    with time_machine.travel(dt.datetime(2026, 12, 2, 15, 0, tzinfo=tz), tick=False):  # past it, before ours was
+        actions.ticket_resolve(ticket=ticket, actor=cast.wuye, result="已更换路灯。")
+    settle()
+    assert Fact.objects.get(ticket=ticket, kind=FactKind.DEADLINE).ok is False
