@@ -114,6 +114,7 @@ urlpatterns = [
     path("exchange/jobs/<int:pk>/", ex.job, name="exchange_job"),
     path("exchange/jobs/<int:pk>/retry/", ex.retry, name="exchange_job_retry"),
     path("exchange/replies.xlsx", ex.export, name="exchange_export"),
+    path("exchange/12345/push", ex.push12345, name="push12345"),
     path("open311/v2/discovery.<str:fmt>", o311.discovery, name="open311_discovery"),
     path("open311/v2/services.<str:fmt>", o311.services, name="open311_services"),
     path("open311/v2/services/<str:code>.<str:fmt>", o311.service_definition, name="open311_service"),
