@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "minqing.api",
     "minqing.ops",
     "minqing.evaluation",
+    "minqing.grid",
 ]
 
 MIDDLEWARE = [
