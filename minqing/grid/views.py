@@ -139,6 +139,8 @@ def sync(request: HttpRequest) -> JsonResponse:
     queue either way); 401 when signed out (the client keeps it and asks to sign in); 403/409/422 with a message."""
     if not request.user.is_authenticated:
         return JsonResponse({"ok": False, "code": "login", "message": "登录已过期，请重新登录后同步。"}, status=401)
+    if not scope_for(request.user).grid_ids:
+        return JsonResponse({"ok": False, "code": "forbidden", "message": "只有网格员可以上传走访记录。"}, status=403)
     try:
         record = json.loads(request.POST.get("record") or "")
         if not isinstance(record, dict):
