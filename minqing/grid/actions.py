@@ -176,7 +176,8 @@ def visit_to_ticket(*, actor: User, visit: Visit, category: Category, type: str 
     with transaction.atomic():
         locked = Visit.objects.select_for_update().get(pk=visit.pk)
         if locked.ticket_id is not None:
-            raise Conflict(f"这条民情日志已经转为诉求 {locked.ticket.number}。")
+            number = Ticket.objects.filter(pk=locked.ticket_id).values_list("number", flat=True).first()
+            raise Conflict(f"这条民情日志已经转为诉求 {number}。")
         ticket, _ = tickets.ticket_create(actor=actor, intake=tickets.Intake(
             channel=Channel.VISIT, type=type, category=category, text=text or visit.note, area=area,
             address=address[:200], latitude=visit.latitude, longitude=visit.longitude,
@@ -240,7 +241,7 @@ def registry_import(*, actor: User, content: bytes) -> ImportReport:
         raise ActionError(f"缺少必需的列：{'、'.join(missing)}（模板的表头是：{'、'.join(REGISTRY_COLUMNS)}）", field="file")
     pos = {c: table.header.index(c) for c in REGISTRY_COLUMNS if c in table.header}
     grids = {g.name: g for g in grids_for(scope)}
-    compounds: dict[tuple[int, str], Area] = {
+    compounds: dict[tuple[int | None, str], Area] = {
         (a.parent_id, a.name): a for a in Area.objects.filter(kind=AreaKind.COMPOUND, parent__in=list(grids.values()))}
     buildings = {(b.grid_id, b.address, b.name): b for b in Building.objects.filter(grid__in=list(grids.values()))}
     existing = set(Household.objects.filter(building__in=list(buildings.values())).values_list(
@@ -318,11 +319,11 @@ def registry_import(*, actor: User, content: bytes) -> ImportReport:
     if not planned:
         raise ActionError("表格里没有数据行。", field="file")
     with transaction.atomic():
-        for key, compound, household in planned:
-            building = buildings.get(key)
+        for where, compound, household in planned:
+            building = buildings.get(where)
             if building is None:
-                building = buildings[key] = Building.objects.create(grid_id=key[0], address=key[1], name=key[2],
-                                                                    compound=compound, created_by=actor)
+                building = buildings[where] = Building.objects.create(grid_id=where[0], address=where[1], name=where[2],
+                                                                      compound=compound, created_by=actor)
                 report.buildings += 1
             household.building = building
             household.save()

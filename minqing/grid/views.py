@@ -88,7 +88,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     path = finders.find("grid/sw.js")
     if not path:
         raise Http404
-    with open(path, encoding="utf-8") as fh:  # noqa: PTH123
+    with open(path, encoding="utf-8") as fh:
         response = HttpResponse(fh.read(), content_type="application/javascript; charset=utf-8")
     response["Cache-Control"] = "no-cache"
     response["Service-Worker-Allowed"] = "/grid/"
