@@ -10,6 +10,7 @@ import uuid
 import pytest
 from django.utils import timezone
 
+from minqing.accounts.scope import scope_for
 from minqing.conftest import image_file
 from minqing.grid import actions, queries
 from minqing.grid.models import Visit
@@ -143,3 +144,19 @@ def test_the_patrol_page_keeps_no_personal_data(cast) -> None:
     assert sw.status_code == 200 and sw["Content-Type"].startswith("application/javascript")
     assert b"caches.open" in sw.content
     assert client_for(cast.shequ).get("/grid/patrol/").status_code == 404
+
+
+def test_the_demo_gives_a_community_a_registry_and_its_workers_patrols(cast) -> None:
+    from minqing.grid import demo
+    from minqing.grid.models import Household, Patrol
+
+    made = demo.build(now=timezone.now(), seed=7)
+    assert made >= 40
+    assert 80 <= Household.objects.filter(kind="household", grid__parent=cast.community_a).count() <= 100
+    workers = set(Patrol.objects.values_list("worker__username", flat=True))
+    assert workers == {"wangge", "wangge2"} and not Patrol.objects.filter(ended_at__isnull=True).exists()
+    assert Visit.objects.filter(ticket__isnull=False).exists()
+    today = timezone.localdate()
+    grids = queries.grids_for(scope_for(cast.shequ)).filter(pk__in=Household.objects.values("grid_id"))
+    rows = queries.figures(grids, start=today - dt.timedelta(days=60), end=today)
+    assert len(rows) == 2 and all(r.coverage is not None and 0 < r.coverage <= 1 for r in rows)
