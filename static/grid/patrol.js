@@ -11,6 +11,10 @@
 
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register(document.body.dataset.sw, {scope: "/grid/"}).catch(() => undefined);
+    navigator.serviceWorker.ready.then(() => {
+      document.body.dataset.offlineReady = "1";
+      $("offline-ready").hidden = false;
+    });
   }
 
   function uuid4() {
