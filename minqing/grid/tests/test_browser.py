@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.db import connections
 
 from minqing.conftest import ARTIFACTS, DEMO_PASSWORD, build_cast
 from minqing.grid.models import Patrol, Visit
@@ -12,6 +13,14 @@ from minqing.grid.models import Patrol, Visit
 from .helpers import registry
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _close_connections():
+    yield
+    # Under Playwright's greenlets the test's ORM calls use their own connection, which the teardown cannot see;
+    # closed here so that the test database can be dropped (as in tickets/tests/test_browser.py).
+    connections.close_all()
 
 
 def phone(browser, live_server, **options):
@@ -24,6 +33,15 @@ def phone(browser, live_server, **options):
     page.wait_for_url(f"{live_server.url}/")
     page.goto(f"{live_server.url}/grid/patrol/")
     return context, page
+
+
+def until(page, check, what: str) -> None:
+    """Wait (up to 15 s) for the server to have something the page sends in the background."""
+    for _ in range(150):
+        if check():
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"没有等到：{what}")
 
 
 def record_visit(page, note: str) -> None:
@@ -40,6 +58,7 @@ def test_a_visit_recorded_offline_is_synced_once_when_back_online(live_server, b
     # Service workers blocked: this test is about the queue, so the page's requests meet the network directly.
     context, page = phone(browser, live_server, service_workers="block")
     page.click("#start-button")
+    until(page, Patrol.objects.exists, "巡查上传")
     page.wait_for_selector("#queue:has-text('已全部同步')")
     assert Patrol.objects.count() == 1
 
@@ -62,8 +81,8 @@ def test_a_visit_recorded_offline_is_synced_once_when_back_online(live_server, b
 
     page.click("#end-button")
     page.wait_for_selector("#start:not([hidden])")
-    page.wait_for_selector("#queue:has-text('已全部同步')")
-    assert Patrol.objects.get().ended_at is not None and Visit.objects.count() == 1
+    until(page, lambda: Patrol.objects.filter(ended_at__isnull=False).exists(), "结束巡查上传")
+    assert Patrol.objects.count() == 1 and Visit.objects.count() == 1
     context.close()
 
 
