@@ -88,7 +88,7 @@ def build(*, now: dt.datetime, seed: int = 7) -> int:
                                               .values_list("area_id", flat=True))))
         homes = list(Household.objects.filter(grid=grid, kind=HouseholdKind.HOUSEHOLD))
         shops = list(Household.objects.filter(grid=grid, kind=HouseholdKind.UNIT))
-        for days_ago in sorted(rng.sample(range(1, 45), 9), reverse=True):
+        for days_ago in sorted({1, 2, *rng.sample(range(3, 45), 7)}, reverse=True):  # recent ones: this month's figures
             start = timezone.localtime(now - dt.timedelta(days=days_ago)).replace(hour=rng.choice([9, 10, 14, 15]), minute=rng.randrange(60))
             patrol, _ = actions.patrol_start(actor=worker, client_id=uuid.uuid4(), grid=grid, started_at=start)
             at = start
