@@ -132,7 +132,10 @@ def visit_record(*, actor: User, client_id: uuid.UUID, grid: Area | None = None,
             raise ActionError(f"{label}超出范围。", field="location")
     at = _when(visited_at, now=timezone.now(), label="走访时间")
     if photo is not None:
-        photo = uploads.reencode(photo)  # drops EXIF (GPS included); phone photos are small after the client's resize
+        try:
+            photo = uploads.reencode(photo)  # drops EXIF (GPS included); phone photos are small after the client's resize
+        except uploads.UploadError as exc:
+            raise ActionError(str(exc), field="photo") from exc
     try:
         with atomic_with_files() as stored:
             name = ""

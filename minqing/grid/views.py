@@ -111,7 +111,10 @@ def _uuid(value: Any, label: str) -> uuid.UUID:
 def _time(value: Any) -> dt.datetime | None:
     if value in (None, ""):
         return None
-    parsed = parse_datetime(str(value)) if isinstance(value, str) else None
+    try:
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:  # well formed but no such day or hour
+        parsed = None
     if parsed is None:
         raise ActionError("时间格式不对。", field="visited_at")
     return parsed

@@ -117,6 +117,7 @@ def test_bad_records_get_a_chinese_reason_and_write_nothing(cast) -> None:
         (visit(pid, new_id(), at=(timezone.now() + dt.timedelta(hours=3)).isoformat()), 422, "手机时间"),
         ({"type": "patrol_start", "id": new_id(), "grid": cast.grid_b.pk}, 422, "网格"),  # not their grid
         ({"type": "explode", "id": new_id()}, 422, "未知"),
+        (visit(pid, new_id(), at="2026-02-30T10:00:00+08:00"), 422, "时间格式"),
     ]
     for record, status, words in cases:
         r = post(c, record)
@@ -134,3 +135,28 @@ def test_signed_out_and_non_workers_are_refused(cast) -> None:
     for who in ("shequ", "jumin", "bumen"):
         assert post(client_for(cast.users[who]), record).status_code == 403
     assert not Patrol.objects.exists()
+
+
+def test_a_photo_that_is_no_image_is_refused(cast) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    c = client_for(cast.wangge)
+    pid = new_id()
+    start(c, cast.grid_a, pid)
+    r = post(c, visit(pid, new_id()), photo=SimpleUploadedFile("a.jpg", b"not a picture", content_type="image/jpeg"))
+    assert r.status_code == 422 and "图片" in r.json()["message"] and not Visit.objects.exists()
+
+
+def test_the_endpoint_needs_the_csrf_token(cast) -> None:
+    import json
+
+    from django.test import Client
+
+    c = Client(enforce_csrf_checks=True)
+    c.force_login(cast.wangge)
+    record = {"type": "patrol_start", "id": new_id(), "grid": cast.grid_a.pk}
+    assert c.post("/grid/sync/", {"record": json.dumps(record)}).status_code == 403
+    c.get("/grid/patrol/")  # the page sets the cookie the script sends back as X-CSRFToken
+    token = c.cookies["csrftoken"].value
+    r = c.post("/grid/sync/", {"record": json.dumps(record)}, headers={"X-CSRFToken": token})
+    assert r.status_code == 200 and Patrol.objects.count() == 1
