@@ -26,6 +26,7 @@ from PIL import Image
 from minqing.accounts.models import User
 from minqing.accounts.scope import scope_for
 from minqing.lib import uploads
+from minqing.lib.crypto import lookup_hash
 from minqing.lib.errors import ActionError, Conflict, Forbidden
 from minqing.lib.validation import clean_text, normalize_phone
 from minqing.lib.xlsx import TableError, read_table
@@ -316,7 +317,8 @@ def registry_import(*, actor: User, content: bytes) -> ImportReport:
         assert grid is not None and kind is not None
         planned.append(((grid.pk, address, building_name), compound, Household(
             grid=grid, kind=kind, unit_no=unit_no, room=room, name=unit_name[:120], head_name=head,
-            head_phone=phone, id_number=id_number, people=people, created_by=actor)))
+            head_phone=phone, head_phone_hash=lookup_hash(phone), id_number=id_number, people=people,
+            created_by=actor)))
     if report.errors:
         return report
     if not planned:

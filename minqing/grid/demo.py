@@ -64,19 +64,19 @@ def build(*, now: dt.datetime, seed: int = 7) -> int:
     if staff is None or first is None or second is None:
         return 0
     rows = []
-    for grid, addresses in BUILDINGS.items():
+    for grid_name, addresses in BUILDINGS.items():
         for address, buildings, units, floors in addresses:
             for building in buildings:
                 for unit in range(1, units + 1):
                     for floor in range(1, floors + 1):
                         for door in (1, 2):
                             head = rng.choice(demo_data.SURNAMES) + rng.choice(demo_data.GIVEN)
-                            rows.append(row(grid, address=address, building=building, unit=str(unit),
+                            rows.append(row(grid_name, address=address, building=building, unit=str(unit),
                                             room=f"{floor}0{door}", head=head, phone=f"1{rng.choice('35789')}{rng.randrange(10**9):09d}",
                                             people=rng.randint(1, 5)))
         for address, building, name in SHOPS:
             if any(address == a for a, *_ in addresses):
-                rows.append(row(grid, address=address, building=building, unit="", room="底商", kind="单位", name=name,
+                rows.append(row(grid_name, address=address, building=building, unit="", room="底商", kind="单位", name=name,
                                 head=rng.choice(demo_data.SURNAMES) + "经理", phone="0931-26" + f"{rng.randrange(10**5):05d}", people=0))
     report = actions.registry_import(actor=staff, content=workbook_bytes([("住户", actions.REGISTRY_COLUMNS, rows)]))
     if not report.ok:
@@ -94,7 +94,8 @@ def build(*, now: dt.datetime, seed: int = 7) -> int:
             at = start
             for household in rng.sample(homes + shops, rng.randint(4, 8)):
                 at += dt.timedelta(minutes=rng.randint(8, 25))
-                finding, note, code = Finding.NORMAL, rng.choice(NORMAL_NOTES), ""
+                finding: str = Finding.NORMAL
+                note, code = rng.choice(NORMAL_NOTES), ""
                 if problems and rng.random() < 0.12:
                     finding, note, code = problems.pop(0)
                 elif not note:

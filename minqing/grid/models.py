@@ -57,6 +57,8 @@ class Household(models.Model):
     name = models.CharField("单位名称", max_length=120, blank=True, help_text="单位填写；住户留空")
     head_name = EncryptedTextField("户主/联系人", blank=True, help_text="加密保存")
     head_phone = EncryptedTextField("联系电话", blank=True, help_text="加密保存")
+    head_phone_hash = models.CharField("联系电话检索摘要", max_length=64, blank=True, db_index=True,
+                                       help_text="找这户人家打热线、网上反映的诉求（与诉求的反映人电话摘要比对）")
     id_number = EncryptedTextField("身份证号", blank=True, help_text="加密保存，只显示脱敏后的号码")
     people = models.PositiveIntegerField("人数", default=0)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)

@@ -13,7 +13,9 @@ from django.utils import timezone
 from minqing.accounts.scope import Scope
 from minqing.lib.masking import mask_name, mask_phone
 from minqing.org.models import Area, AreaKind
+from minqing.tickets import queries as tickets
 from minqing.tickets.lifecycle import Status
+from minqing.tickets.models import Ticket
 
 from .models import Household, HouseholdKind, Patrol, Visit
 
@@ -66,6 +68,16 @@ def person_shown(*, scope: Scope, household: Household) -> Person:
     if works_grid(scope, household.grid):
         return Person(household.head_name, household.head_phone, id_masked, False)
     return Person(mask_name(household.head_name), mask_phone(household.head_phone), id_masked, True)
+
+
+def household_tickets(*, scope: Scope, household: Household, visits: list[Visit]) -> list[Ticket]:
+    """The requests of a household the viewer may see: those made from its visits, and those its head reported
+    by any channel (found by the keyed hash of the phone number, as the reporter's search does), newest first."""
+    found = {v.ticket.pk: v.ticket for v in visits if v.ticket is not None}
+    if household.head_phone_hash:
+        for t in tickets.visible_tickets(scope).filter(reporter_phone_hash=household.head_phone_hash)[:50]:
+            found[t.pk] = t
+    return sorted(found.values(), key=lambda t: t.created_at, reverse=True)
 
 
 # --- figures -------------------------------------------------------------------------------------------------

@@ -288,7 +288,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     visits = list(household.visits.select_related("worker", "ticket").order_by("-visited_at"))
     return render(request, "grid/household.html", {
         "household": household, "person": queries.person_shown(scope=scope, household=household), "visits": visits,
-        "tickets": [v.ticket for v in visits if v.ticket_id]})
+        "tickets": queries.household_tickets(scope=scope, household=household, visits=visits)})
 
 
 class ImportForm(forms.Form):

@@ -110,3 +110,13 @@ def test_an_id_number_is_always_masked(cast) -> None:
     h = Household.objects.get()
     html = client_for(cast.wangge).get(f"/grid/households/{h.pk}/").content.decode()
     assert "620103198001011234" not in html and "620*************34" in html
+
+
+def test_a_households_history_has_its_requests_by_any_channel(cast) -> None:
+    h = registry(cast, households=1)[0]
+    hotline = cast.new_ticket(channel="hotline", reporter_name="住户1", reporter_phone="13812340001")
+    other = cast.new_ticket(channel="hotline", reporter_name="别人", reporter_phone="13900000000")
+    html = client_for(cast.shequ).get(f"/grid/households/{h.pk}/").content.decode()
+    assert hotline.number in html and "说事热线" in html and other.number not in html
+    assert Household.objects.get(pk=h.pk).head_phone_hash  # a keyed hash, not the number
+    assert "13812340001" not in Household.objects.get(pk=h.pk).head_phone_hash
