@@ -33,8 +33,9 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "tickets/workbench.html",
         {
             "queues": [(name, queries.QUEUES[name], n) for name, n in counts.items()],
-            "due_soon": rows(queries.queue(scope, "due_soon", now=now)[:8], now),
-            "overdue": rows(queries.queue(scope, "overdue", now=now)[:8], now),
+            # only for those whose work has deadlines (a callback agent's queue has none of its own)
+            "due_soon": rows(queries.queue(scope, "due_soon", now=now)[:8], now) if "due_soon" in counts else None,
+            "overdue": rows(queries.queue(scope, "overdue", now=now)[:8], now) if "overdue" in counts else None,
             "open_count": queries.visible_tickets(scope).filter(status__in=OPEN_STATUSES).count(),
             "figures": month_figures(scope),
             "grid_panel": workbench_panel(scope),  # 网格走访 (minqing/grid)
