@@ -25,6 +25,7 @@ from minqing.lib.errors import ActionError, Conflict, Forbidden
 from minqing.lib.validation import parse_id
 from minqing.lib.xlsx import table_xlsx
 from minqing.tickets.models import Category, TicketType
+from minqing.tickets.views import page_of
 
 from . import actions, queries
 from .models import Building, Finding, Household, Visit
@@ -199,8 +200,6 @@ def visit_list(request: HttpRequest) -> HttpResponse:
     finding = request.GET.get("finding") or ""
     if finding in Finding.values:
         visits = visits.filter(finding=finding)
-    from minqing.tickets.views import page_of
-
     return render(request, "grid/visits.html", {
         "page": page_of(request, visits), "grids": queries.grids_for(scope).order_by("code"), "grid_id": grid_id,
         "finding": finding, "findings": Finding.choices})
