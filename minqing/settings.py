@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "minqing.api",
     "minqing.ops",
     "minqing.evaluation",
+    "minqing.grid",
 ]
 
 MIDDLEWARE = [

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from minqing.accounts import views as accounts
 from minqing.api import open311 as o311
@@ -122,6 +122,7 @@ urlpatterns = [
     path("open311/v2/requests/<str:number>.<str:fmt>", o311.request_detail, name="open311_request"),
     path("open311/v2/tokens/<str:token>.<str:fmt>", o311.token_view, name="open311_token"),
     path("open311/v2/servicerequestupdates.<str:fmt>", o311.updates, name="open311_updates"),
+    path("grid/", include("minqing.grid.urls")),  # 网格走访 (minqing/grid)
     path("admin/", admin.site.urls),
 ]
 
