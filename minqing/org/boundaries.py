@@ -125,7 +125,7 @@ def _target(props: dict, label: str, *, create: bool, by_code: dict[str, Area], 
         if missing:
             problems.append(f"{label}：新建区域 {code} 缺少 {'、'.join(missing)}。")
             return None
-        if parent is None:
+        if parent is None or kind is None:
             problems.append(f"{label}：上级编码 {parent_code} 的区域不存在。")
             return None
         return Area(code=code, name=name, kind=kind, parent=parent)
@@ -204,7 +204,7 @@ def boundaries_import(*, data: bytes | str, create: bool = False, dry_run: bool 
     for code, (a, geom, _) in chosen.items():
         parent = a.parent
         outer = levels.get(parent.kind, {}).get(parent.code) if parent is not None else None
-        if outer is not None:
+        if parent is not None and outer is not None:
             outside = geom.difference(outer[1]).area
             if outside > OUTSIDE_SHARE * geom.area:
                 result.warnings.append(f"“{a.name}”（{code}）约有 {outside / geom.area:.0%} 在上级“{parent.name}”的边界之外。")
