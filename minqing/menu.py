@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from minqing.accounts.scope import Scope, scope_for
+from minqing.grid.queries import sees_grid_work
 from minqing.tickets import queries
 
 
@@ -49,6 +50,12 @@ MENU: list[tuple[str, list[Entry]]] = [
         Entry("事项查询", "ticket_list", also=("ticket_detail",)),
         Entry("12345 工单交换", "exchange", lambda s: s.district, also=("import_job",)),
         Entry("高频事项", "hotspots", _works_in_area),
+    ]),
+    ("网格走访", [  # minqing/grid
+        Entry("网格巡查", "grid_patrol", lambda s: bool(s.grid_ids)),
+        Entry("走访概况", "grid_home", sees_grid_work),
+        Entry("民情日志", "grid_visits", sees_grid_work, also=("grid_visit",)),
+        Entry("基础信息", "grid_registry", sees_grid_work, also=("grid_registry_import", "grid_household")),
     ]),
     ("考核评价", [
         Entry("评价总览", "evaluation", _works_in_area),

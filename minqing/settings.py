@@ -7,6 +7,7 @@ MINQING_ALLOWED_HOSTS and leaves debug off.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "minqing.ops",
     "minqing.evaluation",
     "minqing.governance",
+    "minqing.grid",
 ]
 
 MIDDLEWARE = [
@@ -236,6 +238,22 @@ MINQING_SMS: dict[str, Any] = {
     "TEMPLATE_IDS": dict(
         pair.split("=", 1) for pair in os.environ.get("MINQING_SMS_TEMPLATE_IDS", "").split(",") if "=" in pair
     ),
+}
+# The 12345 platform connector (minqing/api/platform12345.py): off while URL is empty. PROFILE names the field
+# mapping and endpoints (api/platform12345.PROFILES); FIELDS and ENDPOINTS (JSON) override parts of it.
+MINQING_12345: dict[str, Any] = {
+    "URL": os.environ.get("MINQING_12345_URL", ""),
+    "KEY": os.environ.get("MINQING_12345_KEY", ""),
+    "PROFILE": os.environ.get("MINQING_12345_PROFILE", "db36"),
+    "FIELDS": json.loads(os.environ.get("MINQING_12345_FIELDS", "{}")),
+    "ENDPOINTS": json.loads(os.environ.get("MINQING_12345_ENDPOINTS", "{}")),
+    # Orders whose 行政区划 is another district's are refused (empty: any).
+    "DISTRICT": os.environ.get("MINQING_12345_DISTRICT", ""),
+    # The category of an order whose 诉求分类 matches none of ours (a second-level category code).
+    "DEFAULT_CATEGORY": os.environ.get("MINQING_12345_DEFAULT_CATEGORY", ""),
+    "TIMEOUT": float(os.environ.get("MINQING_12345_TIMEOUT", "10")),
+    "MAX_ATTEMPTS": int(os.environ.get("MINQING_12345_MAX_ATTEMPTS", "20")),
+    "PULL_INTERVAL": float(os.environ.get("MINQING_12345_PULL_INTERVAL", "60")),
 }
 # The public address residents' SMS links point to.
 PUBLIC_BASE_URL = os.environ.get("MINQING_PUBLIC_URL", "http://127.0.0.1:8000")

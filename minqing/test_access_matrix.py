@@ -8,6 +8,7 @@ POST-only URLs are posted to by every role that must be refused, and nothing may
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -21,6 +22,8 @@ from minqing.conftest import Cast, image_file, settle
 from minqing.evaluation import awards, stars
 from minqing.evaluation.models import StarScheme
 from minqing.governance import actions as governance
+from minqing.grid import actions as grid
+from minqing.grid.models import Household
 from minqing.lib.uploads import prepare_images
 from minqing.meetings import actions as meetings
 from minqing.meetings.models import MeetingEvent
@@ -104,8 +107,12 @@ def build(cast: Cast) -> World:
     gov = governance.project_create(actor=cast.duban, title="路灯专项", lead_unit=cast.unit("东方物业"), keywords="路灯",
                                     start_date=timezone.localdate(), deadline=timezone.localdate() + dt.timedelta(days=30))
     entry = governance.knowledge_save(actor=cast.shequ, question="路灯坏了找谁？", answer="小区内由物业维修。")
+    grid.registry_import(actor=cast.shequ, content=grid_registry_xlsx())
+    visit, _ = grid.visit_record(actor=cast.wangge, client_id=uuid.uuid4(), household=Household.objects.first(),
+                                 note="楼道灯坏了", photo=prepare_images([image_file()])[0])
     return World(cast, {
         "gov_project": gov.pk, "kb_entry": entry.pk,
+        "visit": visit.uuid, "household": visit.household_id,
         "year": 2026, "community_pk": cast.community_a.pk, "evidence": score.pk, "nomination": nomination.pk,
         "number": t.number, "attachment": t.attachments.first().pk, "order": order.pk, "part": part.pk,
         "extension": ext.pk, "meeting": m.pk, "resolution": r.pk, "minutes_file": minutes.attachments.first().pk,
@@ -124,6 +131,7 @@ ARGS = {
     "supervision": ("GET", {}), "order_reply": ("POST", {"pk": "{order}"}),
     "part_act": ("POST", {"pk": "{part}", "what": "sign"}),
     "application_decide": ("POST", {"pk": "{extension}"}), "area_options": ("GET", {}),
+    "area_shapes": ("GET", {}), "area_at": ("GET", {}),
     "inbox": ("GET", {}), "notification_open": ("POST", {"pk": "{notification}"}),
     "notifications_read_all": ("POST", {}), "notification_preferences": ("POST", {}),
     "triage_suggest": ("POST", {}), "triage_duplicates": ("GET", {"number": "{number}"}), "hotspots": ("GET", {}),
@@ -163,6 +171,7 @@ ARGS = {
     "units": ("GET", {}), "list_meetings": ("GET", {}), "get_meeting": ("GET", {"meeting_id": "{meeting}"}),
     "exchange": ("GET", {}), "exchange_job": ("GET", {"pk": "{job}"}), "exchange_export": ("GET", {}),
     "exchange_job_retry": ("POST", {"pk": "{job}"}),
+    "push12345": ("POST", {}),  # signed by the platform; without MINQING_12345_KEY nobody may push
     "open311_discovery": ("GET", {"fmt": "json"}), "open311_services": ("GET", {"fmt": "json"}),
     "open311_service": ("GET", {"code": "WY01", "fmt": "json"}), "open311_requests": ("GET", {"fmt": "json"}),
     "open311_request": ("GET", {"number": "{number}", "fmt": "json"}),
@@ -171,7 +180,17 @@ ARGS = {
     "gov_project_act": ("POST", {"pk": "{gov_project}", "action": "milestone"}), "monthly_topics": ("GET", {}),
     "kb_list": ("GET", {}), "kb_new": ("GET", {}), "kb_edit": ("GET", {"pk": "{kb_entry}"}), "kb_suggest": ("POST", {}),
     "kb_use": ("POST", {"pk": "{kb_entry}"}),
+    "grid_home": ("GET", {}), "grid_patrol": ("GET", {}), "grid_sw": ("GET", {}), "grid_sync": ("POST", {}),
+    "grid_visits": ("GET", {}), "grid_visit": ("GET", {"key": "{visit}"}), "grid_visit_photo": ("GET", {"key": "{visit}"}),
+    "grid_registry": ("GET", {}), "grid_registry_import": ("GET", {}), "grid_registry_template": ("GET", {}),
+    "grid_household": ("GET", {"pk": "{household}"}),
 }
+
+
+def grid_registry_xlsx() -> bytes:
+    from minqing.lib.xlsx import workbook_bytes
+
+    return workbook_bytes([("住户", grid.REGISTRY_COLUMNS, [["瓜州路社区第一网格", "", "瓜州路 88 号", "1号楼", "1", "101"]])])
 
 
 def path_for(route: str, args: dict, ids: dict) -> str:
@@ -218,6 +237,8 @@ EXPECTED = {
     "part_act": "404 302 302 404 404 404 302 302 302 302",
     "application_decide": "404 302 302 404 404 404 302 302 302 302",
     "area_options": "200 200 200 200 200 200 200 200 200 200",
+    "area_shapes": "200 200 200 200 200 200 200 200 200 200",
+    "area_at": "200 200 200 200 200 200 200 200 200 200",
     "inbox": "200 200 200 200 200 200 200 200 200 302",
     "notification_open": "404 404 302 404 404 404 404 404 404 302",
     "notifications_read_all": "302 302 302 302 302 302 302 302 302 302",
@@ -303,6 +324,7 @@ EXPECTED = {
     "exchange_job": "404 404 404 404 404 404 404 200 404 302",
     "exchange_job_retry": "404 404 404 404 404 404 404 302 404 302",
     "exchange_export": "404 404 404 404 404 404 404 200 404 302",
+    "push12345": "403 403 403 403 403 403 403 403 403 403",
     "open311_discovery": "200 200 200 200 200 200 200 200 200 200",
     "open311_services": "200 200 200 200 200 200 200 200 200 200",
     "open311_service": "200 200 200 200 200 200 200 200 200 200",
@@ -320,6 +342,17 @@ EXPECTED = {
     "kb_edit": "404 200 200 200 200 200 200 200 200 302",
     "kb_suggest": "404 200 200 200 200 200 200 200 200 302",
     "kb_use": "404 200 200 200 200 200 200 200 200 302",
+    "grid_home": "404 200 200 200 200 404 404 200 200 302",
+    "grid_patrol": "404 200 404 404 404 404 404 404 404 302",
+    "grid_sw": "200 200 200 200 200 200 200 200 200 200",
+    "grid_sync": "403 400 403 403 403 403 403 403 403 401",
+    "grid_visits": "404 200 200 200 200 404 404 200 200 302",
+    "grid_visit": "404 200 200 404 404 404 404 200 200 302",
+    "grid_visit_photo": "404 200 200 404 404 404 404 200 200 302",
+    "grid_registry": "404 200 200 200 200 404 404 200 200 302",
+    "grid_registry_import": "404 200 200 200 200 404 404 200 200 302",
+    "grid_registry_template": "404 200 200 200 200 404 404 200 200 302",
+    "grid_household": "404 200 200 404 404 404 404 200 200 302",
 }
 
 

@@ -43,3 +43,6 @@ def test_the_workbench_shows_only_the_queues_that_apply(cast) -> None:
     html = client_for(cast.huifang).get("/").content.decode()
     cards = html[html.index('class="content"'):]
     assert "待回访" in cards and "待签收" not in cards
+    assert "<h2>已超期</h2>" not in cards and "<h2>即将超期</h2>" not in cards  # its work has no deadline panels
+    staff = client_for(cast.shequ).get("/").content.decode()
+    assert "<h2>已超期</h2>" in staff and "<h2>即将超期</h2>" in staff

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from minqing.accounts import views as accounts
 from minqing.api import open311 as o311
@@ -41,6 +41,8 @@ urlpatterns = [
     path("parts/<int:pk>/<str:what>/", t.part_act, name="part_act"),
     path("applications/<int:pk>/decide/", t.application_decide, name="application_decide"),
     path("areas/options/", t.area_options, name="area_options"),
+    path("areas/shapes/", t.area_shapes, name="area_shapes"),
+    path("areas/at/", t.area_at, name="area_at"),
     path("notifications/", n.inbox, name="inbox"),
     path("notifications/<int:pk>/open/", n.open_notification, name="notification_open"),
     path("notifications/read-all/", n.read_all, name="notifications_read_all"),
@@ -123,6 +125,7 @@ urlpatterns = [
     path("exchange/jobs/<int:pk>/", ex.job, name="exchange_job"),
     path("exchange/jobs/<int:pk>/retry/", ex.retry, name="exchange_job_retry"),
     path("exchange/replies.xlsx", ex.export, name="exchange_export"),
+    path("exchange/12345/push", ex.push12345, name="push12345"),
     path("open311/v2/discovery.<str:fmt>", o311.discovery, name="open311_discovery"),
     path("open311/v2/services.<str:fmt>", o311.services, name="open311_services"),
     path("open311/v2/services/<str:code>.<str:fmt>", o311.service_definition, name="open311_service"),
@@ -130,6 +133,7 @@ urlpatterns = [
     path("open311/v2/requests/<str:number>.<str:fmt>", o311.request_detail, name="open311_request"),
     path("open311/v2/tokens/<str:token>.<str:fmt>", o311.token_view, name="open311_token"),
     path("open311/v2/servicerequestupdates.<str:fmt>", o311.updates, name="open311_updates"),
+    path("grid/", include("minqing.grid.urls")),  # 网格走访 (minqing/grid)
     path("admin/", admin.site.urls),
 ]
 

@@ -13,6 +13,7 @@ from minqing.accounts.scope import Scope, scope_for
 from minqing.evaluation.figures import figures, period_of
 from minqing.evaluation.metrics import METRIC, fmt
 from minqing.evaluation.views import allowed_for
+from minqing.grid.queries import workbench_panel
 from minqing.tickets import queries
 from minqing.tickets.lifecycle import OPEN_STATUSES
 from minqing.tickets.views import rows
@@ -32,10 +33,12 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "tickets/workbench.html",
         {
             "queues": [(name, queries.QUEUES[name], n) for name, n in counts.items()],
-            "due_soon": rows(queries.queue(scope, "due_soon", now=now)[:8], now),
-            "overdue": rows(queries.queue(scope, "overdue", now=now)[:8], now),
+            # only for those whose work has deadlines (a callback agent's queue has none of its own)
+            "due_soon": rows(queries.queue(scope, "due_soon", now=now)[:8], now) if "due_soon" in counts else None,
+            "overdue": rows(queries.queue(scope, "overdue", now=now)[:8], now) if "overdue" in counts else None,
             "open_count": queries.visible_tickets(scope).filter(status__in=OPEN_STATUSES).count(),
             "figures": month_figures(scope),
+            "grid_panel": workbench_panel(scope),  # 网格走访 (minqing/grid)
         },
     )
 

@@ -4,7 +4,8 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import ApiToken, Webhook
+from .models import ApiToken, PlatformCursor, PlatformInbound, PlatformMessage, Webhook
+from .platform12345 import message_resend
 
 
 @admin.register(ApiToken)
@@ -33,3 +34,36 @@ class ApiTokenAdmin(admin.ModelAdmin):
 class WebhookAdmin(admin.ModelAdmin):
     list_display = ["name", "url", "active"]
     list_editable = ["active"]
+
+
+@admin.register(PlatformMessage)
+class PlatformMessageAdmin(admin.ModelAdmin):
+    list_display = ["key", "kind", "ticket", "status", "attempts", "next_try_at", "sent_at", "last_error"]
+    list_filter = ["status", "kind"]
+    search_fields = ["key", "ticket__number", "ticket__external_number"]
+    readonly_fields = [f.name for f in PlatformMessage._meta.fields]
+    actions = ["resend"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="重新发送所选的失败消息")
+    def resend(self, request: HttpRequest, queryset: object) -> None:
+        count = message_resend(ids=list(queryset.values_list("pk", flat=True)))  # type: ignore[attr-defined]
+        messages.success(request, f"已重新排队 {count} 条。")
+
+
+@admin.register(PlatformInbound)
+class PlatformInboundAdmin(admin.ModelAdmin):
+    list_display = ["key", "kind", "number", "status", "attempts", "platform_at", "received_at", "result"]
+    list_filter = ["status", "kind"]
+    search_fields = ["key", "number"]
+    readonly_fields = [f.name for f in PlatformInbound._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(PlatformCursor)
+class PlatformCursorAdmin(admin.ModelAdmin):
+    list_display = ["name", "cursor", "pulled_at", "last_error"]

@@ -9,4 +9,4 @@ class ApiConfig(AppConfig):
     verbose_name = "接口"
 
     def ready(self) -> None:
-        from . import consumers  # noqa: F401 - registers the consumer
+        from . import consumers, platform12345  # noqa: F401 - register the consumers

@@ -36,7 +36,7 @@ def _area(text: str, places: list[Area]) -> Area | None:
     return location.locate(address=str(text or "")).area
 
 
-def _when(value: object) -> dt.datetime | None:
+def _when(value: object, label: str = "办理时限") -> dt.datetime | None:
     if isinstance(value, dt.datetime):
         return timezone.make_aware(value) if timezone.is_naive(value) else value
     text = str(value or "").strip()
@@ -47,7 +47,7 @@ def _when(value: object) -> dt.datetime | None:
             return dt.datetime.strptime(text, fmt).replace(tzinfo=timezone.get_current_timezone())
         except ValueError:
             continue
-    raise ValueError(f"办理时限“{text}”不是日期，请写成 2026-12-31 18:00")
+    raise ValueError(f"{label}“{text}”不是日期，请写成 2026-12-31 18:00")
 
 
 def import_job(job: ImportJob) -> ImportJob:
@@ -168,12 +168,16 @@ def _plan(job: ImportJob, line: int, row: list, number: str, position: dict, cat
     if area is None:
         return {"result": "rejected", "reason": f"所属区域“{_cell(row, position, 'area')}”找不到对应的社区或小区"}, None
     phone = _cell(row, position, "reporter_phone")
+    try:  # 来电时间 is the request's time: its clocks run from the call, not from this upload
+        received = _when(_cell(row, position, "received_at"), "来电时间")
+    except ValueError as exc:
+        return {"result": "rejected", "reason": str(exc)}, None
     return {}, actions.Intake(
         channel=Channel.HOTLINE_12345, type=TYPES.get(_cell(row, position, "type"), TicketType.HELP),
         category=categories.get(_cell(row, position, "category")) or job.default_category,
         text=_cell(row, position, "text"), area=area, anonymous=not phone,
         reporter_name=_cell(row, position, "reporter_name") or "12345来电人", reporter_phone=phone,
-        external_number=number, external_due_at=due,
+        external_number=number, external_due_at=due, received_at=received,
     )
 
 

@@ -173,3 +173,80 @@ class ImportJob(models.Model):
             return None
         elapsed = (timezone.now() - self.started_at).total_seconds()
         return elapsed / self.done * (self.total - self.done)
+
+
+class PlatformMessage(models.Model):
+    """One message to the 12345 platform (签收, 阶段反馈, 退单申请, 延期申请, 办结): the durable outbox row of the
+    connector (platform12345.py). `key` is (event, kind), unique: a step is queued once however often its event
+    is handled, and the platform is sent the same `key` on every retry so it can drop a repeat."""
+
+    KINDS = [("sign", "签收"), ("feedback", "阶段反馈"), ("return_apply", "退单申请"), ("extension_apply", "延期申请"),
+             ("resolve", "办结")]
+    key = models.CharField("消息编号", max_length=60, unique=True)
+    ticket = models.ForeignKey(Ticket, verbose_name="事项", on_delete=models.PROTECT, related_name="+")
+    event = models.ForeignKey("tickets.TicketEvent", verbose_name="办理记录", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField("类别", max_length=16, choices=KINDS)
+    payload = models.JSONField("内容", default=dict)
+    status = models.CharField("状态", max_length=8, default="queued", db_index=True,
+                              choices=[("queued", "待发送"), ("sent", "已发送"), ("failed", "发送失败")])
+    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
+    next_try_at = models.DateTimeField("应尝试时间", null=True, blank=True, db_index=True)
+    last_error = models.TextField("最近错误", blank=True)
+    reply = models.TextField("平台回复", blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "12345外发消息"
+        verbose_name_plural = "12345外发消息"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.key}（{self.get_status_display()}）"
+
+
+class PlatformInbound(models.Model):
+    """One message from the 12345 platform (a new order, a decision on an application, a callback result, a
+    changed deadline), kept by the platform's message id: a repeat is dropped, and one that cannot be applied yet
+    (it arrived before what it refers to) waits and is tried again."""
+
+    KINDS = [("order", "新工单"), ("decision", "审批结果"), ("evaluation", "回访结果"), ("deadline", "时限变更"),
+             ("unknown", "未知")]
+    key = models.CharField("平台消息编号", max_length=100, unique=True)
+    kind = models.CharField("类别", max_length=12, choices=KINDS)
+    number = models.CharField("12345工单编号", max_length=50, blank=True, db_index=True)
+    payload = models.JSONField("内容", default=dict)
+    platform_at = models.DateTimeField("平台时间", null=True, blank=True)
+    status = models.CharField("状态", max_length=8, default="waiting", db_index=True,
+                              choices=[("waiting", "待处理"), ("done", "已处理"), ("rejected", "无法处理")])
+    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
+    next_try_at = models.DateTimeField("应尝试时间", null=True, blank=True, db_index=True)
+    result = models.TextField("处理结果", blank=True)
+    ticket = models.ForeignKey(Ticket, verbose_name="事项", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+    received_at = models.DateTimeField("收到时间", auto_now_add=True)
+    done_at = models.DateTimeField("处理时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "12345平台来件"
+        verbose_name_plural = "12345平台来件"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number or self.key}（{self.get_status_display()}）"
+
+
+class PlatformCursor(models.Model):
+    """Where the last pull from a 12345 platform stopped (the platform's feed position)."""
+
+    name = models.CharField("平台", max_length=40, unique=True)
+    cursor = models.CharField("位置", max_length=100, blank=True)
+    pulled_at = models.DateTimeField("最近拉取", null=True, blank=True)
+    last_error = models.TextField("最近错误", blank=True)
+
+    class Meta:
+        verbose_name = "12345拉取位置"
+        verbose_name_plural = "12345拉取位置"
+
+    def __str__(self) -> str:
+        return f"{self.name}：{self.cursor or '（开始）'}"

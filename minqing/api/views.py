@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import json
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from minqing.accounts.scope import scope_for
@@ -18,6 +23,7 @@ from minqing.lib.errors import ActionError
 from minqing.lib.xlsx import xlsx_response
 from minqing.tickets.models import Category
 
+from . import platform12345
 from .exchange import export_replies, job_retry
 from .models import ImportJob, ImportMapping
 from .tasks import run_import
@@ -97,3 +103,27 @@ def export(request: HttpRequest) -> HttpResponse:
         days = 7
     return xlsx_response(export_replies(end - dt.timedelta(days=days), end),
                          f"12345-replies-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+@csrf_exempt
+@require_POST
+def push12345(request: HttpRequest) -> JsonResponse:
+    """The 12345 platform pushes feed items here instead of (or besides) being pulled: {"items": [...]}, signed
+    `X-Minqing-Signature: sha256=<HMAC-SHA256 of the body with MINQING_12345_KEY>`. Items are kept by their
+    message id (a repeat is dropped) and applied at once; what cannot be applied yet waits for the loop."""
+    key = str(settings.MINQING_12345.get("KEY") or "")
+    if not key:
+        return JsonResponse({"code": 403, "msg": "未设置 MINQING_12345_KEY，不接收推送"}, status=403)
+    expected = "sha256=" + hmac.new(key.encode(), request.body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, request.headers.get("X-Minqing-Signature", "")):
+        return JsonResponse({"code": 403, "msg": "签名不对"}, status=403)
+    try:
+        body = json.loads(request.body.decode())
+    except (UnicodeDecodeError, ValueError):
+        return JsonResponse({"code": 400, "msg": "请求体不是 JSON"}, status=400)
+    items = body.get("items") if isinstance(body, dict) else None
+    if not isinstance(items, list):
+        return JsonResponse({"code": 400, "msg": "缺少 items 列表"}, status=400)
+    new = platform12345.inbound_store(items=items)
+    applied = platform12345.process_due()
+    return JsonResponse({"code": 0, "msg": "成功", "data": {"new": new, "applied": applied}})

@@ -33,7 +33,7 @@ SPLIT_ROAD = ("西津西路", "西园社区", "建兰路社区")
 
 
 def _geojson(geom: shapely.Geometry) -> dict:
-    return json.loads(shapely.to_geojson(shapely.set_precision(geom, 1e-6)))
+    return json.loads(shapely.to_geojson(geom))
 
 
 def _seeds(polygon: shapely.Geometry, n: int, rng: random.Random) -> list[tuple[float, float]]:

@@ -236,6 +236,18 @@ def step_columns(step: Step, *, now: dt.datetime, minutes: dict[Clock, float], n
     return out
 
 
+def cap_resolve(changes: dict[str, Any], limit: dt.datetime | None, natural: bool = False) -> dict[str, Any]:
+    """A 12345 order's resolution is assessed on the platform's deadline: a resolve clock the step (re)starts or
+    moves is never due later than `limit` (the platform's 办理时限); its warning moves with it."""
+    due_at = changes.get("resolve_due_at")
+    if limit is None or due_at is None or due_at <= limit:
+        return changes
+    started = changes.get("resolve_started_at")
+    # No working time left before the platform's deadline: the warning is due at once, not in the past.
+    warn = max(warn_at(started_at=started, due_at=limit, natural=natural), started) if started and started < limit else limit
+    return {**changes, "resolve_due_at": limit, "resolve_warn_at": warn}
+
+
 STARTS = (Op.START, Op.RESUME, Op.CARRY)
 COLUMN_CLOCKS = (Clock.RESPONSE, Clock.RESOLVE, Clock.CALLBACK, Clock.CONTACT, Clock.DISPATCH)
 

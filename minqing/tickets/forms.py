@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString
 from minqing.lib import uploads
 from minqing.lib.validation import date_in_range, normalize_phone, parse_id
 from minqing.lib.widgets import date_input, phone_input
+from minqing.org import location
 from minqing.org.models import Area, AreaKind, Unit
 
 from .lifecycle import Status
@@ -105,7 +106,27 @@ class CategoryField(forms.ModelChoiceField):
 
 
 class LocationMixin:
-    """Community → grid → compound, each checked to lie inside the one before."""
+    """Community → grid → compound, each checked to lie inside the one before; or a point on the map, which
+    finds them when none is picked."""
+
+    def clean_point(self, cleaned: dict) -> None:
+        lat, lon = cleaned.get("latitude"), cleaned.get("longitude")
+        if (lat is None) != (lon is None):
+            self.add_error("community", "地图位置不完整（缺经度或纬度），请重新在地图上点选。")
+            return
+        if cleaned.get("community") is not None or "community" in self.errors:
+            return
+        if lat is None:
+            self.add_error("community", "请选择社区，或在地图上点选位置。")
+            return
+        chain = place_at(latitude=lat, longitude=lon)
+        community = chain.get(AreaKind.COMMUNITY)
+        if community is None:
+            self.add_error("community", "所点位置不在本区任何社区内，请选择社区。")
+        elif not self.fields["community"].queryset.filter(pk=community.pk).exists():
+            self.add_error("community", f"所点位置在{community.name}，不在您的工作范围内，请选择社区。")
+        else:
+            cleaned["community"], cleaned["grid"] = community, chain.get(AreaKind.GRID)
 
     def clean_location(self, cleaned: dict) -> None:
         community, grid, compound = cleaned.get("community"), cleaned.get("grid"), cleaned.get("compound")
@@ -121,6 +142,13 @@ class LocationMixin:
                 self.add_error("compound", f"小区“{compound.name}”不在所选网格内。")
                 return
         cleaned["area"] = compound or grid or community
+
+
+def place_at(*, latitude: object, longitude: object) -> dict[str, Area]:
+    """The areas (keyed by kind) a WGS84 point lies in; empty outside every boundary."""
+    point = location.coordinates(latitude, longitude)
+    area = location.point_area(float(point[1]), float(point[0])) if point else None
+    return area.ancestors() if area is not None else {}
 
 
 def _area_field(kind: str, label: str, required: bool) -> forms.ModelChoiceField:
@@ -144,6 +172,16 @@ def compounds_under(*, grid_id: int, community_id: int) -> Any:
             .order_by("parent__code", "code"))
 
 
+def _coordinate(label: str, limit: int) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label, required=False, min_value=-limit, max_value=limit, max_digits=10, decimal_places=6,
+        widget=forms.HiddenInput, localize=False,
+        error_messages={"invalid": f"{label}必须是数字。", "min_value": f"{label}须在 -{limit}～{limit} 之间。",
+                        "max_value": f"{label}须在 -{limit}～{limit} 之间。",
+                        "max_decimal_places": f"{label}最多 6 位小数。", "max_digits": f"{label}最多 6 位小数。"},
+    )
+
+
 class TicketForm(LocationMixin, forms.Form):
     channel = forms.ChoiceField(label="来源渠道", choices=Channel.choices, initial=Channel.VISIT)
     type = forms.ChoiceField(label="诉求类型", choices=TicketType.choices, initial=TicketType.HELP)
@@ -155,9 +193,11 @@ class TicketForm(LocationMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={"required": "请填写诉求内容。", "max_length": f"诉求内容不能超过 {TEXT_MAX} 字。"},
     )
-    community = _area_field(AreaKind.COMMUNITY, "社区", True)
+    community = _area_field(AreaKind.COMMUNITY, "社区", False)  # or found from the point picked on the map
     grid = _area_field(AreaKind.GRID, "网格", False)
     compound = _area_field(AreaKind.COMPOUND, "小区/楼院", False)
+    latitude = _coordinate("纬度", 90)
+    longitude = _coordinate("经度", 180)
     address = forms.CharField(label="详细地址", max_length=200, required=False, help_text="如：3号楼2单元门口")
     urgency = forms.ChoiceField(label="紧急程度", choices=Urgency.choices, initial=Urgency.NORMAL)
     anonymous = forms.BooleanField(label="匿名反映", required=False)
@@ -181,6 +221,7 @@ class TicketForm(LocationMixin, forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        self.clean_point(cleaned)
         self.clean_location(cleaned)
         if cleaned.get("anonymous"):
             cleaned["reporter_name"] = cleaned["reporter_phone"] = ""

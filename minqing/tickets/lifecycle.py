@@ -432,7 +432,8 @@ STEPS: dict[str, Step] = {s.name: s for s in [
     _s("problem", "列为问题工单", OPEN, None, Actor.SYSTEM, counts=(Count("problem"),),
        notices=(Notice((To.SUPERVISOR,), "问题工单待督办（{reason_text}）", "problem"),
                 Notice((To.HOLDER,), "事项已列为问题工单（{reason_text}），上级将督办"))),
-    _s("external_due", "12345办理时限调整", ANY, None, Actor.SYSTEM),
+    # The platform's deadline is the one assessed: a resolve clock due later is brought forward to it.
+    _s("external_due", "12345办理时限调整", ANY, None, Actor.SYSTEM, clocks={RESV: Op.RELIMIT}),
     _s("agenda", "提交议事", ANY, None, Actor.VIEWER),
     _s("meeting_resolution", "议事决议", ANY, None, Actor.VIEWER),
     _s("erase", "个人信息按期删除", set(FINAL_STATUSES), None, Actor.SYSTEM),

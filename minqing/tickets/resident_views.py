@@ -53,6 +53,7 @@ def new(request: HttpRequest) -> HttpResponse:
                     channel=Channel.ONLINE, type=TicketType.HELP, category=cd["category"],
                     text=cd["text"], area=cd["area"], address=cd["address"], anonymous=cd["anonymous"],
                     reporter_name=cd["reporter_name"], reporter_phone=cd["reporter_phone"], photos=cd["photos"],
+                    latitude=cd["latitude"], longitude=cd["longitude"],
                 ))
             except actions.ActionError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -181,6 +181,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
                     text=cd["text"], area=cd["area"], address=cd["address"], urgency=cd["urgency"],
                     anonymous=cd["anonymous"], reporter_name=cd["reporter_name"],
                     reporter_phone=cd["reporter_phone"], photos=cd["photos"],
+                    latitude=cd["latitude"], longitude=cd["longitude"],
                 ))
             except actions.ActionError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -212,6 +213,37 @@ def area_options(request: HttpRequest) -> HttpResponse:
     else:
         areas = Area.objects.none()
     return render(request, "tickets/_area_options.html", {"areas": areas, "kind": kind, "with_grid": not grid_id})
+
+
+@require_GET
+def area_shapes(request: HttpRequest) -> JsonResponse:
+    """The grids' boundaries (a community's own where it has no grids) as GeoJSON, for the map picker and a
+    request's small map; ?grid=ID gives one grid. Public, like the selects listing the same areas."""
+    areas = Area.objects.filter(kind__in=[AreaKind.COMMUNITY, AreaKind.GRID], boundary__isnull=False)
+    grid_id = parse_id(request.GET.get("grid"))
+    if grid_id is not None:
+        areas = areas.filter(pk=grid_id)
+    else:
+        areas = areas.exclude(kind=AreaKind.COMMUNITY, children__kind=AreaKind.GRID)
+    features = [{"type": "Feature", "properties": {"name": a.name, "id": a.pk}, "geometry": a.boundary}
+                for a in areas.distinct().order_by("code")]
+    response = JsonResponse({"type": "FeatureCollection", "features": features})
+    response["Cache-Control"] = "max-age=300"
+    return response
+
+
+@require_GET
+def area_at(request: HttpRequest) -> JsonResponse:
+    """Which community and grid a point on the map lies in (the same lookup intake does), for the form's selects."""
+    try:
+        chain = f.place_at(latitude=request.GET.get("lat"), longitude=request.GET.get("lon"))
+    except actions.ActionError as exc:
+        return JsonResponse({"ok": False, "message": exc.message}, status=400)
+    community, grid = chain.get(AreaKind.COMMUNITY), chain.get(AreaKind.GRID)
+    if community is None:
+        return JsonResponse({"ok": False, "message": "所点位置不在本区任何社区内，请重新点选或直接选择社区。"})
+    label = " · ".join(a.name for a in (chain.get(AreaKind.STREET), community, grid) if a is not None)
+    return JsonResponse({"ok": True, "community": community.pk, "grid": grid.pk if grid else None, "label": label})
 
 
 def _visible_or_404(scope: Scope, number: str) -> Ticket:

@@ -59,13 +59,15 @@
       const values = d.data.map((x) => x.value).filter((v) => v !== null);
       return {
         tooltip: { trigger: "item", formatter: (p) => p.name + "：" + (p.data && p.data.text ? p.data.text : "无数据") },
-        visualMap: { min: values.length ? Math.min(...values) : 0, max: values.length ? Math.max(...values) : 1,
+        visualMap: { seriesIndex: 0, min: values.length ? Math.min(...values) : 0, max: values.length ? Math.max(...values) : 1,
           calculable: true, left: 8, bottom: 8, text: ["高", "低"],
           inRange: { color: d.reverse ? [RED, "#FCE8C4", "#E8F3EA"] : ["#FFF4E6", "#F08A5D", RED] } },
-        series: [{ type: "map", map: d.name, roam: true, data: d.data, nameProperty: "name",
-          label: { show: true, fontSize: 11, color: "#333" },
+        geo: { map: d.name, roam: true, nameProperty: "name", label: { show: true, fontSize: 11, color: "#333" },
           emphasis: { label: { show: true }, itemStyle: { areaColor: "#FFD666" } },
-          itemStyle: { borderColor: "#fff", borderWidth: 1, areaColor: "#EEE" } }],
+          itemStyle: { borderColor: "#fff", borderWidth: 1, areaColor: "#EEE" } },
+        series: [{ type: "map", geoIndex: 0, data: d.data },
+          { type: "scatter", name: "诉求", coordinateSystem: "geo", data: d.points || [], symbolSize: 5,
+            itemStyle: { color: "#1F3A93", opacity: 0.7 }, tooltip: { formatter: (p) => p.name } }],
       };
     },
   };

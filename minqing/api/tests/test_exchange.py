@@ -197,3 +197,23 @@ def test_the_reply_export_writes_text_as_text_and_times_as_times(cast) -> None:
     assert result.value == attack and result.data_type == "s" and result.quotePrefix  # never a formula
     assert replied.is_date and replied.value.date() == timezone.localdate()
     assert sheet.freeze_panes == "A2" and sheet.column_dimensions["D"].width > len("办理结果") * 2
+
+
+def test_an_imported_order_keeps_its_call_time_and_a_department_matter_waits_at_the_centre(cast) -> None:
+    import datetime as dt
+
+    c = Client()
+    c.force_login(cast.duban)
+    called = timezone.localtime(timezone.now() - dt.timedelta(days=1)).replace(second=0, microsecond=0)
+    future = timezone.localtime(timezone.now() + dt.timedelta(days=1))
+    job = upload(c, cast, xlsx([
+        ["GD-101", f"{called:%Y-%m-%d %H:%M}", "王大爷", "13912345678", "瓜州路社区门口占道经营，车过不去", "投诉", "瓜州路社区",
+         "", "占道经营"],
+        ["GD-102", f"{future:%Y-%m-%d %H:%M}", "李阿姨", "13912345679", "瓜州路社区路灯不亮了好几天", "求助", "瓜州路社区", "", ""],
+        ["GD-103", "昨天下午", "赵先生", "13912345670", "瓜州路社区路灯不亮了好几天", "求助", "瓜州路社区", "", ""],
+    ]))
+    reasons = {r["number"]: r["reason"] for r in job.report}
+    assert "晚于现在" in reasons["GD-102"] and "来电时间" in reasons["GD-103"]
+    t = Ticket.objects.get(external_number="GD-101")
+    assert t.created_at == called and t.response_started_at == called
+    assert t.handling_unit.name == "七里河区民情服务中心"

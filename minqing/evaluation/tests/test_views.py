@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from openpyxl import load_workbook
 
-from minqing.evaluation.demo import boundaries
+from minqing.org import demo as org_demo
 from minqing.org.models import Area
 
 YEAR = {"period": "year", "date": "2026-06-01"}
@@ -94,7 +94,7 @@ def test_department_ranking_with_the_period_before(week, cast) -> None:
 
 
 def test_map_draws_boundaries_and_refuses_bad_ones(week, cast) -> None:
-    assert boundaries() > 0
+    assert org_demo.draw() > 0
     page = client_for(cast.jiedao).get("/evaluation/map/", {**YEAR, "metric": "received"})
     chart = page.context["chart"]
     names = {f["properties"]["name"] for f in chart["geojson"]["features"]}
@@ -134,7 +134,7 @@ def test_monthly_and_yearly_reports_as_pdf_and_excel(week, cast) -> None:
 @pytest.mark.parametrize("url", ["/evaluation/", "/evaluation/map/", "/evaluation/rankings/", "/evaluation/metrics/",
                                  "/evaluation/requests/"])
 def test_every_table_downloads_as_excel(week, cast, url) -> None:
-    boundaries()
+    org_demo.draw()
     response = client_for(cast.duban).get(url, {**YEAR, "format": "xlsx"})
     book = load_workbook(io.BytesIO(response.content))
     assert book.worksheets and book.worksheets[0].max_row > 1

@@ -17,7 +17,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_ready(base: str, *, seconds: float = 30) -> None:
+def wait_ready(base: str, *, seconds: float = 120) -> None:
     """Wait until the server at `base` answers /readyz (it may be slow to start on a busy machine)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

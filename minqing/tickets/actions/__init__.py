@@ -21,6 +21,7 @@ from .applications import (
     application_decide,
     can_request_extension,
     extension_request,
+    forwarded_to_platform,
     may_decide,
     return_apply,
     suspend_apply,
@@ -63,7 +64,7 @@ from .supervision import (
 
 __all__ = [
     "ActionError", "Assist", "Conflict", "part_allowed", "part_mark_overdue", "part_rate", "part_step", "ticket_summon", "Forbidden", "Intake", "IntakeCache", "application_decide", "can_request_extension",
-    "dispatch_targets", "extension_request", "may_decide", "return_apply", "suspend_apply", "ticket_resume_planned", "ticket_review", "reporter_shown", "supervision_issue", "supervision_mark_overdue",
+    "dispatch_targets", "extension_request", "forwarded_to_platform", "may_decide", "return_apply", "suspend_apply", "ticket_resume_planned", "ticket_review", "reporter_shown", "supervision_issue", "supervision_mark_overdue",
     "supervision_reply", "ticket_accept", "ticket_add_progress", "ticket_callback", "ticket_contact", "ticket_evaluate", "ticket_recheck", "ticket_create",
     "ticket_correct", "ticket_create_many", "ticket_dispatch", "ticket_escalate", "ticket_mark_exemplary", "ticket_mark_overdue",
     "ticket_merge", "ticket_note", "ticket_redispatch", "ticket_reject", "ticket_relocate", "ticket_remind", "ticket_resolve",

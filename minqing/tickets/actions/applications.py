@@ -21,7 +21,7 @@ from minqing.accounts.models import User
 from minqing.accounts.scope import Scope, scope_for
 from minqing.lib.errors import ActionError, Conflict, Forbidden
 from minqing.lib.validation import OUT_OF_RANGE, clean_text, in_range
-from minqing.org.models import Unit
+from minqing.org.models import Unit, UnitKind
 
 from .. import deadlines
 from ..lifecycle import CLOCK_RUNS, Clock, may
@@ -122,17 +122,34 @@ def suspend_apply(*, ticket: Ticket, actor: User, until: dt.date, reason: str) -
                      until=until, original_due_at=current.resolve_due_at, data={"until": until.isoformat()})
 
 
+def forwarded_to_platform(application: Application) -> bool:
+    """Whether the 12345 platform decides this application: a connected platform's order (MINQING_12345) asking
+    for an extension (the platform's deadline is the one assessed), or for a return the district centre would
+    decide (the district gives the order back). A community's return to its street stays in the district."""
+    ticket = application.ticket
+    if not settings.MINQING_12345.get("URL") or ticket.channel != "12345" or not ticket.external_number:
+        return False
+    if application.kind == ApplicationKind.EXTENSION:
+        return True
+    return application.kind == ApplicationKind.RETURN and application.approver_unit.kind == UnitKind.DISTRICT_CENTER
+
+
 def may_decide(scope: Scope, application: Application) -> bool:
-    return application.approver_unit_id in scope.unit_ids or scope.district
+    return (application.approver_unit_id in scope.unit_ids or scope.district) and not forwarded_to_platform(application)
 
 
 def application_decide(*, application: Application, actor: User, approve: bool, note: str = "",
-                       unit: Unit | None = None) -> Application:
-    """The level above approves or refuses. An approved return may name the unit to dispatch it to at once."""
+                       unit: Unit | None = None, by_platform: bool = False) -> Application:
+    """The level above approves or refuses. An approved return may name the unit to dispatch it to at once.
+    An application forwarded to the 12345 platform is decided by the platform's answer (`by_platform`, the
+    connector), by nobody here."""
     note = clean_text(note, field="note", label="审批意见", max_length=500, required=not approve)
     scope = scope_for(actor)
     label = application.get_kind_display()
-    if not may_decide(scope, application):
+    if forwarded_to_platform(application):
+        if not by_platform:
+            raise ActionError(f"该{label}已报12345平台审批，以平台的审批结果为准（平台答复后自动生效）。")
+    elif not may_decide(scope, application):
         raise Forbidden(f"只有{application.approver_unit.name}可以审批该{label}。")
     with transaction.atomic():
         at = now()
@@ -171,12 +188,19 @@ def application_decide(*, application: Application, actor: User, approve: bool, 
 
 def _extension(*, application: Application, current: Ticket, actor: User, approve: bool, note: str,
                at: dt.datetime, told: dict[str, Any]) -> None:
+    new_due_at = application.new_due_at
     if approve:
-        assert application.new_due_at is not None
+        assert new_due_at is not None
+        limit = current.external_due_at  # a 12345 order is assessed on the platform's deadline: never later
+        if limit is not None and new_due_at > limit:
+            if application.original_due_at is not None and limit <= application.original_due_at:
+                raise ActionError(f"12345平台的办理时限是 {timezone.localtime(limit):%Y-%m-%d %H:%M}，本系统的办结时限不能晚于它："
+                                  "延期须先经12345平台批准（平台批准后按平台的新时限延期）。")
+            new_due_at = limit
         changes: dict[str, Any] = {
-            "resolve_due_at": application.new_due_at,
+            "resolve_due_at": new_due_at,
             "resolve_warn_at": deadlines.warn_at(started_at=current.resolve_started_at or application.requested_at,
-                                                 due_at=application.new_due_at),
+                                                 due_at=new_due_at),
         }
         before = {f: getattr(current, f) for f in CLOCK_COLUMNS}
         changes["next_check_at"] = deadlines.next_check(before=before, changes=changes, status=current.status, now=at)
@@ -185,9 +209,9 @@ def _extension(*, application: Application, current: Ticket, actor: User, approv
                                      status__in=CLOCK_RUNS[Clock.RESOLVE], next_check_at=current.next_check_at,
                                      version=current.version).update(**changes):
             raise Conflict("事项的办结时限已经变化（已办结、改派或正在巡检），请刷新后重新审批。")
-    new_due = timezone.localtime(application.new_due_at) if application.new_due_at else None
+    new_due = timezone.localtime(new_due_at) if new_due_at else None
     record(ticket=current, action="extension_approve" if approve else "extension_refuse", actor=actor,
            actor_unit=application.approver_unit, at=at, note=note,
            data={**told, "extension": application.pk, "original_due_at": _iso(application.original_due_at),
-                 "new_due_at": _iso(application.new_due_at) if approve else None,
+                 "new_due_at": _iso(new_due_at) if approve else None,
                  "new_due": f"{new_due:%Y-%m-%d}" if new_due and approve else ""})

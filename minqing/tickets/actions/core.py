@@ -160,7 +160,8 @@ def apply(
     if minutes is None:
         minutes = deadlines.limits(step, policy=deadlines.policy_of(current) if deadlines.needs_policy(step) else None,
                                    complexity=(changes or {}).get("complexity", current.complexity))
-    clocks = deadlines.step_columns(step, now=at, minutes=minutes, natural=current.natural_time)
+    clocks = deadlines.cap_resolve(deadlines.step_columns(step, now=at, minutes=minutes, natural=current.natural_time),
+                                   current.external_due_at, current.natural_time)
     changes = {**clocks, **(changes or {})}
     if step.target not in OPEN_STATUSES:  # resolved or finished: called back the usual way, not at the deadline
         changes.setdefault("evaluation_due_at", None)

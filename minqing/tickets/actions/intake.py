@@ -57,6 +57,8 @@ class Intake:
     longitude: Decimal | None = None
     external_number: str | None = None
     external_due_at: dt.datetime | None = None
+    # When the resident called (12345 来电时间): the request's own time, from which its clocks run. None: now.
+    received_at: dt.datetime | None = None
     photos: list[uploads.PreparedImage] = field(default_factory=list)
 
 
@@ -116,6 +118,8 @@ class IntakeCache:
         self.categories: dict[tuple[int, int], ActionError | None] = {}
         self.offices: dict[int, Unit | None] = {}
         self.policies: dict[tuple[int, str, str, bool], deadlines.Policy] = {}
+        self.centres: dict[int, Unit | None] = {}
+        self.catalogue: dict[int, Unit | None] = {}
 
     def location(self, area: Area) -> dict[str, Area | None]:
         if area.pk not in self.locations:
@@ -140,6 +144,20 @@ class IntakeCache:
             self.offices[community.pk] = Unit.objects.filter(kind=kind, area=community, active=True).first()
         return self.offices[community.pk]
 
+    def centre(self, street: Area) -> Unit | None:
+        """The district centre over a street (the 12345 orders' dispatch desk)."""
+        if street.pk not in self.centres:
+            self.centres[street.pk] = (Unit.objects.filter(kind=UnitKind.DISTRICT_CENTER, area_id=street.parent_id,
+                                                           active=True).first() if street.parent_id else None)
+        return self.centres[street.pk]
+
+    def catalogue_unit(self, category: Category) -> Unit | None:
+        """The 派单目录's unit for a category: its own default unit, else its first level's."""
+        if category.pk not in self.catalogue:
+            unit = category.default_unit or (category.parent.default_unit if category.parent else None)
+            self.catalogue[category.pk] = unit if unit is not None and unit.active else None
+        return self.catalogue[category.pk]
+
     def policy(self, category: Category, urgency: str, type: str, safety: bool) -> deadlines.Policy:  # noqa: A002
         key = (category.pk, urgency, type, safety)
         if key not in self.policies:
@@ -155,6 +173,10 @@ def _build(*, actor: User | None, intake: Intake, cache: IntakeCache, now: dt.da
         raise ActionError("请选择诉求类型。", field="type")
     if intake.urgency not in Urgency.values:
         raise ActionError("请选择紧急程度。", field="urgency")
+    received = intake.received_at
+    if received is not None and received > now:
+        raise ActionError(f"来电时间“{timezone.localtime(received):%Y-%m-%d %H:%M}”晚于现在，请核对。", field="received_at")
+    at = received or now  # the request's time: its clocks run from the call, not from when it reached us
     text = clean_text(intake.text, field="text", label="诉求内容", max_length=settings.MINQING["TEXT_MAX_LENGTH"])
     if len(text) < 5:
         raise ActionError("诉求内容太短，请写清楚什么地方、什么问题（至少 5 个字）。", field="text")
@@ -185,6 +207,15 @@ def _build(*, actor: User | None, intake: Intake, cache: IntakeCache, now: dt.da
     if office is None:
         raise ActionError(f"{community.name}尚未设置{'区民情服务中心' if place.pending else '社区居委会'}，请联系管理员。",
                           field="area")
+    # A 12345 order for a department (the 派单目录 names one for its category) waits at the district centre's desk
+    # to be dispatched there, never pushed down to the community (domain.md §10); community matters stay local.
+    routed = None
+    if intake.channel == Channel.HOTLINE_12345 and not place.pending:
+        unit = cache.catalogue_unit(intake.category)
+        if unit is not None and unit.kind == UnitKind.DEPARTMENT:
+            centre = cache.centre(street)
+            if centre is not None:
+                office, routed = centre, unit
 
     # Safety words put a request at the top of the queue whatever the reporter chose.
     hits = urgency_hits(text, cache.words)
@@ -192,7 +223,7 @@ def _build(*, actor: User | None, intake: Intake, cache: IntakeCache, now: dt.da
     step = STEPS["create"]
     # An urgent safety matter runs on natural time (a gas leak on Friday evening is not due on Monday).
     policy = cache.policy(intake.category, urgency, intake.type, bool(hits))
-    clocks = deadlines.step_columns(step, now=now, minutes=deadlines.limits(step, policy=policy), natural=policy.natural)
+    clocks = deadlines.step_columns(step, now=at, minutes=deadlines.limits(step, policy=policy), natural=policy.natural)
     ticket = Ticket(
         channel=intake.channel, type=intake.type, category=intake.category, title=title, text=text, urgency=urgency,
         address=address, latitude=place.latitude, longitude=place.longitude, location_pending=place.pending,
@@ -200,8 +231,8 @@ def _build(*, actor: User | None, intake: Intake, cache: IntakeCache, now: dt.da
         reporter_name=name, reporter_phone=phone, reporter_phone_hash=lookup_hash(phone), reporter_user=user,
         urgent_words="、".join(hits)[:200], natural_time=policy.natural, external_number=intake.external_number or None,
         external_due_at=intake.external_due_at, status=Status.RECEIVED, handling_unit=office, created_by=actor,
-        created_at=now, updated_at=now,
-        next_check_at=deadlines.next_check(before={}, changes=clocks, status=Status.RECEIVED, now=now),
+        created_at=at, updated_at=now,
+        next_check_at=deadlines.next_check(before={}, changes=clocks, status=Status.RECEIVED, now=at),
         **loc, **clocks,
     )
     data: dict[str, Any] = {"channel": intake.channel, **deadlines.due_data(clocks)}
@@ -209,8 +240,12 @@ def _build(*, actor: User | None, intake: Intake, cache: IntakeCache, now: dt.da
         data["urgent_words"] = hits
     if place.how or place.pending:
         data["location"] = {"how": place.how, "pending": place.pending, "note": place.note}
+    if received is not None:
+        data["received_at"], data["registered_at"] = received.isoformat(), now.isoformat()
+    if routed is not None:
+        data["catalogue_unit"], data["catalogue_unit_id"] = routed.name, routed.pk
     event = TicketEvent(ticket=ticket, action="create", from_status="", to_status=Status.RECEIVED, actor=actor,
-                        actor_label=actor_label(actor), to_unit=office, data=data, created_at=now)
+                        actor_label=actor_label(actor), to_unit=office, data=data, created_at=at)
     return ticket, event, code
 
 

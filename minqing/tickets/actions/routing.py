@@ -173,6 +173,7 @@ def ticket_correct(*, ticket: Ticket, actor: User, category: Category, type: str
             started = getattr(current, f"{clock}_started_at")
             if started is not None and getattr(current, f"{clock}_due_at") is not None:
                 changes |= deadlines.columns(clock, started, minutes, deadlines.natural_for(clock, current.natural_time))
+        changes = deadlines.cap_resolve(changes, current.external_due_at, current.natural_time)
         before = {f: getattr(current, f) for f in CLOCK_COLUMNS}
         changes["next_check_at"] = deadlines.next_check(before=before, changes=changes, status=current.status, now=at)
         if not Ticket.objects.filter(pk=current.pk, version=current.version, next_check_at=current.next_check_at).update(

@@ -17,9 +17,9 @@ from minqing.lib.validation import clean_text
 from minqing.org.models import Unit
 
 from .. import deadlines
-from ..lifecycle import CLOCK_LABELS, FINAL_STATUSES, STEPS, Actor, Clock, may
+from ..lifecycle import CLOCK_LABELS, CLOCK_RUNS, FINAL_STATUSES, STEPS, Actor, Clock, may
 from ..models import Grade, SupervisionOrder, Ticket, TicketEvent
-from .core import SYSTEM, acting_unit, now, record
+from .core import CLOCK_COLUMNS, SYSTEM, acting_unit, now, record
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -130,11 +130,27 @@ def supervision_mark_overdue(*, order: SupervisionOrder, at: dt.datetime) -> boo
     return True
 
 
-def ticket_set_external_due(*, ticket: Ticket, due: dt.datetime) -> TicketEvent:
-    """The 12345 platform moved its own deadline for a work order; recorded, our clocks unchanged."""
+def ticket_set_external_due(*, ticket: Ticket, due: dt.datetime, actor: User | None = None) -> TicketEvent:
+    """The 12345 platform set or moved its own deadline for a work order. The platform's deadline is the one
+    assessed, so a running resolve clock due later is brought forward to it (its warning too); a later platform
+    deadline leaves our clock alone (only an approved extension moves it)."""
     with transaction.atomic():
         current = Ticket.objects.select_related("handling_unit").get(pk=ticket.pk)
         old = current.external_due_at
-        Ticket.objects.filter(pk=current.pk).update(external_due_at=due)
-        return record(ticket=current, action="external_due", actor=None, actor_unit=None, at=now(), label="12345平台",
-                      note="12345平台调整了办理时限", data={"from": _iso(old), "to": _iso(due)})
+        changes: dict = {"external_due_at": due}
+        data: dict = {"from": _iso(old), "to": _iso(due)}
+        if current.status in CLOCK_RUNS[Clock.RESOLVE] and current.resolve_due_at is not None:
+            capped = deadlines.cap_resolve({"resolve_due_at": current.resolve_due_at,
+                                            "resolve_started_at": current.resolve_started_at}, due, current.natural_time)
+            if capped["resolve_due_at"] != current.resolve_due_at:
+                changes |= {"resolve_due_at": capped["resolve_due_at"], "resolve_warn_at": capped["resolve_warn_at"]}
+                before = {f: getattr(current, f) for f in CLOCK_COLUMNS}
+                changes["next_check_at"] = deadlines.next_check(before=before, changes=changes, status=current.status,
+                                                                now=now())
+                data["resolve_due_at"] = _iso(capped["resolve_due_at"])
+        # Guarded like any clock change: the sweep or another action moving the clock meanwhile wins, and we retry.
+        if not Ticket.objects.filter(pk=current.pk, version=current.version,
+                                     next_check_at=current.next_check_at).update(**changes):
+            raise Conflict(f"事项 {current.number} 刚被他人处理过，请重试。")
+        return record(ticket=current, action="external_due", actor=actor, actor_unit=None, at=now(), label="12345平台",
+                      note="12345平台调整了办理时限", data=data)
