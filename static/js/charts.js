@@ -55,6 +55,7 @@
       };
     },
     map(d) {
+      if (!d.geojson.features.length) return null;  // no boundaries yet: the page lists the areas missing them
       echarts.registerMap(d.name, d.geojson);
       const values = d.data.map((x) => x.value).filter((v) => v !== null);
       return {
@@ -80,6 +81,7 @@
       const all = JSON.parse(source.textContent);
       const data = el.dataset.chart === "map" ? all : all[el.dataset.chart];
       const option = builders[el.dataset.chart](data);
+      if (!option) return;
       option.textStyle = { fontFamily: FONT };
       option.animation = false;
       const chart = echarts.init(el, null, { renderer: "canvas", locale: "ZH" });

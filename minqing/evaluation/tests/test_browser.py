@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from minqing.conftest import ARTIFACTS, build_cast, login
 from minqing.evaluation import demo as evaluation_demo
+from minqing.org import demo as org_demo
 from minqing.tickets import demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,6 +30,7 @@ def test_dashboards_and_map_draw_with_demo_data(live_server, browser) -> None:
     build_cast()
     now = timezone.now()
     demo.generate_tickets(count=400, seed=3, now=now, days=60)
+    org_demo.draw()  # the map's boundaries
     evaluation_demo.build(now=now, seed=3)
     ARTIFACTS.mkdir(exist_ok=True)
     page = login(browser, live_server, "duban")
