@@ -12,6 +12,7 @@ entered by admins (a year's official schedule as soon as it is published) win ov
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
@@ -39,7 +40,9 @@ def parse_periods(text: str) -> tuple[tuple[dt.time, dt.time], ...]:
     return tuple(periods)
 
 
+@functools.lru_cache(maxsize=65536)
 def official_is_workday(day: dt.date) -> bool:
+    # Cached: chinese_calendar checks the date against the min/max of its whole holiday table on every call.
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
 from minqing.accounts.models import User
 from minqing.accounts.scope import scope_for
-from minqing.lib import uploads
+from minqing.lib import memo, uploads
 from minqing.lib.crypto import lookup_hash, tracking_hash
 from minqing.lib.errors import ActionError, Forbidden
 from minqing.lib.validation import clean_text, normalize_phone
@@ -30,7 +32,17 @@ from minqing.org.models import Area, AreaKind, Unit, UnitKind
 
 from .. import consumers, deadlines
 from ..lifecycle import STEPS, Status
-from ..models import Category, Channel, Ticket, TicketCounter, TicketEvent, TicketType, Urgency, UrgencyWord
+from ..models import (
+    Category,
+    Channel,
+    DeadlinePolicy,
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+    TicketType,
+    Urgency,
+    UrgencyWord,
+)
 from .core import actor_label, atomic_with_files
 from .photos import photos_attach
 
@@ -82,14 +94,17 @@ def _location(area: Area) -> dict[str, Area | None]:
     }
 
 
-def _check_category(category: Category, street: Area) -> None:
+def _check_category(category: Category, street: Area, offered: dict[int, set[int]] | None = None) -> None:
+    """`offered`: the streets each category is limited to (none: everywhere), when the caller has read them."""
     if category.parent is None:
         raise ActionError("请选择二级分类。", field="category")
     if not category.active or not category.parent.active:
         raise ActionError("该分类已停用，请另选。", field="category")
-    streets = set(category.streets.values_list("pk", flat=True)) | set(
-        category.parent.streets.values_list("pk", flat=True)
-    )
+    if offered is None:
+        streets = set(category.streets.values_list("pk", flat=True)) | set(
+            category.parent.streets.values_list("pk", flat=True))
+    else:
+        streets = offered.get(category.pk, set()) | offered.get(category.parent.pk, set())
     if streets and street.pk not in streets:
         raise ActionError(f"分类“{category}”不适用于{street.name}，请另选。", field="category")
 
@@ -108,7 +123,9 @@ def _may_record_in(actor: User, loc: dict[str, Area | None]) -> None:
 
 
 class IntakeCache:
-    """Reference data read once for a batch of intakes (an import), not once per row."""
+    """Reference data read once, not once per intake: for a batch (an import), or shared by the process's
+    single intakes for a minute (`shared()`, lib/memo.py; forgotten at once when a row it holds is saved
+    here). The area tree is read whole, parents attached, so a place's street and community cost no query."""
 
     def __init__(self) -> None:
         self.words = list(UrgencyWord.objects.filter(active=True).values_list("word", flat=True))
@@ -116,17 +133,44 @@ class IntakeCache:
         self.categories: dict[tuple[int, int], ActionError | None] = {}
         self.offices: dict[int, Unit | None] = {}
         self.policies: dict[tuple[int, str, str, bool], deadlines.Policy] = {}
+        self._areas: dict[int, Area] | None = None
+        self._catalogue: dict[int, Category] | None = None
+        self._offered: dict[int, set[int]] | None = None
+
+    @classmethod
+    def shared(cls) -> IntakeCache:
+        return memo.memo("intake", cls)
+
+    def area(self, pk: int | None) -> Area | None:
+        """The area with this id, its parents loaded (boundaries left out: intake does not need them)."""
+        if self._areas is None:
+            deferred = ["boundary", *("__".join(["parent"] * n + ["boundary"]) for n in range(1, 5))]
+            self._areas = {a.pk: a for a in Area.objects.select_related("parent__parent__parent__parent")
+                           .defer(*deferred)}
+        return self._areas.get(pk) if pk is not None else None
+
+    def category(self, pk: int | None = None, *, code: str | None = None) -> Category | None:
+        """A category by id or code, its parent loaded."""
+        if self._catalogue is None:
+            self._catalogue = {c.pk: c for c in Category.objects.select_related("parent")}
+        if code is not None:
+            return next((c for c in self._catalogue.values() if c.code == code), None)
+        return self._catalogue.get(pk) if pk is not None else None
 
     def location(self, area: Area) -> dict[str, Area | None]:
         if area.pk not in self.locations:
-            self.locations[area.pk] = _location(area)
+            self.locations[area.pk] = _location(self.area(area.pk) or area)
         return self.locations[area.pk]
 
     def check_category(self, category: Category, street: Area) -> None:
         key = (category.pk, street.pk)
         if key not in self.categories:
+            if self._offered is None:
+                self._offered = {}
+                for category_id, area_id in Category.streets.through.objects.values_list("category_id", "area_id"):
+                    self._offered.setdefault(category_id, set()).add(area_id)
             try:
-                _check_category(category, street)
+                _check_category(self.category(category.pk) or category, street, self._offered)
                 self.categories[key] = None
             except ActionError as exc:
                 self.categories[key] = exc
@@ -145,6 +189,14 @@ class IntakeCache:
         if key not in self.policies:
             self.policies[key] = deadlines.policy_for(category=category, urgency=urgency, type=type, safety=safety)
         return self.policies[key]
+
+
+# What the shared cache holds changes only through the admin (saves and deletes): forget it then.
+_forget_intake = memo.forgetter("intake")
+for _model in (Area, Category, Category.streets.through, Unit, UrgencyWord, DeadlinePolicy):
+    post_save.connect(_forget_intake, sender=_model, weak=False, dispatch_uid=f"memo-intake-{_model.__name__}-saved")
+    post_delete.connect(_forget_intake, sender=_model, weak=False, dispatch_uid=f"memo-intake-{_model.__name__}-deleted")
+m2m_changed.connect(_forget_intake, sender=Category.streets.through, weak=False, dispatch_uid="memo-intake-streets")
 
 
 def _build(*, actor: User | None, intake: Intake, cache: IntakeCache, now: dt.datetime) -> tuple[Ticket, TicketEvent, str]:
@@ -214,15 +266,32 @@ def _build(*, actor: User | None, intake: Intake, cache: IntakeCache, now: dt.da
     return ticket, event, code
 
 
+def _bump(day: dt.date, count: int) -> int | None:
+    """Add `count` to the day's counter and return its new value in one statement (UPDATE … RETURNING, on
+    PostgreSQL and SQLite ≥ 3.35); None when the day has no row yet."""
+    if not connection.features.can_return_columns_from_insert:  # an old SQLite: update, then read
+        if not TicketCounter.objects.filter(day=day).update(last=F("last") + count):
+            return None
+        return TicketCounter.objects.get(day=day).last
+    table, last, day_col = (connection.ops.quote_name(n) for n in (TicketCounter._meta.db_table, "last", "day"))
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {last} = {last} + %s WHERE {day_col} = %s RETURNING {last}",  # noqa: S608
+                       [count, connection.ops.adapt_datefield_value(day)])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def _numbers(day: dt.date, count: int = 1) -> list[str]:
     """The day's next `count` numbers. The counter row's write lock serialises concurrent intake."""
-    if not TicketCounter.objects.filter(day=day).update(last=F("last") + count):
+    last = _bump(day, count)
+    if last is None:
         try:
             with transaction.atomic():
                 TicketCounter.objects.create(day=day, last=count)
+            last = count
         except IntegrityError:  # another intake created the row first
-            TicketCounter.objects.filter(day=day).update(last=F("last") + count)
-    last = TicketCounter.objects.get(day=day).last
+            last = _bump(day, count)
+            assert last is not None
     prefix = settings.MINQING["NUMBER_PREFIX"]
     return [f"{prefix}-{day:%Y%m%d}-{n:05d}" for n in range(last - count + 1, last + 1)]
 
@@ -232,12 +301,16 @@ def _number(ticket: Ticket, number: str, code: str) -> None:
     ticket.tracking_code_hash = tracking_hash(number, code) if code else ""
 
 
-def ticket_create(*, actor: User | None, intake: Intake) -> tuple[Ticket, str]:
+def ticket_create(*, actor: User | None, intake: Intake,
+                  also: Callable[[Ticket, TicketEvent], object] | None = None) -> tuple[Ticket, str]:
     """Register a new request (待受理). Returns it and, for anonymous reporters, a tracking code.
 
-    actor=None is a resident on the public page (recorded as 反映人本人)."""
+    actor=None is a resident on the public page (recorded as 反映人本人). Every check and read happens
+    before the transaction opens (on SQLite it takes the write lock at BEGIN): inside are only the
+    counter, the inserts, and `also(ticket, event)`, the caller's own write that must stand or fall with
+    the request (the API's Idempotency-Key row)."""
     now = timezone.now()
-    ticket, event, code = _build(actor=actor, intake=intake, cache=IntakeCache(), now=now)
+    ticket, event, code = _build(actor=actor, intake=intake, cache=IntakeCache.shared(), now=now)
     with atomic_with_files() as stored:
         _number(ticket, _numbers(timezone.localdate(now))[0], code)
         ticket.save(force_insert=True)
@@ -246,6 +319,8 @@ def ticket_create(*, actor: User | None, intake: Intake) -> tuple[Ticket, str]:
         if intake.photos:
             photos_attach(ticket=ticket, event=event, photos=intake.photos, at=now, stored=stored)
         consumers.enqueue([event])
+        if also is not None:
+            also(ticket, event)
     return ticket, code
 
 
