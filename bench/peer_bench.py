@@ -55,11 +55,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         scripts = {}
         for server, eps in plan.items():
-            for name, ep in eps.items():
+            for i, (name, ep) in enumerate(eps.items()):
                 if ep.get("post") is not None:
-                    scripts[(server, name)] = post_script(Path(tmp), f"{server}-{name}", ep["post"],
+                    scripts[(server, name)] = post_script(Path(tmp), f"{server}-{i}", ep["post"],
                                                           ep.get("type", "application/x-www-form-urlencoded"),
                                                           ep.get("headers", {}))
+        for server, eps in plan.items():  # warm up: each worker's first requests build its caches
+            for name, ep in eps.items():
+                wrk(ep["url"], "2s", scripts.get((server, name)))
         for r in range(1, args.rounds + 1):
             for name in endpoints:
                 for server, eps in plan.items():
