@@ -271,6 +271,9 @@ MINQING: dict[str, Any] = {
     "WORKING_PERIODS": os.environ.get("MINQING_WORKING_PERIODS", "08:30-12:00,14:30-18:00"),
     # A clock turns yellow once this share of its working time is used.
     "WARN_RATIO": float(os.environ.get("MINQING_WARN_RATIO", "0.8")),
+    # How long a worker keeps reference data (area tree, catalogue, deadline policies, offices) before
+    # reading it again; a change saved in the same process is seen at once (minqing/lib/memo.py).
+    "MEMO_SECONDS": float(os.environ.get("MINQING_MEMO_SECONDS", "60")),
     "ATTACHMENT_MAX_BYTES": int(os.environ.get("MINQING_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))),
     "ATTACHMENT_MAX_COUNT": int(os.environ.get("MINQING_ATTACHMENT_MAX_COUNT", "9")),
     # Pixels a photo may have (read from its header, before decoding): 25 MP is a 6000×4000 camera photo.
