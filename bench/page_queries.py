@@ -22,11 +22,11 @@ import django
 
 django.setup()
 
+import django.test.client  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-import django.test.client  # noqa: E402
 from minqing.accounts.models import User  # noqa: E402
 from minqing.api.models import ApiToken  # noqa: E402
 from minqing.ops.lean import client_handler  # noqa: E402

@@ -136,6 +136,7 @@ class IntakeCache:
         self._areas: dict[int, Area] | None = None
         self._catalogue: dict[int, Category] | None = None
         self._offered: dict[int, set[int]] | None = None
+        self._clocks: dict[tuple, tuple[dict, dt.datetime | None, dict]] = {}
 
     @classmethod
     def shared(cls) -> IntakeCache:
@@ -191,6 +192,22 @@ class IntakeCache:
         return self.policies[key]
 
 
+    def clocks(self, step: Any, policy: deadlines.Policy, now: dt.datetime) -> tuple[dict, dt.datetime | None, dict]:
+        """The new request's clock columns, next check and their record: the same for every row of a batch
+        registered at one instant under one policy, so an import works them out once per policy."""
+        key = (step.name, policy, now)
+        found = self._clocks.get(key)
+        if found is None:
+            if len(self._clocks) > 64:
+                self._clocks.clear()
+            clocks = deadlines.step_columns(step, now=now, minutes=deadlines.limits(step, policy=policy),
+                                            natural=policy.natural)
+            found = (clocks, deadlines.next_check(before={}, changes=clocks, status=Status.RECEIVED, now=now),
+                     deadlines.due_data(clocks))
+            self._clocks[key] = found
+        return found[0], found[1], found[2]
+
+
 # What the shared cache holds changes only through the admin (saves and deletes): forget it then.
 _forget_intake = memo.forgetter("intake")
 for _model in (Area, Category, Category.streets.through, Unit, UrgencyWord, DeadlinePolicy):
@@ -244,7 +261,7 @@ def _build(*, actor: User | None, intake: Intake, cache: IntakeCache, now: dt.da
     step = STEPS["create"]
     # An urgent safety matter runs on natural time (a gas leak on Friday evening is not due on Monday).
     policy = cache.policy(intake.category, urgency, intake.type, bool(hits))
-    clocks = deadlines.step_columns(step, now=now, minutes=deadlines.limits(step, policy=policy), natural=policy.natural)
+    clocks, next_check, due = cache.clocks(step, policy, now)
     ticket = Ticket(
         channel=intake.channel, type=intake.type, category=intake.category, title=title, text=text, urgency=urgency,
         address=address, latitude=place.latitude, longitude=place.longitude, location_pending=place.pending,
@@ -253,10 +270,9 @@ def _build(*, actor: User | None, intake: Intake, cache: IntakeCache, now: dt.da
         urgent_words="、".join(hits)[:200], natural_time=policy.natural, external_number=intake.external_number or None,
         external_due_at=intake.external_due_at, status=Status.RECEIVED, handling_unit=office, created_by=actor,
         created_at=now, updated_at=now,
-        next_check_at=deadlines.next_check(before={}, changes=clocks, status=Status.RECEIVED, now=now),
-        **loc, **clocks,
+        next_check_at=next_check, **loc, **clocks,
     )
-    data: dict[str, Any] = {"channel": intake.channel, **deadlines.due_data(clocks)}
+    data: dict[str, Any] = {"channel": intake.channel, **due}
     if hits:
         data["urgent_words"] = hits
     if place.how or place.pending:
