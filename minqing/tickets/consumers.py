@@ -70,8 +70,8 @@ def enqueue(events: list[TicketEvent]) -> int:
             for e in events for c in REGISTRY.values() if c.wants(e)]
     if rows:
         meta = PendingEvent._meta
-        columns = ", ".join(ops.quote_name(meta.get_field(f).column)
-                            for f in ("consumer", "event", "created_at", "attempts", "last_error"))
+        columns = ", ".join(ops.quote_name(f.column) for f in meta.concrete_fields
+                            if f.name in ("consumer", "event", "created_at", "attempts", "last_error"))
         sql = f"INSERT INTO {ops.quote_name(meta.db_table)} ({columns}) VALUES (%s, %s, %s, %s, %s)"  # noqa: S608
         with connection.cursor() as cursor:
             cursor.executemany(sql, rows)
