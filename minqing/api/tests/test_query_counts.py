@@ -79,3 +79,18 @@ def test_the_cached_catalogue_forgets_a_category_the_admin_switches_off(cast, to
     r = c.post("/api/v1/requests", json.dumps(data), content_type="application/json",
                HTTP_AUTHORIZATION=f"Bearer {token}")
     assert r.status_code == 422 and "停用" in r.json()["message"]
+
+
+def test_an_area_added_by_another_process_is_found_at_once(cast, token) -> None:
+    from minqing.org.models import Area
+    from minqing.tickets.actions import IntakeCache
+
+    c = Client()
+    _post(c, cast, token)  # this process now holds the area tree
+    new = Area.objects.bulk_create([Area(name="新建小区", kind="compound", parent=cast.compound_a.parent,
+                                         code="TEST-NEW-1")])[0]  # bulk: no signal, as if saved elsewhere
+    assert IntakeCache.shared().area(new.pk) is not None
+    data = {"category_id": cast.category().pk, "area_id": new.pk, "text": "新建小区门口的路灯坏了", "anonymous": True}
+    r = c.post("/api/v1/requests", json.dumps(data), content_type="application/json",
+               HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert r.status_code == 201, r.content

@@ -144,19 +144,31 @@ class IntakeCache:
 
     def area(self, pk: int | None) -> Area | None:
         """The area with this id, its parents loaded (boundaries left out: intake does not need them)."""
+        deferred = ["boundary", *("__".join(["parent"] * n + ["boundary"]) for n in range(1, 5))]
+        tree = Area.objects.select_related("parent__parent__parent__parent").defer(*deferred)
         if self._areas is None:
-            deferred = ["boundary", *("__".join(["parent"] * n + ["boundary"]) for n in range(1, 5))]
-            self._areas = {a.pk: a for a in Area.objects.select_related("parent__parent__parent__parent")
-                           .defer(*deferred)}
-        return self._areas.get(pk) if pk is not None else None
+            self._areas = {a.pk: a for a in tree}
+        if pk is None:
+            return None
+        if pk not in self._areas:  # added since (by another process): read it, do not refuse it for a minute
+            found = tree.filter(pk=pk).first()
+            if found is None:
+                return None
+            self._areas[pk] = found
+        return self._areas[pk]
 
     def category(self, pk: int | None = None, *, code: str | None = None) -> Category | None:
         """A category by id or code, its parent loaded."""
         if self._catalogue is None:
             self._catalogue = {c.pk: c for c in Category.objects.select_related("parent")}
-        if code is not None:
-            return next((c for c in self._catalogue.values() if c.code == code), None)
-        return self._catalogue.get(pk) if pk is not None else None
+        found = (next((c for c in self._catalogue.values() if c.code == code), None) if code is not None
+                 else self._catalogue.get(pk) if pk is not None else None)
+        if found is None and (code is not None or pk is not None):  # added since, by another process
+            found = Category.objects.select_related("parent").filter(
+                **({"code": code} if code is not None else {"pk": pk})).first()
+            if found is not None:
+                self._catalogue[found.pk] = found
+        return found
 
     def location(self, area: Area) -> dict[str, Area | None]:
         if area.pk not in self.locations:
