@@ -94,3 +94,14 @@ def test_an_area_added_by_another_process_is_found_at_once(cast, token) -> None:
     r = c.post("/api/v1/requests", json.dumps(data), content_type="application/json",
                HTTP_AUTHORIZATION=f"Bearer {token}")
     assert r.status_code == 201, r.content
+
+
+def test_open311_reads_are_one_query_each(cast) -> None:
+    c = Client()
+    number = cast.new_ticket().number
+    for path in ("/open311/v2/requests.json", f"/open311/v2/requests/{number}.json"):
+        c.get(path)  # reads the names of places, units and services once
+        with CaptureQueriesContext(connection) as ctx:
+            r = c.get(path)
+        assert r.status_code == 200 and len(ctx.captured_queries) == 1, "\n".join(q["sql"] for q in ctx.captured_queries)
+        assert r.json()[0]["agency_responsible"] == "瓜州路社区居委会" and "瓜州路社区" in r.json()[0]["address"]
