@@ -17,6 +17,9 @@ mkdir -p "$MINQING_VAR_DIR"
 psql "${DATABASE_URL%/*}/postgres" -qc "DROP DATABASE IF EXISTS ${DATABASE_URL##*/}" -c "CREATE DATABASE ${DATABASE_URL##*/}"
 .venv/bin/python manage.py migrate -v0
 .venv/bin/python manage.py demo --requests 2000 > /dev/null
+# Planner statistics, as a live database has them (autovacuum would take a while after a bulk load): without
+# them the evaluation dashboard's cohort counts took 1.8 s instead of 0.16 s.
+psql "$DATABASE_URL" -qc "ANALYZE"
 TOKEN=$(.venv/bin/python manage.py apikey create load --permissions intake,read,act)
 CATEGORY=$(.venv/bin/python manage.py shell -v0 -c "from minqing.tickets.models import Category; print(Category.objects.get(code='WY01').pk)")
 AREA=$(.venv/bin/python manage.py shell -v0 -c "from minqing.org.models import Area; print(Area.objects.get(name='瓜州路社区').pk)")
