@@ -164,8 +164,8 @@ class IntakeCache:
         found = (next((c for c in self._catalogue.values() if c.code == code), None) if code is not None
                  else self._catalogue.get(pk) if pk is not None else None)
         if found is None and (code is not None or pk is not None):  # added since, by another process
-            found = Category.objects.select_related("parent").filter(
-                **({"code": code} if code is not None else {"pk": pk})).first()
+            lookup: dict[str, object] = {"code": code} if code is not None else {"pk": pk}
+            found = Category.objects.select_related("parent").filter(**lookup).first()
             if found is not None:
                 self._catalogue[found.pk] = found
         return found
