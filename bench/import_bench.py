@@ -10,7 +10,9 @@ import argparse
 import io
 import os
 import random
+import resource
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -71,11 +73,31 @@ def main() -> None:
     job.file.save("bench.xlsx", ContentFile(content))
     before = Ticket.objects.count()
     t0 = time.perf_counter()
+    stop = threading.Event()
+
+    def progress() -> None:  # what the job page shows while it runs: the committed batches' count
+        from django.db import connections
+
+        while not stop.wait(5):
+            done, total = ImportJob.objects.filter(pk=job.pk).values_list("done", "total").get()
+            print(f"  progress: {done:,} / {total:,} rows ({done / max(total, 1):.0%}) after "
+                  f"{time.perf_counter() - t0:.0f} s, peak RSS {peak_mb():.0f} MB", flush=True)
+        connections.close_all()
+
+    watcher = threading.Thread(target=progress, daemon=True)
+    watcher.start()
     job = import_job(job)
     took = time.perf_counter() - t0
+    stop.set()
+    watcher.join()
     print(f"import: status={job.status} created={job.created:,} updated={job.updated:,} rejected={job.rejected:,} "
           f"in {took:.1f} s = {job.done / took:,.0f} rows/s; {took / floor:.1f}x the floor")
+    print(f"peak RSS of the whole run (file generation and the floor included): {peak_mb():.0f} MB")
     assert Ticket.objects.count() - before == job.created, "every created row is one request"
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
 
 if __name__ == "__main__":

@@ -28,6 +28,16 @@ from minqing.tickets import actions, deadlines, demo
 from minqing.tickets.models import Category, Channel, Ticket, TicketType
 
 
+def pytest_configure(config) -> None:
+    # The test client routes requests by path to the middleware chain production runs for them
+    # (minqing/ops/lean.py: the JSON interfaces' short chain, the pages' whole stack).
+    import django.test.client
+
+    from minqing.ops.lean import client_handler
+
+    django.test.client.ClientHandler = client_handler()  # type: ignore[misc]
+
+
 @dataclass
 class Cast:
     users: dict[str, User]
@@ -135,6 +145,9 @@ def _isolated(settings, tmp_path) -> None:
     from minqing.org import location
 
     location.reset()  # the boundaries and gazetteer of an earlier test's (rolled back) database
+    from minqing.lib import memo
+
+    memo.forget()  # the reference data (area tree, catalogue, policies) of an earlier test's database
 
 
 def image_file(name: str = "photo.jpg", *, fmt: str = "JPEG", size: tuple[int, int] = (64, 48), exif: bytes | None = None) -> SimpleUploadedFile:

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "minqing.grid",
 ]
 
+# The pages' whole stack. The JSON interfaces and the probes run only what they use (the groups below,
+# minqing/ops/lean.py: one handler per group, chosen by path in minqing.wsgi).
 MIDDLEWARE = [
     "minqing.ops.middleware.DatabaseUnavailableMiddleware",
     "minqing.ops.middleware.RefuseNulMiddleware",
@@ -81,6 +83,25 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "csp.middleware.CSPMiddleware",
+]
+_JSON_BASE = [
+    "minqing.ops.middleware.DatabaseUnavailableMiddleware",
+    "minqing.ops.middleware.RefuseNulMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+]
+MINQING_MIDDLEWARE_BY_PATH = [
+    # Open311: public, authenticated by its api_key; JSON or XML, never HTML.
+    (("/open311/",), (), _JSON_BASE),
+    # The JSON API: a bearer token, or the session (ninja checks CSRF for session callers); the HTML docs
+    # page keeps the whole stack (CSP, frame options).
+    (("/api/",), ("/api/v1/docs", "/api/v1/openapi"), [
+        *_JSON_BASE,
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "minqing.accounts.middleware.PasswordChangeRequired",
+    ]),
+    # Liveness and readiness probes answer plain text and touch no session.
+    (("/healthz", "/readyz"), (), ["minqing.ops.middleware.DatabaseUnavailableMiddleware"]),
 ]
 
 ROOT_URLCONF = "minqing.urls"
@@ -107,7 +128,11 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{VAR_DIR / 'minqing.sqlite3'}",
-        conn_max_age=int(os.environ.get("MINQING_DB_CONN_MAX_AGE", "0")),
+        # Connections are kept (a new one per request re-ran the PRAGMAs / the PostgreSQL handshake: a
+        # quarter of a by-id GET) and checked before each request reuses them, so a restarted database
+        # costs one reconnect, not an error.
+        conn_max_age=int(os.environ.get("MINQING_DB_CONN_MAX_AGE", "600")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -123,7 +148,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if os.environ.get("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = {
         **dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"],
-                                conn_max_age=int(os.environ.get("MINQING_DB_CONN_MAX_AGE", "0"))),
+                                conn_max_age=int(os.environ.get("MINQING_DB_CONN_MAX_AGE", "600")),
+                                conn_health_checks=True),
         "TEST": {"MIRROR": "default"},
     }
 DATABASE_ROUTERS = ["minqing.lib.db.PrimaryOnly"]
@@ -264,6 +290,9 @@ MINQING: dict[str, Any] = {
     "WORKING_PERIODS": os.environ.get("MINQING_WORKING_PERIODS", "08:30-12:00,14:30-18:00"),
     # A clock turns yellow once this share of its working time is used.
     "WARN_RATIO": float(os.environ.get("MINQING_WARN_RATIO", "0.8")),
+    # How long a worker keeps reference data (area tree, catalogue, deadline policies, offices) before
+    # reading it again; a change saved in the same process is seen at once (minqing/lib/memo.py).
+    "MEMO_SECONDS": float(os.environ.get("MINQING_MEMO_SECONDS", "60")),
     "ATTACHMENT_MAX_BYTES": int(os.environ.get("MINQING_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))),
     "ATTACHMENT_MAX_COUNT": int(os.environ.get("MINQING_ATTACHMENT_MAX_COUNT", "9")),
     # Pixels a photo may have (read from its header, before decoding): 25 MP is a 6000×4000 camera photo.

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import NinjaAPI, Query, Router, Schema
@@ -165,7 +165,9 @@ def _resident_detail(scope: Scope, t: Ticket) -> dict:
             "timeline": timeline, "applications": [], "parts": []}
 
 
-def _detail(request: HttpRequest, t: Ticket) -> dict:
+def _detail(request: HttpRequest, t: Ticket, fresh: list | None = None) -> dict:
+    """`fresh`: the events of a request just registered here (it has no applications or parts yet), so the
+    answer to an intake reads nothing back."""
     scope = scope_for(request.user)
     if _is_resident(scope):
         return _resident_detail(scope, t)
@@ -177,7 +179,7 @@ def _detail(request: HttpRequest, t: Ticket) -> dict:
         {"action": e.action, "label": e.label, "from_status": e.from_status, "to_status": e.to_status,
          "actor": e.actor_label, "unit": e.actor_unit.name if e.actor_unit else None,
          "to_unit": e.to_unit.name if e.to_unit else None, "note": e.note, "at": e.created_at}
-        for e in t.events.select_related("actor_unit", "to_unit").order_by("created_at", "id")
+        for e in (fresh if fresh is not None else t.events.select_related("actor_unit", "to_unit").order_by("created_at", "id"))
     ]
     return {
         **_out(t), "text": t.text, "address": t.address, "reporter_name": reporter.name,
@@ -189,12 +191,12 @@ def _detail(request: HttpRequest, t: Ticket) -> dict:
                           "approver_unit": a.approver_unit.name, "reason_code": a.reason_code, "reason": a.reason,
                           "requested_at": a.requested_at, "new_due_at": a.new_due_at, "until": a.until,
                           "decision_note": a.decision_note, "may_decide": a.status == "pending" and actions.may_decide(scope, a)}
-                         for a in t.applications.select_related("unit", "approver_unit")],
+                         for a in ([] if fresh is not None else t.applications.select_related("unit", "approver_unit"))],
         "parts": [{"id": p.pk, "unit": p.unit.name, "role": p.role, "task": p.task, "sign_due_at": p.sign_due_at,
                    "signed_at": p.signed_at, "contact_due_at": p.contact_due_at, "contacted_at": p.contacted_at,
                    "done_due_at": p.done_due_at, "done_at": p.done_at, "reply": p.reply, "rating": p.rating,
                    "allowed": actions.part_allowed(scope, p)}
-                  for p in t.parts.select_related("unit").order_by("id")],
+                  for p in ([] if fresh is not None else t.parts.select_related("unit").order_by("id"))],
     }
 
 
@@ -251,26 +253,31 @@ def create_request(request: HttpRequest, payload: RequestIn) -> Status:
         earlier = IdempotencyKey.objects.filter(user=request.user, key=key).select_related("ticket").first()
         if earlier is not None:
             return Status(200, {"request": _detail(request, earlier.ticket), "tracking_code": ""})
-    category = Category.objects.filter(pk=payload.category_id).select_related("parent").first()
+    reference = actions.IntakeCache.shared()  # the catalogue and area tree, read once a minute, not per request
+    category = reference.category(payload.category_id)
     if category is None:
         raise actions.ActionError("分类不存在。", field="category_id")
-    area = Area.objects.filter(pk=payload.area_id).first()
+    area = reference.area(payload.area_id)
     if area is None:
         raise actions.ActionError("地点不存在。", field="area_id")
+    created: list = []
+
+    def remember(ticket: Ticket, event: object) -> None:  # inside ticket_create's transaction
+        created.append(event)
+        if key:
+            IdempotencyKey.objects.create(user=request.user, key=key, ticket=ticket)
+
     try:
-        with transaction.atomic():
-            ticket, code = actions.ticket_create(actor=request.user, intake=actions.Intake(
-                channel=payload.channel, type=payload.type, category=category, title=payload.title,
-                text=payload.text, area=area, address=payload.address, urgency=payload.urgency,
-                anonymous=payload.anonymous, reporter_name=payload.reporter_name,
-                reporter_phone=payload.reporter_phone,
-            ))
-            if key:
-                IdempotencyKey.objects.create(user=request.user, key=key, ticket=ticket)
+        ticket, code = actions.ticket_create(actor=request.user, also=remember, intake=actions.Intake(
+            channel=payload.channel, type=payload.type, category=category, title=payload.title,
+            text=payload.text, area=area, address=payload.address, urgency=payload.urgency,
+            anonymous=payload.anonymous, reporter_name=payload.reporter_name,
+            reporter_phone=payload.reporter_phone,
+        ))
     except IntegrityError:  # the same key raced in twice: answer with the winner
         earlier = IdempotencyKey.objects.get(user=request.user, key=key)
         return Status(200, {"request": _detail(request, earlier.ticket), "tracking_code": ""})
-    return Status(201, {"request": _detail(request, ticket), "tracking_code": code})
+    return Status(201, {"request": _detail(request, ticket, fresh=created), "tracking_code": code})
 
 
 ACTIONS = {

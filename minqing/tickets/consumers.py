@@ -62,10 +62,19 @@ def step_has(*parts: str) -> Callable[[TicketEvent], bool]:
 
 
 def enqueue(events: list[TicketEvent]) -> int:
-    """In the writer's transaction: one pending row per event and consumer that wants it."""
-    rows = [PendingEvent(consumer=c.name, event_id=e.pk, created_at=e.created_at)
+    """In the writer's transaction: one pending row per event and consumer that wants it. Plain tuples through
+    executemany, not model instances: an import batch of 500 requests writes 2,000 of these rows, and the
+    ORM's per-object work was a fifth of the import's time."""
+    ops = connection.ops
+    rows = [(c.name, e.pk, ops.adapt_datetimefield_value(e.created_at), 0, "")
             for e in events for c in REGISTRY.values() if c.wants(e)]
-    PendingEvent.objects.bulk_create(rows, batch_size=2000)
+    if rows:
+        meta = PendingEvent._meta
+        columns = ", ".join(ops.quote_name(f.column) for f in meta.concrete_fields
+                            if f.name in ("consumer", "event", "created_at", "attempts", "last_error"))
+        sql = f"INSERT INTO {ops.quote_name(meta.db_table)} ({columns}) VALUES (%s, %s, %s, %s, %s)"  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
     return len(rows)
 
 

@@ -9,10 +9,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from minqing.lib import memo
 from minqing.lib.workdays import WorkCalendar, parse_periods
 
 from .lifecycle import CLOCK_RUNS, Clock, Op, Step
@@ -73,8 +73,7 @@ def policy_for(*, category: Category, urgency: str, type: str = "", safety: bool
     if safety:
         response_h, resolve_h = settings.MINQING["SAFETY_HOURS"]
         return Policy(response_h * 60, resolve_h * 60, resolve_h * 60, resolve_h * 60, natural=True)
-    rows = {(p.category_id, p.type): p for p in DeadlinePolicy.objects.filter(urgency=urgency).filter(
-        Q(category_id__in=[c for c in (category.pk, category.parent_id) if c]) | Q(category=None))}
+    rows = _policy_rows().get(urgency, {})
     row = next((rows[key] for c in (category.pk, category.parent_id, None) for key in ((c, type), (c, ""))
                 if (c is not None or key[0] is None) and key in rows), None)
     if row is not None:
@@ -86,6 +85,23 @@ def policy_for(*, category: Category, urgency: str, type: str = "", safety: bool
     response_h, resolve_d, complex_d, escalated_d = (float(v) for v in values)
     return Policy(response_minutes=response_h * 60, resolve_minutes=resolve_d * day,
                   complex_resolve_minutes=complex_d * day, escalated_resolve_minutes=escalated_d * day, natural=natural)
+
+
+def _policy_rows() -> dict[str, dict[tuple[int | None, str], DeadlinePolicy]]:
+    """Every policy row by urgency, then (category, type): a few dozen rows, read once a minute per process
+    (lib/memo.py), not once per intake or dispatch."""
+    def build() -> dict[str, dict[tuple[int | None, str], DeadlinePolicy]]:
+        out: dict[str, dict[tuple[int | None, str], DeadlinePolicy]] = {}
+        for p in DeadlinePolicy.objects.all():
+            out.setdefault(p.urgency, {})[(p.category_id, p.type)] = p
+        return out
+    return memo.memo("deadline-policies", build)
+
+
+post_save.connect(memo.forgetter("deadline-policies"), sender=DeadlinePolicy, weak=False,
+                  dispatch_uid="memo-policy-saved")
+post_delete.connect(memo.forgetter("deadline-policies"), sender=DeadlinePolicy, weak=False,
+                    dispatch_uid="memo-policy-deleted")
 
 
 def policy_of(ticket: Any) -> Policy:

@@ -104,3 +104,16 @@ def test_masking_and_phone_rules() -> None:
     for bad in ["12345", "23812345678", "1381234567a", ""]:
         with pytest.raises(ValueError, match="手机号"):
             normalize_phone(bad)
+
+
+def test_the_fast_official_rule_agrees_with_the_library_day_by_day() -> None:
+    import chinese_calendar
+
+    day = dt.date(2004, 1, 1)
+    while day < dt.date(2028, 1, 1):  # the published years and a year past them
+        try:
+            expected = chinese_calendar.is_workday(day)
+        except NotImplementedError:
+            expected = day.weekday() < 5
+        assert official_is_workday(day) == expected, day
+        day += dt.timedelta(days=1)

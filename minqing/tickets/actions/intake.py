@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
 from minqing.accounts.models import User
 from minqing.accounts.scope import scope_for
-from minqing.lib import uploads
+from minqing.lib import memo, uploads
 from minqing.lib.crypto import lookup_hash, tracking_hash
 from minqing.lib.errors import ActionError, Forbidden
 from minqing.lib.validation import clean_text, normalize_phone
@@ -30,7 +32,17 @@ from minqing.org.models import Area, AreaKind, Unit, UnitKind
 
 from .. import consumers, deadlines
 from ..lifecycle import STEPS, Status
-from ..models import Category, Channel, Ticket, TicketCounter, TicketEvent, TicketType, Urgency, UrgencyWord
+from ..models import (
+    Category,
+    Channel,
+    DeadlinePolicy,
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+    TicketType,
+    Urgency,
+    UrgencyWord,
+)
 from .core import actor_label, atomic_with_files
 from .photos import photos_attach
 
@@ -84,14 +96,17 @@ def _location(area: Area) -> dict[str, Area | None]:
     }
 
 
-def _check_category(category: Category, street: Area) -> None:
+def _check_category(category: Category, street: Area, offered: dict[int, set[int]] | None = None) -> None:
+    """`offered`: the streets each category is limited to (none: everywhere), when the caller has read them."""
     if category.parent is None:
         raise ActionError("请选择二级分类。", field="category")
     if not category.active or not category.parent.active:
         raise ActionError("该分类已停用，请另选。", field="category")
-    streets = set(category.streets.values_list("pk", flat=True)) | set(
-        category.parent.streets.values_list("pk", flat=True)
-    )
+    if offered is None:
+        streets = set(category.streets.values_list("pk", flat=True)) | set(
+            category.parent.streets.values_list("pk", flat=True))
+    else:
+        streets = offered.get(category.pk, set()) | offered.get(category.parent.pk, set())
     if streets and street.pk not in streets:
         raise ActionError(f"分类“{category}”不适用于{street.name}，请另选。", field="category")
 
@@ -110,7 +125,9 @@ def _may_record_in(actor: User, loc: dict[str, Area | None]) -> None:
 
 
 class IntakeCache:
-    """Reference data read once for a batch of intakes (an import), not once per row."""
+    """Reference data read once, not once per intake: for a batch (an import), or shared by the process's
+    single intakes for a minute (`shared()`, lib/memo.py; forgotten at once when a row it holds is saved
+    here). The area tree is read whole, parents attached, so a place's street and community cost no query."""
 
     def __init__(self) -> None:
         self.words = list(UrgencyWord.objects.filter(active=True).values_list("word", flat=True))
@@ -120,17 +137,57 @@ class IntakeCache:
         self.policies: dict[tuple[int, str, str, bool], deadlines.Policy] = {}
         self.centres: dict[int, Unit | None] = {}
         self.catalogue: dict[int, Unit | None] = {}
+        self._areas: dict[int, Area] | None = None
+        self._catalogue: dict[int, Category] | None = None
+        self._offered: dict[int, set[int]] | None = None
+        self._clocks: dict[tuple, tuple[dict, dt.datetime | None, dict]] = {}
+
+    @classmethod
+    def shared(cls) -> IntakeCache:
+        return memo.memo("intake", cls)
+
+    def area(self, pk: int | None) -> Area | None:
+        """The area with this id, its parents loaded (boundaries left out: intake does not need them)."""
+        deferred = ["boundary", *("__".join(["parent"] * n + ["boundary"]) for n in range(1, 5))]
+        tree = Area.objects.select_related("parent__parent__parent__parent").defer(*deferred)
+        if self._areas is None:
+            self._areas = {a.pk: a for a in tree}
+        if pk is None:
+            return None
+        if pk not in self._areas:  # added since (by another process): read it, do not refuse it for a minute
+            found = tree.filter(pk=pk).first()
+            if found is None:
+                return None
+            self._areas[pk] = found
+        return self._areas[pk]
+
+    def category(self, pk: int | None = None, *, code: str | None = None) -> Category | None:
+        """A category by id or code, its parent loaded."""
+        if self._catalogue is None:
+            self._catalogue = {c.pk: c for c in Category.objects.select_related("parent")}
+        found = (next((c for c in self._catalogue.values() if c.code == code), None) if code is not None
+                 else self._catalogue.get(pk) if pk is not None else None)
+        if found is None and (code is not None or pk is not None):  # added since, by another process
+            lookup: dict[str, object] = {"code": code} if code is not None else {"pk": pk}
+            found = Category.objects.select_related("parent").filter(**lookup).first()
+            if found is not None:
+                self._catalogue[found.pk] = found
+        return found
 
     def location(self, area: Area) -> dict[str, Area | None]:
         if area.pk not in self.locations:
-            self.locations[area.pk] = _location(area)
+            self.locations[area.pk] = _location(self.area(area.pk) or area)
         return self.locations[area.pk]
 
     def check_category(self, category: Category, street: Area) -> None:
         key = (category.pk, street.pk)
         if key not in self.categories:
+            if self._offered is None:
+                self._offered = {}
+                for category_id, area_id in Category.streets.through.objects.values_list("category_id", "area_id"):
+                    self._offered.setdefault(category_id, set()).add(area_id)
             try:
-                _check_category(category, street)
+                _check_category(self.category(category.pk) or category, street, self._offered)
                 self.categories[key] = None
             except ActionError as exc:
                 self.categories[key] = exc
@@ -163,6 +220,30 @@ class IntakeCache:
         if key not in self.policies:
             self.policies[key] = deadlines.policy_for(category=category, urgency=urgency, type=type, safety=safety)
         return self.policies[key]
+
+
+    def clocks(self, step: Any, policy: deadlines.Policy, now: dt.datetime) -> tuple[dict, dt.datetime | None, dict]:
+        """The new request's clock columns, next check and their record: the same for every row of a batch
+        registered at one instant under one policy, so an import works them out once per policy."""
+        key = (step.name, policy, now)
+        found = self._clocks.get(key)
+        if found is None:
+            if len(self._clocks) > 64:
+                self._clocks.clear()
+            clocks = deadlines.step_columns(step, now=now, minutes=deadlines.limits(step, policy=policy),
+                                            natural=policy.natural)
+            found = (clocks, deadlines.next_check(before={}, changes=clocks, status=Status.RECEIVED, now=now),
+                     deadlines.due_data(clocks))
+            self._clocks[key] = found
+        return found[0], found[1], found[2]
+
+
+# What the shared cache holds changes only through the admin (saves and deletes): forget it then.
+_forget_intake = memo.forgetter("intake")
+for _model in (Area, Category, Category.streets.through, Unit, UrgencyWord, DeadlinePolicy):
+    post_save.connect(_forget_intake, sender=_model, weak=False, dispatch_uid=f"memo-intake-{_model.__name__}-saved")
+    post_delete.connect(_forget_intake, sender=_model, weak=False, dispatch_uid=f"memo-intake-{_model.__name__}-deleted")
+m2m_changed.connect(_forget_intake, sender=Category.streets.through, weak=False, dispatch_uid="memo-intake-streets")
 
 
 def _build(*, actor: User | None, intake: Intake, cache: IntakeCache, now: dt.datetime) -> tuple[Ticket, TicketEvent, str]:
@@ -223,7 +304,7 @@ def _build(*, actor: User | None, intake: Intake, cache: IntakeCache, now: dt.da
     step = STEPS["create"]
     # An urgent safety matter runs on natural time (a gas leak on Friday evening is not due on Monday).
     policy = cache.policy(intake.category, urgency, intake.type, bool(hits))
-    clocks = deadlines.step_columns(step, now=at, minutes=deadlines.limits(step, policy=policy), natural=policy.natural)
+    clocks, next_check, due = cache.clocks(step, policy, at)
     ticket = Ticket(
         channel=intake.channel, type=intake.type, category=intake.category, title=title, text=text, urgency=urgency,
         address=address, latitude=place.latitude, longitude=place.longitude, location_pending=place.pending,
@@ -232,10 +313,9 @@ def _build(*, actor: User | None, intake: Intake, cache: IntakeCache, now: dt.da
         urgent_words="、".join(hits)[:200], natural_time=policy.natural, external_number=intake.external_number or None,
         external_due_at=intake.external_due_at, status=Status.RECEIVED, handling_unit=office, created_by=actor,
         created_at=at, updated_at=now,
-        next_check_at=deadlines.next_check(before={}, changes=clocks, status=Status.RECEIVED, now=at),
-        **loc, **clocks,
+        next_check_at=next_check, **loc, **clocks,
     )
-    data: dict[str, Any] = {"channel": intake.channel, **deadlines.due_data(clocks)}
+    data: dict[str, Any] = {"channel": intake.channel, **due}
     if hits:
         data["urgent_words"] = hits
     if place.how or place.pending:
@@ -249,15 +329,32 @@ def _build(*, actor: User | None, intake: Intake, cache: IntakeCache, now: dt.da
     return ticket, event, code
 
 
+def _bump(day: dt.date, count: int) -> int | None:
+    """Add `count` to the day's counter and return its new value in one statement (UPDATE … RETURNING, on
+    PostgreSQL and SQLite ≥ 3.35); None when the day has no row yet."""
+    if not connection.features.can_return_columns_from_insert:  # an old SQLite: update, then read
+        if not TicketCounter.objects.filter(day=day).update(last=F("last") + count):
+            return None
+        return TicketCounter.objects.get(day=day).last
+    table, last, day_col = (connection.ops.quote_name(n) for n in (TicketCounter._meta.db_table, "last", "day"))
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {last} = {last} + %s WHERE {day_col} = %s RETURNING {last}",  # noqa: S608
+                       [count, connection.ops.adapt_datefield_value(day)])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def _numbers(day: dt.date, count: int = 1) -> list[str]:
     """The day's next `count` numbers. The counter row's write lock serialises concurrent intake."""
-    if not TicketCounter.objects.filter(day=day).update(last=F("last") + count):
+    last = _bump(day, count)
+    if last is None:
         try:
             with transaction.atomic():
                 TicketCounter.objects.create(day=day, last=count)
+            last = count
         except IntegrityError:  # another intake created the row first
-            TicketCounter.objects.filter(day=day).update(last=F("last") + count)
-    last = TicketCounter.objects.get(day=day).last
+            last = _bump(day, count)
+            assert last is not None
     prefix = settings.MINQING["NUMBER_PREFIX"]
     return [f"{prefix}-{day:%Y%m%d}-{n:05d}" for n in range(last - count + 1, last + 1)]
 
@@ -267,12 +364,16 @@ def _number(ticket: Ticket, number: str, code: str) -> None:
     ticket.tracking_code_hash = tracking_hash(number, code) if code else ""
 
 
-def ticket_create(*, actor: User | None, intake: Intake) -> tuple[Ticket, str]:
+def ticket_create(*, actor: User | None, intake: Intake,
+                  also: Callable[[Ticket, TicketEvent], object] | None = None) -> tuple[Ticket, str]:
     """Register a new request (待受理). Returns it and, for anonymous reporters, a tracking code.
 
-    actor=None is a resident on the public page (recorded as 反映人本人)."""
+    actor=None is a resident on the public page (recorded as 反映人本人). Every check and read happens
+    before the transaction opens (on SQLite it takes the write lock at BEGIN): inside are only the
+    counter, the inserts, and `also(ticket, event)`, the caller's own write that must stand or fall with
+    the request (the API's Idempotency-Key row)."""
     now = timezone.now()
-    ticket, event, code = _build(actor=actor, intake=intake, cache=IntakeCache(), now=now)
+    ticket, event, code = _build(actor=actor, intake=intake, cache=IntakeCache.shared(), now=now)
     with atomic_with_files() as stored:
         _number(ticket, _numbers(timezone.localdate(now))[0], code)
         ticket.save(force_insert=True)
@@ -281,6 +382,8 @@ def ticket_create(*, actor: User | None, intake: Intake) -> tuple[Ticket, str]:
         if intake.photos:
             photos_attach(ticket=ticket, event=event, photos=intake.photos, at=now, stored=stored)
         consumers.enqueue([event])
+        if also is not None:
+            also(ticket, event)
     return ticket, code
 
 
