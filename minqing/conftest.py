@@ -182,6 +182,21 @@ def browser():
 DEMO_PASSWORD = "Minqing@2026"  # noqa: S105 - the demo accounts' published password
 
 
+def admin_client(user: User):
+    """A test client logged in to the admin site as `user`, with password and an authenticator code."""
+    from django.test import Client
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user.set_password("Admin@2026x")
+    user.save()
+    device = TOTPDevice.objects.create(user=user, name="验证器", confirmed=True)
+    code = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+    c = Client()
+    assert c.post("/login/", {"username": user.username, "password": "Admin@2026x", "otp_token": code}).status_code == 302
+    return c
+
+
 def login(browser, live_server, username: str, password: str = DEMO_PASSWORD, *, width: int = 1366):
     page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
     page.goto(f"{live_server.url}/login/")

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from minqing.lib.admin import ReadOnlyAdmin
 from minqing.lib.crypto import lookup_hash
 from minqing.lib.validation import normalize_phone
 
@@ -67,26 +68,15 @@ class HouseholdAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class RecordAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Patrol)
-class PatrolAdmin(RecordAdmin):
+class PatrolAdmin(ReadOnlyAdmin):
     list_display = ["worker", "grid", "started_at", "ended_at"]
     list_filter = ["grid"]
     date_hierarchy = "started_at"
 
 
 @admin.register(Visit)
-class VisitAdmin(RecordAdmin):
+class VisitAdmin(ReadOnlyAdmin):
     list_display = ["visited_at", "worker", "grid", "finding", "ticket"]
     list_filter = ["finding"]
     date_hierarchy = "visited_at"

@@ -177,6 +177,14 @@ def point_area(longitude: float, latitude: float) -> Area | None:
     return max(found, key=lambda a: (DEPTH[AreaKind(a.kind)], _neg(a.code)))
 
 
+def place_at(*, latitude: object, longitude: object) -> dict[str, Area]:
+    """The areas (keyed by kind) an untrusted WGS84 point lies in; empty outside every boundary; ActionError
+    when it is not a coordinate."""
+    point = coordinates(latitude, longitude)
+    area = point_area(float(point[1]), float(point[0])) if point else None
+    return area.ancestors() if area is not None else {}
+
+
 def _neg(code: str) -> tuple[int, ...]:
     return tuple(-ord(c) for c in code)
 

@@ -119,7 +119,7 @@ class LocationMixin:
         if lat is None:
             self.add_error("community", "请选择社区，或在地图上点选位置。")
             return
-        chain = place_at(latitude=lat, longitude=lon)
+        chain = location.place_at(latitude=lat, longitude=lon)
         community = chain.get(AreaKind.COMMUNITY)
         if community is None:
             self.add_error("community", "所点位置不在本区任何社区内，请选择社区。")
@@ -142,13 +142,6 @@ class LocationMixin:
                 self.add_error("compound", f"小区“{compound.name}”不在所选网格内。")
                 return
         cleaned["area"] = compound or grid or community
-
-
-def place_at(*, latitude: object, longitude: object) -> dict[str, Area]:
-    """The areas (keyed by kind) a WGS84 point lies in; empty outside every boundary."""
-    point = location.coordinates(latitude, longitude)
-    area = location.point_area(float(point[1]), float(point[0])) if point else None
-    return area.ancestors() if area is not None else {}
 
 
 def _area_field(kind: str, label: str, required: bool) -> forms.ModelChoiceField:

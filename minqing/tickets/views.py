@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from minqing.accounts.scope import Scope, scope_for
 from minqing.lib.validation import parse_id
+from minqing.org import location
 from minqing.org.models import Area, AreaKind, Unit, UnitKind
 
 from . import actions, deadlines, queries
@@ -236,7 +237,7 @@ def area_shapes(request: HttpRequest) -> JsonResponse:
 def area_at(request: HttpRequest) -> JsonResponse:
     """Which community and grid a point on the map lies in (the same lookup intake does), for the form's selects."""
     try:
-        chain = f.place_at(latitude=request.GET.get("lat"), longitude=request.GET.get("lon"))
+        chain = location.place_at(latitude=request.GET.get("lat"), longitude=request.GET.get("lon"))
     except actions.ActionError as exc:
         return JsonResponse({"ok": False, "message": exc.message}, status=400)
     community, grid = chain.get(AreaKind.COMMUNITY), chain.get(AreaKind.GRID)

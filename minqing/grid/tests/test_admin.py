@@ -3,24 +3,10 @@ the household page finds the requests made from the new number; patrols and visi
 
 from __future__ import annotations
 
-from django.test import Client
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
-
+from minqing.conftest import admin_client
 from minqing.grid.models import Household, Patrol
 
 from .helpers import client_for, registry
-
-
-def admin_client(cast) -> Client:
-    admin = cast.admin
-    admin.set_password("Admin@2026x")
-    admin.save()
-    device = TOTPDevice.objects.create(user=admin, name="验证器", confirmed=True)
-    code = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
-    c = Client()
-    assert c.post("/login/", {"username": admin.username, "password": "Admin@2026x", "otp_token": code}).status_code == 302
-    return c
 
 
 def _form(h: Household, **changes) -> dict:
@@ -33,7 +19,7 @@ def _form(h: Household, **changes) -> dict:
 
 def test_a_household_corrected_in_the_admin_keeps_its_phone_searchable(cast) -> None:
     h = registry(cast, households=1)[0]
-    c = admin_client(cast)
+    c = admin_client(cast.admin)
     url = f"/admin/grid/household/{h.pk}/change/"
     listing = c.get("/admin/grid/household/").content.decode()
     assert "住户1" not in listing and "13812340001" not in listing  # the list shows where, not who
@@ -47,7 +33,7 @@ def test_a_household_corrected_in_the_admin_keeps_its_phone_searchable(cast) -> 
 
 
 def test_patrols_and_visits_are_shown_but_not_edited_in_the_admin(cast) -> None:
-    c = admin_client(cast)
+    c = admin_client(cast.admin)
     assert c.get("/admin/grid/visit/").status_code == 200
     assert c.get("/admin/grid/patrol/add/").status_code == 403
     assert not Patrol.objects.exists()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import signal
 import time
 from typing import Any
 
 from django.core.management.base import BaseCommand
 
 from minqing.api.fake12345 import FMT, TZ, FakePlatform
+from minqing.lib.stopping import on_signal
 from minqing.tickets.models import Category
 
 
@@ -57,16 +57,9 @@ class Command(BaseCommand):
         self.stdout.write(f"假12345平台已启动：{url}（{opts['orders']} 件演示工单）。另开终端运行：\n"
                           f"  MINQING_12345_URL={url} .venv/bin/python manage.py pull12345 --loop --interval 5\n"
                           "Ctrl-C 停止；停止时打印平台收到的消息。")
-        stopping = False
-
-        def stop(signum: int, frame: object) -> None:
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        stopping = on_signal()
         seen = 0
-        while not stopping:
+        while not stopping():
             time.sleep(0.5)
             taken = list(fake.taken.values())
             for m in taken[seen:]:

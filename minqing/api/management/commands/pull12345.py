@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import time
 from typing import Any
 
@@ -11,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
 from minqing.api import platform12345
+from minqing.lib.stopping import on_signal
 
 
 class Command(BaseCommand):
@@ -24,15 +24,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         if not platform12345.connected():
             raise CommandError("没有设置 MINQING_12345_URL（12345平台的接口地址），不能同步。")
-        stopping = False
-
-        def stop(signum: int, frame: object) -> None:
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
-        while not stopping:
+        stopping = on_signal()
+        while not stopping():
             r = platform12345.sync_once()
             sent = "，".join(f"{k} {v}" for k, v in r.sent.items()) or "0"
             applied = "，".join(f"{k} {v}" for k, v in r.applied.items()) or "0"
@@ -42,5 +35,5 @@ class Command(BaseCommand):
                 return
             close_old_connections()
             deadline = time.monotonic() + float(opts["interval"])
-            while time.monotonic() < deadline and not stopping:
+            while time.monotonic() < deadline and not stopping():
                 time.sleep(0.2)

@@ -8,7 +8,6 @@ the batch is done again by the next pass, once. It prints each consumer's lag wh
 
 from __future__ import annotations
 
-import signal
 import time
 from typing import Any
 
@@ -16,6 +15,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from minqing.lib.stopping import on_signal
 from minqing.tickets.consumers import consume_all, lag
 from minqing.tickets.sweep import sweep_once
 
@@ -30,16 +30,9 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="只运行一轮（处理完积压的记录并巡检一次）后退出")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        stopping = False
-
-        def stop(signum: int, frame: object) -> None:
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        stopping = on_signal()
         next_sweep = 0.0
-        while not stopping:
+        while not stopping():
             done = consume_all()
             if any(done.values()) or opts["once"]:
                 behind = "，".join(f"{x.label} 待处理 {x.pending}（最早 {x.oldest_seconds:.0f} 秒前）" for x in lag()
@@ -58,5 +51,5 @@ class Command(BaseCommand):
                 return
             close_old_connections()
             deadline = time.monotonic() + float(opts["consume_interval"])
-            while time.monotonic() < deadline and not stopping:
+            while time.monotonic() < deadline and not stopping():
                 time.sleep(0.1)
