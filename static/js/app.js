@@ -19,3 +19,12 @@ document.addEventListener("click", (event) => {
 document.addEventListener("change", (event) => {
   if (event.target.matches("select[data-autosubmit]")) event.target.form.submit();
 });
+// A choice made in a linked select before HTMX was ready (a slow phone) still loads the list it governs:
+// once HTMX is up, a select with a value whose target list is still empty fires its change again.
+document.addEventListener("DOMContentLoaded", () => {
+  if (typeof htmx === "undefined") return;
+  document.querySelectorAll("select[hx-get][hx-target]").forEach((select) => {
+    const target = document.querySelector(select.getAttribute("hx-target"));
+    if (select.value && target && !target.querySelector('option:not([value=""])')) htmx.trigger(select, "change");
+  });
+});

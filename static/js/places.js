@@ -6,6 +6,21 @@
   const RED = "#C8161D";
   const FONT = '"PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif';
   let maps = 0;
+  // ECharts (~1 MB) is fetched after the page is up, so the form and its selects work before it arrives.
+  const ECHARTS = document.currentScript && document.currentScript.dataset.echarts;
+  let loading = null;
+
+  function withEcharts() {
+    if (typeof echarts !== "undefined") return Promise.resolve();
+    if (!loading) {
+      loading = new Promise((resolve, reject) => {
+        const s = document.createElement("script");
+        s.src = ECHARTS; s.onload = resolve; s.onerror = reject;
+        document.head.appendChild(s);
+      });
+    }
+    return loading;
+  }
 
   function draw(el, geojson, point) {
     const name = "minqing-places-" + (maps += 1);
@@ -85,8 +100,7 @@
           { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
       });
     }
-    if (typeof echarts === "undefined") { el.hidden = true; return; }
-    fetch(el.dataset.shapes).then((r) => r.json()).then((geojson) => {
+    Promise.all([withEcharts(), fetch(el.dataset.shapes).then((r) => r.json())]).then(([, geojson]) => {
       const start = lat.value && lon.value ? [parseFloat(lon.value), parseFloat(lat.value)] : null;
       chart = draw(el, geojson, start);
       chart.getZr().on("click", (e) => {
@@ -98,12 +112,11 @@
   }
 
   function mini(el) {
-    if (typeof echarts === "undefined") return;
     const point = el.dataset.point.split(",").map(parseFloat);
-    fetch(el.dataset.shapes).then((r) => r.json()).then((geojson) => {
+    Promise.all([withEcharts(), fetch(el.dataset.shapes).then((r) => r.json())]).then(([, geojson]) => {
       draw(el, geojson, point);
       el.dataset.drawn = "1";
-    });
+    }).catch(() => { el.hidden = true; });
   }
 
   function start() {

@@ -127,3 +127,21 @@ def test_pick_on_the_map_or_use_my_location_in_the_browser(live_server, browser)
     assert expected is not None and staff.input_value("#id_community") == str(expected.ancestors()["community"].pk)
     staff.goto(f"{live_server.url}/tickets/{t.number}/")
     staff.locator(".mini-map[data-drawn='1']").wait_for()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_community_chosen_before_the_scripts_arrive_still_brings_its_grids(live_server, browser) -> None:
+    """A slow phone: the form is on screen while HTMX is still downloading, and the resident picks a community."""
+    cast = build_cast()
+    held = []
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True).new_page()
+    phone.route("**/htmx-*.js", lambda route: held.append(route))
+    phone.goto(f"{live_server.url}/r/new/", wait_until="commit")
+    phone.wait_for_selector("#id_community")
+    phone.select_option("#id_community", value=str(cast.community_a.pk))
+    assert held, "HTMX was requested"
+    held[0].continue_()
+    phone.wait_for_selector(f"#id_grid option[value='{cast.grid_a.pk}']", state="attached")
+    phone.select_option("#id_grid", value=str(cast.grid_a.pk))
+    assert phone.input_value("#id_community") == str(cast.community_a.pk)
