@@ -63,7 +63,8 @@ def scope_for(user: User | None) -> Scope:
     cached = getattr(user, "_minqing_scope", None)
     if cached is not None:
         return cached
-    roles = list(RoleAssignment.objects.filter(user=user).select_related("area", "unit", "unit__area"))
+    roles = list(RoleAssignment.objects.filter(user=user).select_related("area", "unit", "unit__area")
+                 .defer("area__boundary", "unit__area__boundary"))  # a scope never needs the shapes
     scope = Scope(user=user, roles=roles, admin=user.is_superuser)
     for r in roles:
         # Grid workers record and follow; they act for no unit, so they never hold a request.

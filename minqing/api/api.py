@@ -171,7 +171,9 @@ def _detail(request: HttpRequest, t: Ticket, fresh: list | None = None) -> dict:
     scope = scope_for(request.user)
     if _is_resident(scope):
         return _resident_detail(scope, t)
-    reporter = actions.reporter_shown(scope=scope, ticket=t, via="接口")
+    # The answer to an intake echoes the name and phone the caller sent in this very request: nothing to record.
+    reporter = (queries.reporter_for(scope, t) if fresh is not None
+                else actions.reporter_shown(scope=scope, ticket=t, via="接口"))
     now = timezone.now()
     clocks = [{"label": c.label, "due_at": c.due_at, "remaining_minutes": round(c.remaining_minutes, 1),
                "state": c.state} for c in deadlines.shown(t, now)]

@@ -73,7 +73,20 @@ def job(request: HttpRequest, pk: int) -> HttpResponse:
     _district_only(request)
     item = get_object_or_404(ImportJob, pk=pk)
     template = "api/_job.html" if request.headers.get("HX-Request") else "api/job.html"
-    return render(request, template, {"job": item})
+    return render(request, template, {"job": item, **_report_shown(item.report)})
+
+
+REPORT_ROWS = 1000
+
+
+def _report_shown(report: list[dict]) -> dict:
+    """The report's rows worth reading on a page: every refused or updated row, then new ones, up to
+    REPORT_ROWS in line order (a 100,000-row import would otherwise be a 10 MB page)."""
+    notable = [r for r in report if r.get("result") != "created"][:REPORT_ROWS]
+    room = REPORT_ROWS - len(notable)
+    created = [r for r in report if r.get("result") == "created"][:room]
+    rows = sorted(notable + created, key=lambda r: r.get("line", 0))
+    return {"report_rows": rows, "report_hidden": len(report) - len(rows)}
 
 
 @login_required

@@ -62,6 +62,7 @@ class _Index:
     tree_ids: list[int]
     roads: list[tuple[str, list[AddressRange]]]  # longest road name first
     names: list[Area]  # compounds, grids, communities: most precise first
+    streets: list[Area] = field(default_factory=list)
     checked: float = field(default_factory=time.monotonic)
 
 
@@ -108,7 +109,8 @@ def _build(stamp: tuple) -> _Index:
     if tree is not None:
         shapely.prepare(shapes)
     return _Index(stamp=stamp, district=district, areas=areas, tree=tree, tree_ids=ids,
-                  roads=sorted(by_road.items(), key=lambda kv: -len(kv[0])), names=names)
+                  roads=sorted(by_road.items(), key=lambda kv: -len(kv[0])), names=names,
+                  streets=[a for a in areas.values() if a.kind == AreaKind.STREET and a.name])
 
 
 def index() -> _Index:
@@ -199,7 +201,7 @@ def address_area(text: str) -> tuple[Area | None, str]:
     if not text:
         return None, ""
     idx = index()
-    street = next((a for a in idx.areas.values() if a.kind == AreaKind.STREET and a.name and a.name in text), None)
+    street = next((a for a in idx.streets if a.name in text), None)
     roads: list[Area] = []  # roads named without a number in any range: their community, after the names
     for road, ranges in idx.roads:
         at = text.find(road)

@@ -217,3 +217,19 @@ def test_an_imported_order_keeps_its_call_time_and_a_department_matter_waits_at_
     t = Ticket.objects.get(external_number="GD-101")
     assert t.created_at == called and t.response_started_at == called
     assert t.handling_unit.name == "七里河区民情服务中心"
+
+
+def test_a_long_report_lists_every_refused_row_and_says_how_many_new_rows_it_left_out(cast, monkeypatch) -> None:
+    from minqing.api import views
+
+    monkeypatch.setattr(views, "REPORT_ROWS", 3)
+    c = Client()
+    c.force_login(cast.duban)
+    rows = [[f"GD-{i}", "", "王大爷", "13912345678", f"瓜州路社区门口路灯不亮了（{i}）", "投诉", "瓜州路社区", "", ""]
+            for i in range(6)]
+    rows[4][4] = "短"  # too short: refused
+    job = upload(c, cast, xlsx(rows))
+    assert (job.created, job.rejected) == (5, 1)
+    page = c.get(f"/exchange/jobs/{job.pk}/").content.decode()
+    assert "诉求内容太短" in page and "另有 3 行新增未列出" in page
+    assert "GD-0" in page and "GD-1" in page and "GD-5" not in page

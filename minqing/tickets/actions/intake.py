@@ -24,6 +24,7 @@ from django.utils import timezone
 from minqing.accounts.models import User
 from minqing.accounts.scope import scope_for
 from minqing.lib import memo, uploads
+from minqing.lib.bulk import insert_many
 from minqing.lib.crypto import lookup_hash, tracking_hash
 from minqing.lib.errors import ActionError, Forbidden
 from minqing.lib.validation import clean_text, normalize_phone
@@ -228,7 +229,7 @@ class IntakeCache:
         key = (step.name, policy, now)
         found = self._clocks.get(key)
         if found is None:
-            if len(self._clocks) > 64:
+            if len(self._clocks) > 4096:
                 self._clocks.clear()
             clocks = deadlines.step_columns(step, now=now, minutes=deadlines.limits(step, policy=policy),
                                             natural=policy.natural)
@@ -246,13 +247,16 @@ for _model in (Area, Category, Category.streets.through, Unit, UrgencyWord, Dead
 m2m_changed.connect(_forget_intake, sender=Category.streets.through, weak=False, dispatch_uid="memo-intake-streets")
 
 
+CHANNELS, TYPES, URGENCIES = frozenset(Channel.values), frozenset(TicketType.values), frozenset(Urgency.values)
+
+
 def _build(*, actor: User | None, intake: Intake, cache: IntakeCache, now: dt.datetime) -> tuple[Ticket, TicketEvent, str]:
     """Check one intake and build its unsaved request, its unsaved `create` event and its tracking code."""
-    if intake.channel not in Channel.values:
+    if intake.channel not in CHANNELS:
         raise ActionError("请选择来源渠道。", field="channel")
-    if intake.type not in TicketType.values:
+    if intake.type not in TYPES:
         raise ActionError("请选择诉求类型。", field="type")
-    if intake.urgency not in Urgency.values:
+    if intake.urgency not in URGENCIES:
         raise ActionError("请选择紧急程度。", field="urgency")
     received = intake.received_at
     if received is not None and received > now:
@@ -376,9 +380,9 @@ def ticket_create(*, actor: User | None, intake: Intake,
     ticket, event, code = _build(actor=actor, intake=intake, cache=IntakeCache.shared(), now=now)
     with atomic_with_files() as stored:
         _number(ticket, _numbers(timezone.localdate(now))[0], code)
-        ticket.save(force_insert=True)
+        insert_many([ticket])
         event.ticket = ticket
-        event.save(force_insert=True)
+        insert_many([event])
         if intake.photos:
             photos_attach(ticket=ticket, event=event, photos=intake.photos, at=now, stored=stored)
         consumers.enqueue([event])
@@ -408,12 +412,13 @@ def ticket_create_many(*, actor: User, intakes: list[Intake], cache: IntakeCache
     with transaction.atomic():
         for (ticket, _, code), number in zip(good, _numbers(timezone.localdate(now), len(good)), strict=True):
             _number(ticket, number, code)
-        Ticket.objects.bulk_create([t for t, _, _ in good])
+        insert_many([t for t, _, _ in good])
         for ticket, event, _ in good:
             event.ticket = ticket
             if batch:
                 event.data["batch"] = batch
-        events = TicketEvent.objects.bulk_create([e for _, e, _ in good])
+        events = [e for _, e, _ in good]
+        insert_many(events)
         consumers.enqueue(events)
     return results
 
