@@ -84,9 +84,9 @@ def insert_many(objs: Sequence[models.Model], *, chunk: int = 2000) -> None:
             for obj in objs:
                 f.pre_save(obj, True)
 
-    def row(obj: models.Model, *head: object) -> list[object]:
+    def row(obj: models.Model, *head: Any) -> list[Any]:
         values = obj.__dict__
-        out = list(head)
+        out: list[Any] = list(head)
         for name, convert in columns:
             value = values[name]
             out.append(value if convert is None or value is None else convert(value))
