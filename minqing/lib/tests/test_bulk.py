@@ -65,3 +65,15 @@ def test_values_read_back_as_the_orm_writes_them(cast) -> None:
 def test_it_refuses_to_run_outside_a_transaction() -> None:
     with pytest.raises(AssertionError):
         insert_many([UrgencyWord(word="庚")])
+
+
+def test_new_builds_what_the_model_builds(cast) -> None:
+    from minqing.lib.bulk import new
+
+    values = {"channel": "online", "type": "help", "category": cast.category(), "text": "路灯坏了很久了", "reporter_name": "张",
+              "community": cast.compound_a.parent, "created_by": None, "created_at": timezone.now()}
+    fast, slow = new(Ticket, **values), Ticket(**values)
+    assert {k: v for k, v in fast.__dict__.items() if k != "_state"} == {k: v for k, v in slow.__dict__.items() if k != "_state"}
+    assert fast.category == cast.category() and fast.community_id == cast.compound_a.parent_id and fast.pk is None
+    with pytest.raises(TypeError, match="no field colour"):
+        new(Ticket, colour="red")

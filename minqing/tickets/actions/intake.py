@@ -24,7 +24,7 @@ from django.utils import timezone
 from minqing.accounts.models import User
 from minqing.accounts.scope import scope_for
 from minqing.lib import memo, uploads
-from minqing.lib.bulk import insert_many
+from minqing.lib.bulk import insert_many, new
 from minqing.lib.crypto import lookup_hash, tracking_hash
 from minqing.lib.errors import ActionError, Forbidden
 from minqing.lib.validation import clean_text, normalize_phone
@@ -309,8 +309,8 @@ def _build(*, actor: User | None, intake: Intake, cache: IntakeCache, now: dt.da
     # An urgent safety matter runs on natural time (a gas leak on Friday evening is not due on Monday).
     policy = cache.policy(intake.category, urgency, intake.type, bool(hits))
     clocks, next_check, due = cache.clocks(step, policy, at)
-    ticket = Ticket(
-        channel=intake.channel, type=intake.type, category=intake.category, title=title, text=text, urgency=urgency,
+    ticket = new(
+        Ticket, channel=intake.channel, type=intake.type, category=intake.category, title=title, text=text, urgency=urgency,
         address=address, latitude=place.latitude, longitude=place.longitude, location_pending=place.pending,
         anonymous=intake.anonymous,
         reporter_name=name, reporter_phone=phone, reporter_phone_hash=lookup_hash(phone), reporter_user=user,
@@ -328,7 +328,7 @@ def _build(*, actor: User | None, intake: Intake, cache: IntakeCache, now: dt.da
         data["received_at"], data["registered_at"] = received.isoformat(), now.isoformat()
     if routed is not None:
         data["catalogue_unit"], data["catalogue_unit_id"] = routed.name, routed.pk
-    event = TicketEvent(ticket=ticket, action="create", from_status="", to_status=Status.RECEIVED, actor=actor,
+    event = new(TicketEvent, ticket=ticket, action="create", from_status="", to_status=Status.RECEIVED, actor=actor,
                         actor_label=actor_label(actor), to_unit=office, data=data, created_at=at)
     return ticket, event, code
 
