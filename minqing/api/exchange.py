@@ -45,7 +45,7 @@ def _when(value: object, label: str = "办理时限") -> dt.datetime | None:
     if len(text) in (10, 16, 19) and text[4:5] == "-":  # 2026-12-31[ 18:00[:00]]: the C parser, no format scan
         try:
             when = dt.datetime.fromisoformat(text)
-            return when.replace(tzinfo=timezone.get_current_timezone()) if when.tzinfo is None else when
+            return when.replace(tzinfo=timezone.get_default_timezone()) if when.tzinfo is None else when
         except ValueError:
             pass
     for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%d", "%Y/%m/%d"):

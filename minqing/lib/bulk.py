@@ -17,6 +17,7 @@ Like `bulk_create`, no `save()` and no signals: the callers are the bulk paths t
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -29,6 +30,27 @@ _PASS = (models.CharField, models.TextField, models.BooleanField, models.Integer
          models.SmallIntegerField)
 
 
+def db_datetime() -> Callable[[Any], Any]:
+    """The backend's conversion of an aware datetime, as `adapt_datetimefield_value` does it: SQLite stores
+    UTC text ("2026-12-06 01:02:03[.000004]"), PostgreSQL takes the object. Memoised per converter: a
+    batch's rows share most of their clock values."""
+    if connection.vendor != "sqlite":
+        return connection.ops.adapt_datetimefield_value
+    seen: dict[dt.datetime, str] = {}
+    zone = connection.timezone  # UTC unless DATABASES sets TIME_ZONE
+
+    def convert(value: dt.datetime) -> str:
+        text = seen.get(value)
+        if text is None:
+            if len(seen) > 10_000:
+                seen.clear()
+            naive = value.astimezone(zone).replace(tzinfo=None) if value.tzinfo is not None else value
+            text = seen[value] = naive.isoformat(" ")
+        return text
+
+    return convert
+
+
 def _converter(field: models.Field) -> Callable[[Any], Any] | None:
     """How one column's value becomes a database value; None when it goes in as it is."""
     kind = type(field)
@@ -36,7 +58,7 @@ def _converter(field: models.Field) -> Callable[[Any], Any] | None:
     if kind in _PASS:
         return None
     if kind is models.DateTimeField:
-        return ops.adapt_datetimefield_value
+        return db_datetime()
     if kind is models.DateField:
         return ops.adapt_datefield_value
     return lambda value: field.get_db_prep_save(value, connection)

@@ -22,6 +22,8 @@ from django.db import connection, transaction
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
+from minqing.lib.bulk import db_datetime
+
 from .lifecycle import STEPS
 from .models import PendingEvent, TicketEvent
 
@@ -66,7 +68,8 @@ def enqueue(events: list[TicketEvent]) -> int:
     executemany, not model instances: an import batch of 500 requests writes 2,000 of these rows, and the
     ORM's per-object work was a fifth of the import's time."""
     ops = connection.ops
-    rows = [(c.name, e.pk, ops.adapt_datetimefield_value(e.created_at), 0, "")
+    when = db_datetime()
+    rows = [(c.name, e.pk, when(e.created_at), 0, "")
             for e in events for c in REGISTRY.values() if c.wants(e)]
     if rows:
         meta = PendingEvent._meta

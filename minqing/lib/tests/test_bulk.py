@@ -14,7 +14,7 @@ from minqing.api.models import IdempotencyKey
 from minqing.lib.bulk import insert_many
 from minqing.tickets.models import Ticket, TicketEvent, UrgencyWord
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True)  # insert_many asserts its own transaction
 
 
 def test_ids_continue_the_tables_sequence_both_ways() -> None:
@@ -77,3 +77,16 @@ def test_new_builds_what_the_model_builds(cast) -> None:
     assert fast.category == cast.category() and fast.community_id == cast.compound_a.parent_id and fast.pk is None
     with pytest.raises(TypeError, match="no field colour"):
         new(Ticket, colour="red")
+
+
+@pytest.mark.parametrize("when", [dt.datetime(2026, 12, 6, 8, 30, tzinfo=dt.UTC),
+                                  dt.datetime(2026, 12, 6, 8, 30, 0, 4, tzinfo=timezone.get_default_timezone()),
+                                  dt.datetime(2027, 1, 1, 0, 0, 59, 999999, tzinfo=dt.timezone(dt.timedelta(hours=-5)))])
+def test_datetimes_are_stored_as_the_backend_stores_them(when: dt.datetime) -> None:
+    from django.db import connection
+
+    from minqing.lib.bulk import db_datetime
+
+    convert = db_datetime()
+    assert convert(when) == connection.ops.adapt_datetimefield_value(when)
+    assert convert(when) == convert(when.astimezone(dt.UTC))  # the same instant, memoised or not
