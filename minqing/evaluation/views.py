@@ -67,7 +67,7 @@ def allowed_for(scope: Scope) -> Allowed:
                        list(Unit.objects.order_by("kind", "name")))
     # The callback team (回访员) sees the figures of what it calls back: the district, or its streets.
     if scope.callback_district:
-        return allowed_for(Scope(user=scope.user, district=True))
+        return allowed_for(Scope(user=scope.user, loaded_roles=[], district=True))
     streets = scope.street_ids or scope.callback_street_ids
     if streets:
         communities = list(areas.filter(kind=AreaKind.COMMUNITY, parent__in=streets))
