@@ -83,6 +83,15 @@ def test_no_or_revoked_token_is_401(cast, token) -> None:
     assert c.get("/api/v1/requests", **bearer(token)).status_code == 401
 
 
+def test_a_role_taken_from_the_tokens_user_counts_from_the_next_call(cast, token) -> None:
+    c = Client()
+    assert c.post("/api/v1/requests", body(cast), content_type="application/json", **bearer(token)).status_code == 201
+    ApiToken.objects.get(name="wechat-miniapp").user.roles.all().delete()
+    r = c.post("/api/v1/requests", body(cast), content_type="application/json", **bearer(token))
+    assert r.status_code == 403 and "工作范围" in r.json()["message"], r.content
+    assert Ticket.objects.count() == 1
+
+
 def test_session_users_act_through_the_same_rules(cast) -> None:
     t = cast.new_ticket()
     staff = Client()
