@@ -88,7 +88,7 @@ def test_a_role_taken_from_the_tokens_user_counts_from_the_next_call(cast, token
     assert c.post("/api/v1/requests", body(cast), content_type="application/json", **bearer(token)).status_code == 201
     ApiToken.objects.get(name="wechat-miniapp").user.roles.all().delete()
     r = c.post("/api/v1/requests", body(cast), content_type="application/json", **bearer(token))
-    assert r.status_code == 403 and "工作范围" in r.json()["message"], r.content
+    assert r.status_code == 403 and "没有登记诉求的权限" in r.json()["message"], r.content
     assert Ticket.objects.count() == 1
 
 
