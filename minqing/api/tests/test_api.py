@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from minqing.api.models import ApiToken
+from minqing.org.models import Unit
 from minqing.tickets.lifecycle import Status
 from minqing.tickets.models import Ticket
 
@@ -99,7 +100,8 @@ def test_session_users_act_through_the_same_rules(cast) -> None:
     r = staff.post(f"/api/v1/requests/{t.number}/actions/accept", "{}", content_type="application/json")
     assert r.status_code == 200 and r.json()["status"] == "registered"
     assert "dispatch" in r.json()["allowed_actions"]
-    r = staff.post(f"/api/v1/requests/{t.number}/actions/dispatch", json.dumps({"unit_id": 999}),
+    nowhere = Unit.objects.order_by("-pk").first().pk + 1  # no such unit (PostgreSQL's ids run on across tests)
+    r = staff.post(f"/api/v1/requests/{t.number}/actions/dispatch", json.dumps({"unit_id": nowhere}),
                    content_type="application/json")
     assert r.status_code == 422 and r.json()["field"] == "unit_id"
     stale = staff.post(f"/api/v1/requests/{t.number}/actions/reject",

@@ -233,3 +233,16 @@ def test_a_long_report_lists_every_refused_row_and_says_how_many_new_rows_it_lef
     page = c.get(f"/exchange/jobs/{job.pk}/").content.decode()
     assert "诉求内容太短" in page and "另有 3 行新增未列出" in page
     assert "GD-0" in page and "GD-1" in page and "GD-5" not in page
+
+
+def test_while_the_table_is_read_the_page_says_so_instead_of_0_of_0(cast) -> None:
+    c = Client()
+    c.force_login(cast.duban)
+    c.get("/exchange/")  # creates the standard mapping
+    job = ImportJob.objects.create(mapping_id=standard(), default_category=cast.category(), created_by=cast.duban,
+                                   status="running", file=SimpleUploadedFile("orders.xlsx", b"x"))
+    page = c.get(f"/exchange/jobs/{job.pk}/").content.decode()
+    assert "正在读取并检查整个表格" in page
+    ImportJob.objects.filter(pk=job.pk).update(total=800, done=500)
+    page = c.get(f"/exchange/jobs/{job.pk}/").content.decode()
+    assert "正在读取" not in page and "已处理 500 / 800 行" in page
